@@ -1,0 +1,3 @@
+module github.com/rtcterm/rtcterm
+
+go 1.26
