@@ -1,0 +1,178 @@
+package store
+
+import "time"
+
+// Action is a message that changes the state through Reduce. The set is
+// closed: every action is one of the types in this file.
+type Action interface{ action() }
+
+// InitializeLocalStream records the local media description
+// (the specification's initializeLocalStream).
+type InitializeLocalStream struct{ Stream LocalStream }
+
+// AddPeerConnection creates the entry for a peer that joined the room, in
+// status connecting. An existing entry is left alone.
+type AddPeerConnection struct {
+	PeerID, UserID, UserName string
+	At                       time.Time
+}
+
+// UpdateConnectionStatus moves a peer to a new status, if the move is legal.
+type UpdateConnectionStatus struct {
+	PeerID string
+	Status Status
+	At     time.Time
+}
+
+// UpdateConnectionStats replaces a peer's stats and appends to its history.
+type UpdateConnectionStats struct {
+	PeerID string
+	Stats  Stats
+	At     time.Time
+}
+
+// RemovePeerConnection deletes a peer and everything held for it.
+type RemovePeerConnection struct{ PeerID string }
+
+// ToggleAudio sets whether the microphone is sent.
+type ToggleAudio struct{ Enabled bool }
+
+// ToggleVideo sets whether the camera is sent.
+type ToggleVideo struct{ Enabled bool }
+
+// ToggleScreenShare sets whether the screen is shared.
+type ToggleScreenShare struct{ Enabled bool }
+
+// AddICECandidate buffers a remote candidate until the peer's remote
+// description is set.
+type AddICECandidate struct {
+	PeerID    string
+	Candidate Candidate
+}
+
+// ICECandidatesApplied drops a peer's buffered candidates once they have
+// been handed to its peer connection.
+type ICECandidatesApplied struct{ PeerID string }
+
+// SetConnectionError sets the call-wide error, or a peer's error when
+// PeerID is set. An empty Error clears it.
+type SetConnectionError struct {
+	PeerID string
+	Error  string
+}
+
+// StorePendingOffer holds an offer that arrived before local media was ready.
+type StorePendingOffer struct {
+	PeerID      string
+	Description SessionDescription
+}
+
+// TakePendingOffer removes a held offer once it is being answered.
+type TakePendingOffer struct{ PeerID string }
+
+// UpdateRemoteMedia records what a remote peer says it is sending.
+type UpdateRemoteMedia struct {
+	PeerID               string
+	Audio, Video, Screen bool
+}
+
+// SetPeerFingerprint records the remote DTLS certificate fingerprint.
+type SetPeerFingerprint struct {
+	PeerID      string
+	Fingerprint string
+}
+
+// UpdateRecovery records the automatic reconnection progress of a peer.
+type UpdateRecovery struct {
+	PeerID   string
+	Recovery Recovery
+}
+
+// UpdateSignaling records the state of the signaling connection.
+type UpdateSignaling struct{ Signaling Signaling }
+
+// SetAudioOutput records whether remote audio is played ("" = playing).
+type SetAudioOutput struct{ Reason string }
+
+// The async operations of the specification (createAsyncThunk) report
+// through pending / fulfilled / rejected actions.
+
+// InitializeMediaPending: capture has started (initializeMedia).
+type InitializeMediaPending struct{}
+
+// InitializeMediaFulfilled: capture succeeded with this stream.
+type InitializeMediaFulfilled struct{ Stream LocalStream }
+
+// InitializeMediaRejected: capture failed.
+type InitializeMediaRejected struct{ Error string }
+
+// StartScreenSharePending: screen capture has been requested.
+type StartScreenSharePending struct{}
+
+// StartScreenShareFulfilled: the screen now feeds the video track.
+type StartScreenShareFulfilled struct{}
+
+// StartScreenShareRejected: screen capture failed; nothing changed.
+type StartScreenShareRejected struct{ Error string }
+
+// StopScreenSharePending: stopping the screen share has been requested.
+type StopScreenSharePending struct{}
+
+// StopScreenShareFulfilled: the screen no longer feeds the video track.
+type StopScreenShareFulfilled struct{}
+
+// StopScreenShareRejected: stopping failed.
+type StopScreenShareRejected struct{ Error string }
+
+// CollectConnectionStatsPending: a stats collection for a peer started.
+type CollectConnectionStatsPending struct {
+	PeerID string
+	Epoch  uint64
+}
+
+// CollectConnectionStatsFulfilled: a stats collection finished. Results for
+// an earlier Epoch are dropped.
+type CollectConnectionStatsFulfilled struct {
+	PeerID string
+	Epoch  uint64
+	Stats  Stats
+	At     time.Time
+}
+
+// CollectConnectionStatsRejected: a stats collection failed.
+type CollectConnectionStatsRejected struct {
+	PeerID string
+	Epoch  uint64
+	Error  string
+}
+
+func (InitializeLocalStream) action()           {}
+func (AddPeerConnection) action()               {}
+func (UpdateConnectionStatus) action()          {}
+func (UpdateConnectionStats) action()           {}
+func (RemovePeerConnection) action()            {}
+func (ToggleAudio) action()                     {}
+func (ToggleVideo) action()                     {}
+func (ToggleScreenShare) action()               {}
+func (AddICECandidate) action()                 {}
+func (ICECandidatesApplied) action()            {}
+func (SetConnectionError) action()              {}
+func (StorePendingOffer) action()               {}
+func (TakePendingOffer) action()                {}
+func (UpdateRemoteMedia) action()               {}
+func (SetPeerFingerprint) action()              {}
+func (UpdateRecovery) action()                  {}
+func (UpdateSignaling) action()                 {}
+func (SetAudioOutput) action()                  {}
+func (InitializeMediaPending) action()          {}
+func (InitializeMediaFulfilled) action()        {}
+func (InitializeMediaRejected) action()         {}
+func (StartScreenSharePending) action()         {}
+func (StartScreenShareFulfilled) action()       {}
+func (StartScreenShareRejected) action()        {}
+func (StopScreenSharePending) action()          {}
+func (StopScreenShareFulfilled) action()        {}
+func (StopScreenShareRejected) action()         {}
+func (CollectConnectionStatsPending) action()   {}
+func (CollectConnectionStatsFulfilled) action() {}
+func (CollectConnectionStatsRejected) action()  {}
