@@ -1,0 +1,126 @@
+package server
+
+import (
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rtcterm/rtcterm/signal"
+)
+
+// Config configures a Server. The zero value of every field selects the
+// documented default, so Config{} is an open server with sane limits.
+type Config struct {
+	// Addr is the listen address for ListenAndServe and ListenAndServeTLS
+	// (default "127.0.0.1:8443").
+	Addr string
+	// MaxPeers is the most peers one room may hold (default 16).
+	MaxPeers int
+	// TokenSecret, when set, makes every join present an HS256 JWT made by
+	// NewToken for the room; the user name is taken from the token. Without it
+	// rooms are open to anyone who can reach the server.
+	TokenSecret []byte
+	// AllowOrigins lists extra browser Origin host patterns (path.Match
+	// syntax, e.g. "*.example.com", or "https://app.example.com"). The
+	// server's own host is always allowed; requests without Origin (non-browser
+	// clients) are always allowed.
+	AllowOrigins []string
+	// ICEServers are handed to every peer in welcome.
+	ICEServers []signal.ICEServer
+	// Static, when non-nil, is served at "/" (e.g. a web client).
+	Static http.Handler
+
+	// JoinTimeout is how long a new connection may take to send join (default 10s).
+	JoinTimeout time.Duration
+	// PingInterval is how often each connection is pinged; a peer that misses
+	// two pings in a row is dropped (default 15s).
+	PingInterval time.Duration
+	// ResumeGrace is how long a dropped peer keeps its membership and queued
+	// messages waiting for a resume (default 15s).
+	ResumeGrace time.Duration
+	// WriteTimeout bounds one frame write to a peer (default 10s).
+	WriteTimeout time.Duration
+
+	// MaxFrameBytes is the largest frame accepted; larger frames get
+	// too-large and are discarded (default 64 KiB). Frames over 16 times
+	// this close the connection with status 1009.
+	MaxFrameBytes int64
+	// MessageRate and MessageBurst limit the frames per second one connection
+	// may send (defaults 50/s, burst 200); excess frames get rate-limited.
+	MessageRate  float64
+	MessageBurst int
+	// RateLimitStrikes is how many rate-limited frames in a row close the
+	// connection with status 1008 (default 50).
+	RateLimitStrikes int
+	// JoinRate and JoinBurst limit joins per client IP address (defaults
+	// 20/s, burst 40), enough for a room's worth of people behind one NAT.
+	JoinRate  float64
+	JoinBurst int
+	// SendQueue is how many frames may wait for one peer (default 256). A
+	// peer whose queue overflows is removed from its room and disconnected.
+	SendQueue int
+
+	// Logger receives structured logs (default slog.Default()). Tokens and
+	// SDP are never logged.
+	Logger *slog.Logger
+	// Registry receives the server's metrics and is served at /metrics. Nil
+	// creates a private registry with Go and process collectors.
+	Registry *prometheus.Registry
+	// Now is the clock for token expiry and rate limits (default time.Now).
+	Now func() time.Time
+	// Rand is the source of peer ids and resume secrets (default crypto/rand.Reader).
+	Rand io.Reader
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8443"
+	}
+	if c.MaxPeers <= 0 {
+		c.MaxPeers = 16
+	}
+	def(&c.JoinTimeout, 10*time.Second)
+	def(&c.PingInterval, 15*time.Second)
+	def(&c.ResumeGrace, 15*time.Second)
+	def(&c.WriteTimeout, 10*time.Second)
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = signal.MaxFrameBytes
+	}
+	if c.MessageRate <= 0 {
+		c.MessageRate = 50
+	}
+	if c.MessageBurst <= 0 {
+		c.MessageBurst = 200
+	}
+	if c.RateLimitStrikes <= 0 {
+		c.RateLimitStrikes = 50
+	}
+	if c.JoinRate <= 0 {
+		c.JoinRate = 20
+	}
+	if c.JoinBurst <= 0 {
+		c.JoinBurst = 40
+	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = 256
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	return c
+}

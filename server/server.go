@@ -1,0 +1,231 @@
+// Package server implements the rtcterm signaling server: protocol v1 (see
+// docs/protocol.md) over WebSocket at /ws, plus /healthz and /metrics.
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+)
+
+// Server is a signaling server. Create it with New, expose Handler or call
+// Serve/ListenAndServe, and stop it with Shutdown.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	metrics  *metrics
+	registry *prometheus.Registry
+	handler  http.Handler
+
+	mu        sync.Mutex
+	rooms     map[string]*room
+	peers     map[string]*peer
+	conns     map[*conn]struct{}
+	ipLimits  map[string]*ipLimit
+	lastSweep time.Time
+	servers   []*http.Server
+	closing   bool
+	dropQueue []*peer        // peers whose send queue overflowed; see flushDropsLocked
+	wg        sync.WaitGroup // connection handlers and the goroutines they start
+}
+
+type ipLimit struct {
+	lim      *rate.Limiter
+	lastUsed time.Time
+}
+
+// New returns a Server for cfg with defaults filled in. It logs a warning
+// when rooms are open (no TokenSecret).
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	for _, p := range cfg.AllowOrigins {
+		if p == "" {
+			return nil, errors.New("server: empty allow-origin pattern")
+		}
+	}
+	reg, own := cfg.Registry, false
+	if reg == nil {
+		reg, own = prometheus.NewRegistry(), true
+	}
+	m, err := newMetrics(reg, own)
+	if err != nil {
+		return nil, fmt.Errorf("server: register metrics: %w", err)
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		metrics:  m,
+		registry: reg,
+		rooms:    make(map[string]*room),
+		peers:    make(map[string]*peer),
+		conns:    make(map[*conn]struct{}),
+		ipLimits: make(map[string]*ipLimit),
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if cfg.Static != nil {
+		mux.Handle("/", cfg.Static)
+	}
+	s.handler = mux
+	if len(cfg.TokenSecret) == 0 {
+		s.log.Warn("signaling rooms are open: no token secret configured, anyone who can reach the server can join any room")
+	} else {
+		s.log.Info("signaling joins require a token")
+	}
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler: /ws, /healthz, /metrics and,
+// when Config.Static is set, "/".
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve accepts connections on ln until Shutdown; it then returns
+// http.ErrServerClosed.
+func (s *Server) Serve(ln net.Listener) error {
+	hs, err := s.newHTTPServer()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	s.log.Info("signaling server listening", "addr", ln.Addr().String(), "tls", false)
+	return hs.Serve(ln)
+}
+
+// ServeTLS is Serve with TLS using the given certificate and key files.
+func (s *Server) ServeTLS(ln net.Listener, certFile, keyFile string) error {
+	hs, err := s.newHTTPServer()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	s.log.Info("signaling server listening", "addr", ln.Addr().String(), "tls", true)
+	return hs.ServeTLS(ln, certFile, keyFile)
+}
+
+// ListenAndServe listens on Config.Addr and calls Serve.
+func (s *Server) ListenAndServe() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// ListenAndServeTLS listens on Config.Addr and calls ServeTLS.
+func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return s.ServeTLS(ln, certFile, keyFile)
+}
+
+func (s *Server) newHTTPServer() (*http.Server, error) {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil, http.ErrServerClosed
+	}
+	s.servers = append(s.servers, hs)
+	return hs, nil
+}
+
+// Shutdown stops accepting connections, closes every WebSocket with status
+// 1001 (going away) and waits for their goroutines, or until ctx is done, in
+// which case remaining connections are cut and ctx's error is returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	servers := s.servers
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	for _, p := range s.peers {
+		if p.graceTimer != nil {
+			p.graceTimer.Stop()
+		}
+	}
+	s.mu.Unlock()
+
+	var errs []error
+	for _, hs := range servers {
+		if err := hs.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, c := range conns {
+		c.closeAsync(websocket.StatusGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.ws.CloseNow()
+		}
+		s.mu.Unlock()
+		<-done
+		errs = append(errs, ctx.Err())
+	}
+	s.log.Info("signaling server stopped")
+	return errors.Join(errs...)
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, "ok\n")
+}
+
+// newID returns n random bytes from Config.Rand, base64url-encoded.
+func (s *Server) newID(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.cfg.Rand, b); err != nil {
+		return "", fmt.Errorf("server: random id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// allowJoin applies the per-IP join limit at now. Callers hold s.mu.
+func (s *Server) allowJoinLocked(ip string, now time.Time) bool {
+	if now.Sub(s.lastSweep) > time.Minute {
+		for k, l := range s.ipLimits {
+			if now.Sub(l.lastUsed) > time.Minute {
+				delete(s.ipLimits, k)
+			}
+		}
+		s.lastSweep = now
+	}
+	l := s.ipLimits[ip]
+	if l == nil {
+		l = &ipLimit{lim: rate.NewLimiter(rate.Limit(s.cfg.JoinRate), s.cfg.JoinBurst)}
+		s.ipLimits[ip] = l
+	}
+	l.lastUsed = now
+	return l.lim.AllowN(now, 1)
+}
