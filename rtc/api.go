@@ -1,0 +1,79 @@
+package rtc
+
+import (
+	"fmt"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/webrtc/v4"
+)
+
+// Payload types and codecs rtcterm offers: VP8 and Opus only, so browsers
+// and terminals always agree and one encoder per kind serves every peer.
+const (
+	vp8PayloadType  = 96
+	opusPayloadType = 111
+)
+
+// VideoCodec and AudioCodec are the codecs every local track uses.
+var (
+	VideoCodec = webrtc.RTPCodecCapability{
+		MimeType:  webrtc.MimeTypeVP8,
+		ClockRate: 90000,
+		RTCPFeedback: []webrtc.RTCPFeedback{
+			{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
+		},
+	}
+	AudioCodec = webrtc.RTPCodecCapability{
+		MimeType:    webrtc.MimeTypeOpus,
+		ClockRate:   48000,
+		Channels:    2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1",
+	}
+)
+
+// newAPI builds the Pion API for one peer connection. Each connection gets
+// its own interceptor registry so the stats interceptor's Getter can be
+// captured for exactly that connection; onStats receives it.
+func (s *Session) newAPI(onStats func(stats.Getter)) (*webrtc.API, error) {
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: VideoCodec, PayloadType: vp8PayloadType}, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, fmt.Errorf("register VP8: %w", err)
+	}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: AudioCodec, PayloadType: opusPayloadType}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register Opus: %w", err)
+	}
+
+	reg := &interceptor.Registry{}
+	// The stats interceptor must come before the RTCP report interceptors,
+	// or the round-trip time it derives from reports stays 0.
+	sf, err := stats.NewInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("stats interceptor: %w", err)
+	}
+	sf.OnNewPeerConnection(func(_ string, g stats.Getter) { onStats(g) })
+	reg.Add(sf)
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, fmt.Errorf("rtcp reports: %w", err)
+	}
+	// Limit NACKs per packet: the default inflates the send rate about
+	// threefold under heavy loss.
+	if err := webrtc.ConfigureNackWithOptions(me, reg, []nack.GeneratorOption{nack.GeneratorMaxNacksPerPacket(2)}); err != nil {
+		return nil, fmt.Errorf("nack: %w", err)
+	}
+
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true) // two participants on one machine
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes(s.cfg.NetworkTypes)
+	se.SetICETimeouts(s.cfg.ICEDisconnectedTimeout, s.cfg.ICEFailedTimeout, s.cfg.ICEKeepalive)
+	if s.cfg.Net != nil {
+		se.SetNet(s.cfg.Net)
+	}
+	if s.cfg.LoggerFactory != nil {
+		se.LoggerFactory = s.cfg.LoggerFactory
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}

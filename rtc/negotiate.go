@@ -1,0 +1,300 @@
+package rtc
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/signal"
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// handleMessage applies one signaling message (docs/protocol.md).
+func (s *Session) handleMessage(ctx context.Context, m signal.Message) {
+	switch m := m.(type) {
+	case *signal.Welcome:
+		s.welcome(m)
+	case *signal.PeerJoined:
+		s.ensurePeer(m.PeerID, m.UserID, m.UserName)
+	case *signal.PeerLeft:
+		s.removePeer(m.PeerID)
+	case *signal.ReadyForOffer:
+		s.readyForOffer(m.From)
+	case *signal.Offer:
+		s.offerReceived(m.From, m.SDP)
+	case *signal.Answer:
+		s.answerReceived(m.From, m.SDP)
+	case *signal.ICECandidate:
+		s.candidateReceived(m.From, m.Candidate)
+	case *signal.MediaStateUpdate:
+		if s.peerByID(m.From) != nil {
+			s.emit(store.UpdateRemoteMedia{PeerID: m.From, Audio: m.Audio, Video: m.Video, Screen: m.Screen})
+		}
+	case *signal.Error:
+		s.log.Warn("signaling error", "code", m.Code, "ref", m.Ref, "message", m.Message)
+		if m.Code != signal.CodeUnknownPeer { // a peer that just left: nothing to tell
+			s.emit(store.SetConnectionError{Error: "signaling: " + m.Message})
+		}
+	}
+}
+
+// welcome handles the server's answer to our join, first or resumed.
+func (s *Session) welcome(w *signal.Welcome) {
+	s.mu.Lock()
+	prev := s.selfID
+	s.selfID = w.PeerID
+	s.mu.Unlock()
+	s.iceServers = s.iceServers[:0]
+	for _, is := range w.ICEServers {
+		s.iceServers = append(s.iceServers, webrtc.ICEServer{URLs: is.URLs, Username: is.Username, Credential: is.Credential})
+	}
+	resumed := prev != "" && prev == w.PeerID
+	if prev != "" && !resumed {
+		// The server did not keep our identity: the others see a new peer
+		// and will drop the old one, so start over with everyone.
+		for _, id := range s.peerIDs() {
+			s.removePeer(id)
+		}
+	}
+	present := map[string]bool{}
+	for _, info := range w.Peers {
+		present[info.PeerID] = true
+		s.ensurePeer(info.PeerID, info.UserID, info.UserName)
+		if info.Media != nil {
+			s.emit(store.UpdateRemoteMedia{PeerID: info.PeerID, Audio: info.Media.Audio, Video: info.Media.Video, Screen: info.Media.Screen})
+		}
+	}
+	if resumed {
+		for _, id := range s.peerIDs() {
+			if !present[id] {
+				s.removePeer(id) // left while we were away
+			}
+		}
+	}
+	s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingConnected, Room: w.Room, PeerID: w.PeerID, UserName: s.cfg.Signal.Join.UserName}})
+	s.sendMediaState()
+	if s.mediaReady {
+		if resumed {
+			// Peers we have no connection with yet still need an offer.
+			for _, id := range s.peerIDs() {
+				if p := s.peerByID(id); p != nil && p.pc == nil {
+					s.send(&signal.ReadyForOffer{To: id})
+				}
+			}
+		} else {
+			s.announceReady()
+		}
+	}
+}
+
+// announceReady tells the room we can take offers (we are the joiner).
+func (s *Session) announceReady() { s.send(&signal.ReadyForOffer{}) }
+
+func (s *Session) peerIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.peers))
+	for id := range s.peers {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// readyForOffer: a peer asks us to offer — either it just joined, or it is
+// the answerer of an existing pair asking for an ICE restart.
+func (s *Session) readyForOffer(from string) {
+	if from == "" || from == s.selfPeerID() {
+		return
+	}
+	if !s.mediaReady {
+		// We will announce ourselves when media is ready; the peer then
+		// offers to us, which settles the roles just as well.
+		return
+	}
+	p := s.ensurePeer(from, "", "")
+	switch {
+	case p.pc == nil:
+		p.offerer = true
+		if err := s.newPeerConnection(p); err != nil {
+			s.peerError(p, fmt.Errorf("create connection: %w", err))
+			return
+		}
+		if err := s.addLocalTracks(p); err != nil {
+			s.peerError(p, fmt.Errorf("add tracks: %w", err))
+			return
+		}
+		s.makeOffer(p, false)
+	case p.offerer:
+		s.makeOffer(p, true)
+	default:
+		// We answer in this pair; a broadcast from its join races ours.
+	}
+}
+
+// makeOffer creates and sends an offer, restarting ICE when asked.
+func (s *Session) makeOffer(p *peer, iceRestart bool) {
+	switch p.pc.SignalingState() {
+	case webrtc.SignalingStateStable, webrtc.SignalingStateHaveLocalOffer:
+		// An unanswered offer may be replaced by a new one (the answer may
+		// have been lost while signaling was down).
+	default:
+		return
+	}
+	offer, err := p.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
+	if err != nil {
+		s.peerError(p, fmt.Errorf("create offer: %w", err))
+		return
+	}
+	if err := p.pc.SetLocalDescription(offer); err != nil {
+		s.peerError(p, fmt.Errorf("set local offer: %w", err))
+		return
+	}
+	s.send(&signal.Offer{To: p.id, SDP: offer.SDP})
+}
+
+// offerReceived answers an offer, or holds it until local media is ready.
+func (s *Session) offerReceived(from, sdp string) {
+	if from == "" {
+		return
+	}
+	p := s.ensurePeer(from, "", "")
+	if !s.mediaReady {
+		p.pendingOffer = sdp
+		s.emit(store.StorePendingOffer{PeerID: from, Description: store.SessionDescription{Type: "offer", SDP: sdp}})
+		return
+	}
+	s.answer(p, sdp)
+}
+
+// answerPendingOffers answers the offers held while media was starting.
+func (s *Session) answerPendingOffers() {
+	for _, id := range s.peerIDs() {
+		p := s.peerByID(id)
+		if p == nil || p.pendingOffer == "" {
+			continue
+		}
+		sdp := p.pendingOffer
+		p.pendingOffer = ""
+		s.emit(store.TakePendingOffer{PeerID: id})
+		s.answer(p, sdp)
+	}
+}
+
+func (s *Session) answer(p *peer, sdp string) {
+	if p.pc != nil && p.offerer {
+		// Glare: both sides offered. The lower peer id keeps the offerer
+		// role; the other drops its connection and answers.
+		if s.selfPeerID() < p.id {
+			return
+		}
+		old := p.pc
+		go func() { _ = old.Close() }()
+		p.pc, p.offerer, p.remoteSet = nil, false, false
+	}
+	fresh := p.pc == nil
+	if fresh {
+		if err := s.newPeerConnection(p); err != nil {
+			s.peerError(p, fmt.Errorf("create connection: %w", err))
+			return
+		}
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		s.peerError(p, fmt.Errorf("set remote offer: %w", err))
+		return
+	}
+	if fresh {
+		// After the remote description, AddTrack binds our tracks to the
+		// transceivers the offer created, making them send-receive.
+		if err := s.addLocalTracks(p); err != nil {
+			s.peerError(p, fmt.Errorf("add tracks: %w", err))
+			return
+		}
+	}
+	s.remoteDescriptionSet(p)
+	ans, err := p.pc.CreateAnswer(nil)
+	if err != nil {
+		s.peerError(p, fmt.Errorf("create answer: %w", err))
+		return
+	}
+	if err := p.pc.SetLocalDescription(ans); err != nil {
+		s.peerError(p, fmt.Errorf("set local answer: %w", err))
+		return
+	}
+	s.send(&signal.Answer{To: p.id, SDP: ans.SDP})
+}
+
+func (s *Session) answerReceived(from, sdp string) {
+	p := s.peerByID(from)
+	if p == nil || p.pc == nil || !p.offerer || p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+		return // stale or unexpected
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		s.peerError(p, fmt.Errorf("set remote answer: %w", err))
+		return
+	}
+	s.remoteDescriptionSet(p)
+}
+
+// remoteDescriptionSet applies the candidates buffered for p.
+func (s *Session) remoteDescriptionSet(p *peer) {
+	p.remoteSet = true
+	if len(p.candidates) == 0 {
+		return
+	}
+	for _, c := range p.candidates {
+		if err := p.pc.AddICECandidate(c); err != nil {
+			s.log.Debug("buffered candidate refused", "peer", p.id, "err", err)
+		}
+	}
+	p.candidates = nil
+	s.emit(store.ICECandidatesApplied{PeerID: p.id})
+}
+
+// candidateReceived adds a trickled candidate, buffering it until the
+// remote description is set (Pion refuses it before).
+func (s *Session) candidateReceived(from string, c signal.CandidateInit) {
+	p := s.peerByID(from)
+	if p == nil {
+		return
+	}
+	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment}
+	if p.pc == nil || !p.remoteSet {
+		p.candidates = append(p.candidates, init)
+		sc := store.Candidate{Candidate: c.Candidate}
+		if c.SDPMid != nil {
+			sc.SDPMid = *c.SDPMid
+		}
+		if c.SDPMLineIndex != nil {
+			sc.SDPMLineIndex = *c.SDPMLineIndex
+		}
+		if c.UsernameFragment != nil {
+			sc.UsernameFragment = *c.UsernameFragment
+		}
+		s.emit(store.AddICECandidate{PeerID: from, Candidate: sc})
+		return
+	}
+	if err := p.pc.AddICECandidate(init); err != nil {
+		s.log.Debug("candidate refused", "peer", from, "err", err)
+	}
+}
+
+// peerError reports a failure for one peer without ending the call.
+func (s *Session) peerError(p *peer, err error) {
+	s.log.Warn("peer error", "peer", p.id, "err", err)
+	s.emit(store.SetConnectionError{PeerID: p.id, Error: err.Error()})
+}
+
+// sendMediaState tells the room what we send.
+func (s *Session) sendMediaState() {
+	s.mu.Lock()
+	audio, video, screen := s.audioOn, s.videoOn, s.screen
+	if s.media != nil {
+		d := s.media.Description()
+		_, hasA := d.Track("audio")
+		_, hasV := d.Track("video")
+		audio = audio && hasA
+		video = video && hasV
+	}
+	s.mu.Unlock()
+	s.send(&signal.MediaStateUpdate{Audio: audio, Video: video, Screen: screen})
+}

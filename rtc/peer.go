@@ -1,0 +1,175 @@
+package rtc
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/signal"
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// peer is everything the session keeps for one remote participant. Fields
+// without a comment are owned by the session loop.
+type peer struct {
+	id       string
+	userID   string
+	userName string
+
+	pc           *webrtc.PeerConnection
+	offerer      bool // we make the offers in this pair (fixed for the pair's life)
+	remoteSet    bool // remote description applied: candidates can be added
+	candidates   []webrtc.ICECandidateInit
+	pendingOffer string // offer SDP held until local media is ready
+	lastStatus   store.Status
+	iceConnected bool // ICE got through at least once (to tell DTLS failures apart)
+	everUp       bool
+	restarts     int
+	restartTimer *time.Timer
+
+	getter atomic.Pointer[stats.Getter] // the connection's RTP stats
+	frames atomic.Uint64                // video frames received
+	width  atomic.Uint32                // received video size, from key frames
+	height atomic.Uint32
+
+	mu        sync.Mutex // guards the stats baseline and the SSRC lists
+	inSSRCs   []uint32
+	outSSRCs  []uint32
+	baseline  counters
+	codecs    map[string]string // kind → codec name
+	closeOnce sync.Once
+}
+
+// counters are cumulative totals at one stats sample, for deltas.
+type counters struct {
+	at          time.Time
+	recvBytes   uint64
+	sentBytes   uint64
+	packetsRecv uint64
+	packetsLost int64
+	frames      uint64
+	valid       bool
+}
+
+// close shuts the peer connection. Safe to call more than once.
+func (p *peer) close() {
+	p.closeOnce.Do(func() {
+		if p.restartTimer != nil {
+			p.restartTimer.Stop()
+		}
+		if p.pc != nil {
+			_ = p.pc.Close()
+		}
+	})
+}
+
+// peerConnection returns the peer's connection, if any, for Engine calls
+// made from other goroutines.
+func (s *Session) peerByID(id string) *peer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peers[id]
+}
+
+// ensurePeer returns the peer with this id, adding it (and telling the
+// store) when it is new.
+func (s *Session) ensurePeer(id, userID, userName string) *peer {
+	s.mu.Lock()
+	p, ok := s.peers[id]
+	if !ok {
+		p = &peer{id: id, userID: userID, userName: userName, lastStatus: store.StatusConnecting, codecs: map[string]string{}}
+		s.peers[id] = p
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.emit(store.AddPeerConnection{PeerID: id, UserID: userID, UserName: userName, At: s.now()})
+	}
+	return p
+}
+
+// removePeer closes and forgets a peer (peer-left).
+func (s *Session) removePeer(id string) {
+	s.mu.Lock()
+	p, ok := s.peers[id]
+	delete(s.peers, id)
+	s.mu.Unlock()
+	if !ok {
+		return
+	}
+	go p.close() // closing waits for DTLS; the loop must not
+	s.forgetSinks(id)
+	s.emit(store.RemovePeerConnection{PeerID: id})
+}
+
+// newPeerConnection creates the Pion connection for p with the local
+// tracks attached (when offerer) and every handler registered.
+func (s *Session) newPeerConnection(p *peer) error {
+	api, err := s.newAPI(func(g stats.Getter) { p.getter.Store(&g) })
+	if err != nil {
+		return err
+	}
+	conf := webrtc.Configuration{ICEServers: s.allICEServers()}
+	if s.cfg.RelayOnly {
+		conf.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	pc, err := api.NewPeerConnection(conf)
+	if err != nil {
+		return err
+	}
+	p.pc = pc
+	p.remoteSet = false
+	id := p.id
+	// Register before SetLocalDescription: gathering starts there.
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c == nil {
+			return // gathering finished
+		}
+		init := c.ToJSON()
+		s.send(&signal.ICECandidate{To: id, Candidate: signal.CandidateInit{
+			Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex, UsernameFragment: init.UsernameFragment,
+		}})
+	})
+	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) {
+		// Handlers run in their own goroutines and can arrive out of
+		// order, so the loop reads the current state instead.
+		s.post(func() { s.connectionStateChanged(p, pc) })
+	})
+	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		if st == webrtc.ICEConnectionStateConnected || st == webrtc.ICEConnectionStateCompleted {
+			s.post(func() { p.iceConnected = true })
+		}
+	})
+	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) { s.receiveTrack(p, pc, t, r) })
+	return nil
+}
+
+// addLocalTracks attaches the session's two tracks to pc and reads each
+// sender's RTCP, turning picture-loss reports into key frames.
+func (s *Session) addLocalTracks(p *peer) error {
+	s.mu.Lock()
+	media := s.media
+	s.mu.Unlock()
+	if media == nil {
+		return ErrClosed
+	}
+	for _, track := range []webrtc.TrackLocal{media.AudioTrack(), media.VideoTrack()} {
+		sender, err := p.pc.AddTrack(track)
+		if err != nil {
+			return err
+		}
+		for _, enc := range sender.GetParameters().Encodings {
+			p.mu.Lock()
+			p.outSSRCs = append(p.outSSRCs, uint32(enc.SSRC))
+			p.mu.Unlock()
+		}
+		go s.readSenderRTCP(sender, media)
+	}
+	return nil
+}
+
+func (s *Session) allICEServers() []webrtc.ICEServer {
+	out := append([]webrtc.ICEServer(nil), s.cfg.ICEServers...)
+	return append(out, s.iceServers...)
+}

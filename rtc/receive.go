@@ -1,0 +1,124 @@
+package rtc
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+)
+
+// pliInterval rate-limits the picture-loss requests a receiver sends.
+const pliInterval = 500 * time.Millisecond
+
+// receiveTrack reads one remote track until it ends: audio goes to the
+// audio sink, video frames are counted (and passed to the video sink), and
+// the receiver's RTCP is drained so reports keep flowing.
+func (s *Session) receiveTrack(p *peer, pc *webrtc.PeerConnection, t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+	p.mu.Lock()
+	p.inSSRCs = append(p.inSSRCs, uint32(t.SSRC()))
+	p.codecs[t.Kind().String()] = codecName(t.Codec().MimeType)
+	p.mu.Unlock()
+	go drainRTCP(r)
+
+	if t.Kind() == webrtc.RTPCodecTypeVideo {
+		// Media sent before DTLS was up is lost, often with the first key
+		// frame: ask for one as soon as the track arrives.
+		requestKeyFrame(pc, t.SSRC())
+	}
+	var lastPLI time.Time
+	for {
+		pkt, _, err := t.ReadRTP()
+		if err != nil {
+			return
+		}
+		switch t.Kind() {
+		case webrtc.RTPCodecTypeAudio:
+			if s.cfg.Audio != nil {
+				s.cfg.Audio.Push(p.id, pkt)
+			}
+		case webrtc.RTPCodecTypeVideo:
+			if w, h, ok := vp8KeyFrameSize(pkt); ok {
+				p.width.Store(uint32(w))
+				p.height.Store(uint32(h))
+			}
+			if pkt.Marker {
+				p.frames.Add(1)
+			}
+			if s.cfg.Video != nil {
+				s.cfg.Video.Push(p.id, pkt)
+			}
+			if p.width.Load() == 0 && time.Since(lastPLI) > pliInterval {
+				// Still no key frame seen: keep asking, rate-limited.
+				lastPLI = time.Now()
+				requestKeyFrame(pc, t.SSRC())
+			}
+		}
+	}
+}
+
+func requestKeyFrame(pc *webrtc.PeerConnection, ssrc webrtc.SSRC) {
+	_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
+}
+
+// drainRTCP reads a receiver's RTCP until it ends, so the interceptors see
+// every report (the stats interceptor needs them).
+func drainRTCP(r *webrtc.RTPReceiver) {
+	for {
+		if _, _, err := r.ReadRTCP(); err != nil {
+			return
+		}
+	}
+}
+
+// readSenderRTCP turns picture-loss and full-intra requests from the peer
+// into key frames of the shared encoder.
+func (s *Session) readSenderRTCP(sender *webrtc.RTPSender, media LocalMedia) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.log.Debug("sender rtcp", "err", err)
+			}
+			return
+		}
+		for _, pkt := range pkts {
+			switch pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				media.RequestKeyFrame()
+			}
+		}
+	}
+}
+
+// vp8KeyFrameSize reads the frame size from the first packet of a VP8 key
+// frame (RFC 6386 section 9.1), if pkt is one.
+func vp8KeyFrameSize(pkt *rtp.Packet) (w, h int, ok bool) {
+	var vp8 codecs.VP8Packet
+	payload, err := vp8.Unmarshal(pkt.Payload)
+	if err != nil || vp8.S != 1 || vp8.PID != 0 || len(payload) < 10 {
+		return 0, 0, false
+	}
+	if payload[0]&1 != 0 { // inter frame
+		return 0, 0, false
+	}
+	if payload[3] != 0x9d || payload[4] != 0x01 || payload[5] != 0x2a {
+		return 0, 0, false
+	}
+	w = int(payload[6]) | int(payload[7]&0x3f)<<8
+	h = int(payload[8]) | int(payload[9]&0x3f)<<8
+	return w, h, w > 0 && h > 0
+}
+
+// codecName turns "video/VP8" into "VP8".
+func codecName(mime string) string {
+	for i := 0; i < len(mime); i++ {
+		if mime[i] == '/' {
+			return mime[i+1:]
+		}
+	}
+	return mime
+}

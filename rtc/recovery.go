@@ -1,0 +1,175 @@
+package rtc
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/signal"
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// statusOf maps Pion's connection state onto the slice's statuses.
+func statusOf(st webrtc.PeerConnectionState) store.Status {
+	switch st {
+	case webrtc.PeerConnectionStateConnected:
+		return store.StatusConnected
+	case webrtc.PeerConnectionStateDisconnected:
+		return store.StatusDisconnected
+	case webrtc.PeerConnectionStateFailed:
+		return store.StatusFailed
+	case webrtc.PeerConnectionStateClosed:
+		return store.StatusClosed
+	default:
+		return store.StatusConnecting
+	}
+}
+
+// setStatus reports a status change when the slice allows it; moves it
+// would refuse (e.g. Pion passing through connecting during a restart that
+// kept the media flowing) are not reported.
+func (s *Session) setStatus(p *peer, st store.Status) {
+	if st == p.lastStatus || store.Transition(p.lastStatus, st) != nil {
+		return
+	}
+	p.lastStatus = st
+	s.emit(store.UpdateConnectionStatus{PeerID: p.id, Status: st, At: s.now()})
+}
+
+// connectionStateChanged runs on the loop whenever Pion reports a change.
+func (s *Session) connectionStateChanged(p *peer, pc *webrtc.PeerConnection) {
+	if p.pc != pc || s.peerByID(p.id) != p {
+		return // an old connection of this peer, or the peer has gone
+	}
+	st := statusOf(pc.ConnectionState())
+	switch st {
+	case store.StatusConnected:
+		p.everUp = true
+		p.restarts = 0
+		if p.restartTimer != nil {
+			p.restartTimer.Stop()
+			p.restartTimer = nil
+		}
+		s.setStatus(p, st)
+		if fp := pairFingerprint(pc); fp != "" {
+			s.emit(store.SetPeerFingerprint{PeerID: p.id, Fingerprint: fp})
+		}
+	case store.StatusFailed:
+		s.setStatus(p, st)
+		if p.iceConnected && !p.everUp {
+			s.emit(store.SetConnectionError{PeerID: p.id, Error: ErrTextDTLSFailed})
+		}
+		s.scheduleRestart(p)
+	default:
+		s.setStatus(p, st)
+	}
+}
+
+// scheduleRestart plans the next automatic ICE restart with exponential
+// backoff, or gives up after MaxRestarts.
+func (s *Session) scheduleRestart(p *peer) {
+	if p.restartTimer != nil {
+		return // one is planned already
+	}
+	if p.restarts >= s.cfg.MaxRestarts {
+		s.emit(store.UpdateRecovery{PeerID: p.id})
+		s.emit(store.SetConnectionError{PeerID: p.id, Error: ErrTextICEFailed})
+		return
+	}
+	p.restarts++
+	delay := s.cfg.RestartBackoff << (p.restarts - 1)
+	s.emit(store.UpdateRecovery{PeerID: p.id, Recovery: store.Recovery{Attempt: p.restarts, MaxAttempts: s.cfg.MaxRestarts, NextAt: s.now().Add(delay)}})
+	attempt := p.restarts
+	p.restartTimer = time.AfterFunc(delay, func() {
+		s.post(func() {
+			p.restartTimer = nil
+			if s.peerByID(p.id) != p || p.lastStatus == store.StatusConnected {
+				return
+			}
+			s.restart(p, attempt)
+		})
+	})
+}
+
+// restart runs one ICE restart: the offerer offers with new credentials;
+// the answerer asks the offerer for such an offer.
+func (s *Session) restart(p *peer, attempt int) {
+	s.emit(store.UpdateRecovery{PeerID: p.id, Recovery: store.Recovery{Attempt: attempt, MaxAttempts: s.cfg.MaxRestarts}})
+	s.setStatus(p, store.StatusConnecting)
+	switch {
+	case p.pc == nil:
+		s.send(&signal.ReadyForOffer{To: p.id})
+	case p.offerer:
+		s.makeOffer(p, true)
+	default:
+		s.send(&signal.ReadyForOffer{To: p.id})
+	}
+	// If this attempt does not connect, Pion reports failed again (after the
+	// ICE timeouts) and the next attempt is scheduled from there. The
+	// answerer's request may get no reply at all, so it watches itself.
+	watch := s.cfg.ICEDisconnectedTimeout + s.cfg.ICEFailedTimeout
+	p.restartTimer = time.AfterFunc(watch, func() {
+		s.post(func() {
+			p.restartTimer = nil
+			if s.peerByID(p.id) == p && p.lastStatus != store.StatusConnected {
+				s.setStatus(p, store.StatusFailed)
+				s.scheduleRestart(p)
+			}
+		})
+	})
+}
+
+// Retry restarts the connection to a failed peer at once, with a fresh
+// budget of automatic attempts. An empty peer id asks the signaling client
+// to reconnect, which it does by itself; Retry then only reports success.
+func (s *Session) Retry(peerID string) error {
+	if peerID == "" {
+		return nil
+	}
+	if s.peerByID(peerID) == nil {
+		return fmt.Errorf("retry %q: %w", peerID, ErrPeerNotFound)
+	}
+	s.post(func() {
+		p := s.peerByID(peerID)
+		if p == nil {
+			return
+		}
+		if p.restartTimer != nil {
+			p.restartTimer.Stop()
+			p.restartTimer = nil
+		}
+		p.restarts = 1
+		s.restart(p, 1)
+	})
+	return nil
+}
+
+// pairFingerprint returns both DTLS fingerprints of the connection in a
+// canonical order, so the two ends derive the same verification code: a
+// server that swapped certificates would make them differ.
+func pairFingerprint(pc *webrtc.PeerConnection) string {
+	l, r := pc.CurrentLocalDescription(), pc.CurrentRemoteDescription()
+	if l == nil || r == nil {
+		return ""
+	}
+	a, b := sdpFingerprint(l.SDP), sdpFingerprint(r.SDP)
+	if a == "" || b == "" {
+		return ""
+	}
+	if b < a {
+		a, b = b, a
+	}
+	return a + " " + b
+}
+
+// sdpFingerprint returns the first a=fingerprint value of an SDP.
+func sdpFingerprint(sdp string) string {
+	for line := range strings.SplitSeq(sdp, "\n") {
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "a=fingerprint:"); ok {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,385 @@
+// Package rtc runs the WebRTC side of a call: one Pion PeerConnection per
+// remote peer, negotiated through the signaling server, with trickle ICE,
+// stats and automatic recovery. Everything that changes is reported as
+// store actions on Session.Actions.
+package rtc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/pion/transport/v5"
+	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/signal"
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// ErrPeerNotFound reports an operation on a peer the session does not know
+// or has no connection with yet.
+var ErrPeerNotFound = errors.New("peer connection not found")
+
+// ErrClosed reports an operation on a session that has ended.
+var ErrClosed = errors.New("session closed")
+
+// Error texts of the specification, shown to the user.
+const (
+	ErrTextICEFailed   = "ICE Connection Failed: no route to peer"
+	ErrTextDTLSFailed  = "DTLS Handshake Failed"
+	ErrTextMediaAbsent = "Media Not Available"
+)
+
+// Config configures a Session. Signal.URL, Signal.Join and OpenMedia are
+// required; the rest has defaults.
+type Config struct {
+	Signal    signal.ClientConfig
+	OpenMedia MediaOpener
+	Audio     AudioSink // optional: receives remote audio
+	Video     VideoSink // optional: receives remote video
+
+	ICEServers []webrtc.ICEServer // in addition to those the server sends
+	RelayOnly  bool               // use TURN relays only
+	Net        transport.Net      // optional: a simulated network for this session's sockets
+	// NetworkTypes limits candidate gathering (default UDP over IPv4 and IPv6).
+	NetworkTypes []webrtc.NetworkType
+	// ICE timeouts (defaults 4 s, 10 s, 1 s). Keepalives also refresh the
+	// round-trip time measurement, hence the short default.
+	ICEDisconnectedTimeout, ICEFailedTimeout, ICEKeepalive time.Duration
+
+	// RestartBackoff is the delay before the first ICE restart after a
+	// failure; it doubles per attempt (default 1 s). MaxRestarts bounds the
+	// automatic attempts (default 5).
+	RestartBackoff time.Duration
+	MaxRestarts    int
+
+	Now           func() time.Time // clock for action timestamps (default time.Now)
+	Logger        *slog.Logger
+	LoggerFactory logging.LoggerFactory // Pion's logs (default: Pion's, warnings only)
+}
+
+func (c *Config) defaults() {
+	if c.NetworkTypes == nil {
+		c.NetworkTypes = []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+	}
+	if c.ICEDisconnectedTimeout <= 0 {
+		c.ICEDisconnectedTimeout = 4 * time.Second
+	}
+	if c.ICEFailedTimeout <= 0 {
+		c.ICEFailedTimeout = 10 * time.Second
+	}
+	if c.ICEKeepalive <= 0 {
+		c.ICEKeepalive = time.Second
+	}
+	if c.RestartBackoff <= 0 {
+		c.RestartBackoff = time.Second
+	}
+	if c.MaxRestarts <= 0 {
+		c.MaxRestarts = 5
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Session is one participant's membership of a call.
+type Session struct {
+	cfg    Config
+	log    *slog.Logger
+	client *signal.Client
+
+	actions *queue[store.Action] // to the UI, in order
+	out     chan store.Action
+	events  *queue[func()]          // work for the session loop
+	outbox  *queue[signal.Message]  // to the signaling server, in order
+	sigUp   chan struct{}           // signalled when signaling (re)connects
+
+	mu      sync.Mutex // guards the fields below, read by Engine calls from other goroutines
+	peers   map[string]*peer
+	media   LocalMedia
+	audioOn bool
+	videoOn bool
+	screen  bool
+	selfID  string
+	closed  bool
+
+	// Owned by the session loop.
+	mediaReady bool
+	iceServers []webrtc.ICEServer
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	wg     sync.WaitGroup
+}
+
+// New returns a session for cfg. It does nothing until Run.
+func New(cfg Config) *Session {
+	cfg.defaults()
+	return &Session{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		client:  signal.NewClient(cfg.Signal),
+		actions: newQueue[store.Action](),
+		out:     make(chan store.Action, 64),
+		events:  newQueue[func()](),
+		outbox:  newQueue[signal.Message](),
+		sigUp:   make(chan struct{}, 1),
+		peers:   map[string]*peer{},
+		audioOn: true,
+		videoOn: true,
+		done:    make(chan struct{}),
+	}
+}
+
+// Actions delivers every state change of the call as store actions, in
+// order. It is closed when Run has returned. Read it promptly.
+func (s *Session) Actions() <-chan store.Action { return s.out }
+
+// emit queues an action for Actions without blocking.
+func (s *Session) emit(a store.Action) { s.actions.push(a) }
+
+// post runs fn on the session loop. Safe from any goroutine, never blocks.
+func (s *Session) post(fn func()) { s.events.push(fn) }
+
+// Run joins the room and runs the call until ctx is done, Close is called,
+// or the server refuses the join. It releases everything before returning.
+func (s *Session) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		cancel()
+		close(s.out)
+		return ErrClosed
+	}
+	s.cancel = cancel
+	s.mu.Unlock()
+	defer close(s.done)
+
+	fwdDone := make(chan struct{})
+	go s.forwardActions(fwdDone)
+
+	s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingConnecting, Room: s.cfg.Signal.Join.Room, UserName: s.cfg.Signal.Join.UserName}})
+	s.openMedia(ctx)
+
+	clientErr := make(chan error, 1)
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); clientErr <- s.client.Run(ctx) }()
+	go func() { defer s.wg.Done(); s.sendLoop(ctx) }()
+
+	err := s.loop(ctx, clientErr)
+	cancel()
+	s.shutdown()
+	s.wg.Wait()
+	s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingClosed, Room: s.cfg.Signal.Join.Room, UserName: s.cfg.Signal.Join.UserName}})
+	s.actions.close()
+	<-fwdDone
+	return err
+}
+
+// Close ends the session: Run returns after releasing everything.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	cancel := s.cancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-s.done
+	}
+	return nil
+}
+
+// loop is the session's single goroutine for signaling messages and
+// events: peer state lives here, so it needs no locks of its own.
+func (s *Session) loop(ctx context.Context, clientErr <-chan error) error {
+	msgs, states := s.client.Messages(), s.client.States()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-clientErr:
+			if err != nil {
+				s.emit(store.SetConnectionError{Error: "signaling: " + err.Error()})
+				return fmt.Errorf("signaling: %w", err)
+			}
+			return nil
+		case m, ok := <-msgs:
+			if !ok {
+				msgs = nil
+				continue
+			}
+			s.handleMessage(ctx, m)
+		case st, ok := <-states:
+			if !ok {
+				states = nil
+				continue
+			}
+			s.handleClientState(st)
+		case <-s.events.notify:
+			for _, fn := range s.events.drain() {
+				fn()
+			}
+		}
+	}
+}
+
+// forwardActions moves queued actions to the Actions channel.
+func (s *Session) forwardActions(done chan<- struct{}) {
+	defer close(done)
+	defer close(s.out)
+	for {
+		<-s.actions.notify
+		for _, a := range s.actions.drain() {
+			s.out <- a
+		}
+		s.actions.mu.Lock()
+		finished := s.actions.closed && len(s.actions.items) == 0
+		s.actions.mu.Unlock()
+		if finished {
+			return
+		}
+	}
+}
+
+// sendLoop writes queued signaling messages in order, waiting out
+// signaling outages instead of dropping what was queued.
+func (s *Session) sendLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.outbox.notify:
+		}
+		for _, m := range s.outbox.drain() {
+			for {
+				err := s.client.Send(ctx, m)
+				if err == nil || !errors.Is(err, signal.ErrNotConnected) {
+					if err != nil {
+						s.log.Warn("signaling send failed", "type", m.MessageType(), "err", err)
+					}
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-s.sigUp:
+				case <-time.After(time.Second):
+				}
+			}
+		}
+	}
+}
+
+// send queues a message for the server.
+func (s *Session) send(m signal.Message) { s.outbox.push(m) }
+
+func (s *Session) now() time.Time { return s.cfg.Now() }
+
+// handleClientState reports the signaling connection's state.
+func (s *Session) handleClientState(st signal.ClientState) {
+	sig := store.Signaling{Room: s.cfg.Signal.Join.Room, UserName: s.cfg.Signal.Join.UserName, PeerID: s.selfPeerID(), Attempt: st.Attempt}
+	switch st.Status {
+	case signal.ClientConnecting:
+		sig.Status = store.SignalingConnecting
+	case signal.ClientConnected:
+		sig.Status = store.SignalingConnected
+		select {
+		case s.sigUp <- struct{}{}:
+		default:
+		}
+	case signal.ClientReconnecting:
+		sig.Status = store.SignalingReconnecting
+	case signal.ClientClosed:
+		sig.Status = store.SignalingClosed
+	}
+	if st.Err != nil {
+		sig.Error = st.Err.Error()
+	}
+	s.emit(store.UpdateSignaling{Signaling: sig})
+}
+
+func (s *Session) selfPeerID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.selfID
+}
+
+// openMedia starts capture in the background (initializeMedia); offers that
+// arrive before it finishes are held as pending.
+func (s *Session) openMedia(ctx context.Context) {
+	s.emit(store.InitializeMediaPending{})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		m, err := s.cfg.OpenMedia(ctx)
+		s.post(func() { s.mediaOpened(ctx, m, err) })
+	}()
+}
+
+func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
+	if err != nil || m == nil {
+		if err == nil {
+			err = errors.New("no media")
+		}
+		s.emit(store.InitializeMediaRejected{Error: fmt.Sprintf("%s: %v", ErrTextMediaAbsent, err)})
+		return
+	}
+	if ctx.Err() != nil {
+		_ = m.Close()
+		return
+	}
+	s.mu.Lock()
+	s.media = m
+	m.SetAudioEnabled(s.audioOn)
+	m.SetVideoEnabled(s.videoOn)
+	s.mu.Unlock()
+	s.mediaReady = true
+	s.emit(store.InitializeMediaFulfilled{Stream: m.Description()})
+	if self := s.selfPeerID(); self != "" {
+		s.announceReady()
+	}
+	s.answerPendingOffers()
+}
+
+// shutdown closes every peer connection, then the media, in the order that
+// keeps Pion from hanging (connections before tracks).
+func (s *Session) shutdown() {
+	s.mu.Lock()
+	peers := s.peers
+	s.peers = map[string]*peer{}
+	media := s.media
+	s.media = nil
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range peers {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.close() }()
+	}
+	wg.Wait()
+	for id := range peers {
+		s.forgetSinks(id)
+	}
+	if media != nil {
+		if err := media.Close(); err != nil {
+			s.log.Warn("closing media", "err", err)
+		}
+	}
+	// Leave is sent by the signaling client as it closes.
+	_ = s.client.Close()
+}
+
+func (s *Session) forgetSinks(peerID string) {
+	if s.cfg.Audio != nil {
+		s.cfg.Audio.RemovePeer(peerID)
+	}
+	if s.cfg.Video != nil {
+		s.cfg.Video.RemovePeer(peerID)
+	}
+}

@@ -1,0 +1,138 @@
+package rtc
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// CollectStats measures one peer connection now (the specification's
+// collectConnectionStats): round-trip time of the nominated candidate pair,
+// bitrates and loss over the interval since the previous call, jitter,
+// frames per second, resolution, codecs and route. One call per peer at a
+// time is expected; concurrent calls for one peer share a baseline.
+func (s *Session) CollectStats(ctx context.Context, peerID string) (store.Stats, error) {
+	p := s.peerByID(peerID)
+	if p == nil {
+		return store.Stats{}, fmt.Errorf("stats for %q: %w", peerID, ErrPeerNotFound)
+	}
+	pc := s.peerPC(p)
+	if pc == nil {
+		return store.Stats{}, fmt.Errorf("stats for %q: %w", peerID, ErrPeerNotFound)
+	}
+	if err := ctx.Err(); err != nil {
+		return store.Stats{}, err
+	}
+	now := s.now()
+	var st store.Stats
+	report := pc.GetStats()
+	fillRoute(&st, report)
+
+	var cur counters
+	cur.at = now
+	cur.frames = p.frames.Load()
+	var jitter float64
+	var remoteRTT time.Duration
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if g := p.getter.Load(); g != nil {
+		for _, ssrc := range p.inSSRCs {
+			if x := (*g).Get(ssrc); x != nil {
+				in := x.InboundRTPStreamStats
+				cur.recvBytes += in.BytesReceived + in.HeaderBytesReceived
+				cur.packetsRecv += in.PacketsReceived
+				cur.packetsLost += in.PacketsLost
+				jitter = max(jitter, in.Jitter)
+			}
+		}
+		for _, ssrc := range p.outSSRCs {
+			if x := (*g).Get(ssrc); x != nil {
+				cur.sentBytes += x.OutboundRTPStreamStats.BytesSent + x.OutboundRTPStreamStats.HeaderBytesSent
+				remoteRTT = max(remoteRTT, x.RemoteInboundRTPStreamStats.RoundTripTime)
+			}
+		}
+	}
+	cur.valid = true
+	st.JitterMillis = jitter * 1000
+	if st.RTTMillis == 0 && remoteRTT > 0 {
+		st.RTTMillis = float64(remoteRTT) / float64(time.Millisecond)
+	}
+	st.Width, st.Height = int(p.width.Load()), int(p.height.Load())
+	st.VideoCodec, st.AudioCodec = p.codecs["video"], p.codecs["audio"]
+	if s.cfg.Audio != nil {
+		st.AudioLevel = s.cfg.Audio.Level(peerID)
+	}
+	applyDeltas(&st, p.baseline, cur)
+	p.baseline = cur
+	return st, nil
+}
+
+// peerPC reads a peer's connection from outside the loop.
+func (s *Session) peerPC(p *peer) *webrtc.PeerConnection {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return p.pc
+}
+
+// applyDeltas derives rates over the interval between two samples. An
+// interval where a counter went down (new stream after renegotiation) is
+// skipped rather than reported as nonsense.
+func applyDeltas(st *store.Stats, prev, cur counters) {
+	if !prev.valid {
+		return
+	}
+	secs := cur.at.Sub(prev.at).Seconds()
+	if secs <= 0 {
+		return
+	}
+	if cur.recvBytes >= prev.recvBytes {
+		st.RecvKbps = float64(cur.recvBytes-prev.recvBytes) * 8 / 1000 / secs
+	}
+	if cur.sentBytes >= prev.sentBytes {
+		st.SendKbps = float64(cur.sentBytes-prev.sentBytes) * 8 / 1000 / secs
+	}
+	if cur.frames >= prev.frames {
+		st.FramesPerSecond = float64(cur.frames-prev.frames) / secs
+	}
+	if cur.packetsRecv >= prev.packetsRecv && cur.packetsLost >= prev.packetsLost {
+		recv := float64(cur.packetsRecv - prev.packetsRecv)
+		lost := float64(cur.packetsLost - prev.packetsLost)
+		if recv+lost > 0 {
+			st.LossPct = 100 * lost / (recv + lost)
+		}
+	}
+}
+
+// fillRoute finds the nominated candidate pair: its round-trip time and
+// both candidates.
+func fillRoute(st *store.Stats, report webrtc.StatsReport) {
+	var best *webrtc.ICECandidatePairStats
+	for _, v := range report {
+		pair, ok := v.(webrtc.ICECandidatePairStats)
+		if !ok || !pair.Nominated || pair.State != webrtc.StatsICECandidatePairStateSucceeded {
+			continue
+		}
+		if best == nil || pair.BytesReceived+pair.BytesSent > best.BytesReceived+best.BytesSent {
+			best = &pair
+		}
+	}
+	if best == nil {
+		return
+	}
+	st.RTTMillis = best.CurrentRoundTripTime * 1000
+	if c, ok := report[best.LocalCandidateID].(webrtc.ICECandidateStats); ok {
+		st.Route.LocalType = c.CandidateType.String()
+		st.Route.Protocol = c.Protocol
+		st.Route.LocalAddr = fmt.Sprintf("%s:%d", c.IP, c.Port)
+	}
+	if c, ok := report[best.RemoteCandidateID].(webrtc.ICECandidateStats); ok {
+		st.Route.RemoteType = c.CandidateType.String()
+		st.Route.RemoteAddr = fmt.Sprintf("%s:%d", c.IP, c.Port)
+		if st.Route.Protocol == "" {
+			st.Route.Protocol = c.Protocol
+		}
+	}
+}
