@@ -1,0 +1,239 @@
+package rtc
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/server"
+	"github.com/rtcterm/rtcterm/signal"
+	"github.com/rtcterm/rtcterm/store"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// startServer runs a signaling server on a loopback port for one test.
+func startServer(t *testing.T) string {
+	t.Helper()
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return "ws://" + ln.Addr().String() + "/ws"
+}
+
+// member is one running session with the state its actions build.
+type member struct {
+	name    string
+	s       *Session
+	media   *fakeMedia
+	mu      sync.Mutex
+	state   store.State
+	runErr  chan error
+	drained chan struct{}
+}
+
+func (m *member) snapshot() store.State {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.state
+}
+
+func testConfig(url, room, name string, media *fakeMedia) Config {
+	return Config{
+		Signal:       signal.ClientConfig{URL: url, Join: signal.Join{Room: room, UserName: name}},
+		OpenMedia:    fakeOpener(media),
+		NetworkTypes: []webrtc.NetworkType{webrtc.NetworkTypeUDP4},
+		Logger:       discardLogger(),
+	}
+}
+
+func startMember(t *testing.T, cfg Config, media *fakeMedia) *member {
+	t.Helper()
+	m := &member{name: cfg.Signal.Join.UserName, s: New(cfg), media: media, state: store.New(), runErr: make(chan error, 1), drained: make(chan struct{})}
+	go func() {
+		defer close(m.drained)
+		for a := range m.s.Actions() {
+			m.mu.Lock()
+			m.state = store.Reduce(m.state, a)
+			m.mu.Unlock()
+		}
+	}()
+	go func() { m.runErr <- m.s.Run(context.Background()) }()
+	t.Cleanup(func() { m.stop(t) })
+	return m
+}
+
+func (m *member) stop(t *testing.T) {
+	_ = m.s.Close()
+	select {
+	case err := <-m.runErr:
+		if err != nil {
+			t.Errorf("%s: Run: %v", m.name, err)
+		}
+		m.runErr <- nil
+	case <-time.After(15 * time.Second):
+		t.Errorf("%s: Run did not return after Close", m.name)
+	}
+	<-m.drained
+	_ = m.media.Close()
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func allConnected(ms []*member) func() bool {
+	return func() bool {
+		for _, m := range ms {
+			s := m.snapshot()
+			if store.SelectConnectedCount(s) != len(ms)-1 {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// statsOf collects stats twice (the first sample sets the baseline).
+func statsOf(t *testing.T, m *member, peerID string, gap time.Duration) store.Stats {
+	t.Helper()
+	if _, err := m.s.CollectStats(context.Background(), peerID); err != nil {
+		t.Fatalf("%s: stats: %v", m.name, err)
+	}
+	time.Sleep(gap)
+	st, err := m.s.CollectStats(context.Background(), peerID)
+	if err != nil {
+		t.Fatalf("%s: stats: %v", m.name, err)
+	}
+	return st
+}
+
+func peerIDOf(m *member) string { return m.snapshot().Signaling.PeerID }
+
+func TestThreeWayCall(t *testing.T) {
+	url := startServer(t)
+	var ms []*member
+	for _, name := range []string{"Ada", "Grace", "Linus"} {
+		media := newFakeMedia()
+		ms = append(ms, startMember(t, testConfig(url, "room1", name, media), media))
+	}
+	// The connections should come up within 3 s; the deadline is generous
+	// so a loaded machine does not fail the test, and the benchmark keeps
+	// the real figure.
+	waitFor(t, 20*time.Second, "every pair connected", allConnected(ms))
+
+	// Media flows both ways on every pair.
+	for _, m := range ms {
+		for _, c := range store.SelectConnections(m.snapshot()) {
+			st := statsOf(t, m, c.PeerID, 700*time.Millisecond)
+			if st.RecvKbps <= 0 || st.SendKbps <= 0 || st.FramesPerSecond <= 0 {
+				t.Errorf("%s ← %s: recv %.0f kbps, send %.0f kbps, %.1f fps", m.name, c.UserName, st.RecvKbps, st.SendKbps, st.FramesPerSecond)
+			}
+			if st.Width != 320 || st.Height != 240 || st.VideoCodec != "VP8" || st.AudioCodec != "opus" {
+				t.Errorf("%s ← %s: %dx%d %s/%s", m.name, c.UserName, st.Width, st.Height, st.VideoCodec, st.AudioCodec)
+			}
+			if st.Route.String() != "host/udp" {
+				t.Errorf("%s ← %s: route %q", m.name, c.UserName, st.Route.String())
+			}
+		}
+	}
+	// Every pair agrees on a fingerprint pair to compare.
+	a, b := ms[0].snapshot().Connections[peerIDOf(ms[1])], ms[1].snapshot().Connections[peerIDOf(ms[0])]
+	if a.Fingerprint == "" || a.Fingerprint != b.Fingerprint {
+		t.Errorf("fingerprints differ: %q vs %q", a.Fingerprint, b.Fingerprint)
+	}
+
+	// A peer leaving is removed from everyone's state.
+	ms[2].stop(t)
+	gone := peerIDOf(ms[2])
+	waitFor(t, 10*time.Second, "peer-left applied", func() bool {
+		for _, m := range ms[:2] {
+			if _, ok := m.snapshot().Connections[gone]; ok {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func TestMuteStopsAudioBytes(t *testing.T) {
+	url := startServer(t)
+	ma, mb := newFakeMedia(), newFakeMedia()
+	a := startMember(t, testConfig(url, "mute", "A", ma), ma)
+	b := startMember(t, testConfig(url, "mute", "B", mb), mb)
+	waitFor(t, 20*time.Second, "connected", allConnected([]*member{a, b}))
+	// Video off too, so the receive rate is audio alone.
+	if err := a.s.SetVideo(false); err != nil {
+		t.Fatal(err)
+	}
+	idA := peerIDOf(a)
+	waitFor(t, 10*time.Second, "B sees A's camera off", func() bool {
+		c := b.snapshot().Connections[idA]
+		return c.Media.Known && !c.Media.Video && c.Media.Audio
+	})
+	if st := statsOf(t, b, idA, time.Second); st.RecvKbps < 10 {
+		t.Fatalf("audio only: B receives %.1f kbps from A, want audio", st.RecvKbps)
+	}
+	if err := a.s.SetAudio(false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "B sees A muted", func() bool { return !b.snapshot().Connections[idA].Media.Audio })
+	// Only RTCP-free media counts; allow for packets in flight at the switch.
+	statsOf(t, b, idA, 300*time.Millisecond)
+	if st := statsOf(t, b, idA, time.Second); st.RecvKbps > 1 {
+		t.Fatalf("muted: B still receives %.1f kbps from A", st.RecvKbps)
+	}
+	if err := a.s.SetAudio(true); err != nil {
+		t.Fatal(err)
+	}
+	if st := statsOf(t, b, idA, time.Second); st.RecvKbps < 10 {
+		t.Fatalf("unmuted: B receives %.1f kbps from A", st.RecvKbps)
+	}
+	if err := a.s.SetVideo(true); err != nil {
+		t.Fatal(err)
+	}
+	if st := statsOf(t, b, idA, time.Second); st.FramesPerSecond < 5 {
+		t.Fatalf("video back on: %.1f fps", st.FramesPerSecond)
+	}
+}
+
+func TestStatsForUnknownPeer(t *testing.T) {
+	s := New(Config{Signal: signal.ClientConfig{URL: "ws://127.0.0.1:1/ws"}})
+	if _, err := s.CollectStats(context.Background(), "nobody"); err == nil {
+		t.Fatal("stats for an unknown peer succeeded")
+	}
+	if err := s.Retry("nobody"); err == nil {
+		t.Fatal("retry of an unknown peer succeeded")
+	}
+	_ = s.Close()
+}
+
+var _ = fmt.Sprintf
+var _ = http.StatusOK
