@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"github.com/rtcterm/rtcterm/server"
 )
 
 // tokenOptions are the flags of `rtcterm token`.
@@ -17,12 +19,23 @@ func setupToken(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) er
 	o := &tokenOptions{}
 	fs.StringVar(&o.Room, "room", envDefault(env, "RTCTERM_ROOM", ""), "room the token admits to (env RTCTERM_ROOM)")
 	fs.StringVar(&o.User, "user", envDefault(env, "RTCTERM_NAME", ""), "user name the token carries (env RTCTERM_NAME)")
-	fs.StringVar(&o.Secret, "secret", envDefault(env, "RTCTERM_TOKEN_SECRET", ""), "signing secret, as given to serve --token-secret (env RTCTERM_TOKEN_SECRET)")
+	fs.StringVar(&o.Secret, "secret", "", "signing secret, as given to serve --token-secret (env RTCTERM_TOKEN_SECRET)")
 	fs.DurationVar(&o.TTL, "ttl", time.Hour, "how long the token stays valid")
 	return func(ctx context.Context, io stdio) error {
-		if o.Room == "" || o.User == "" || o.Secret == "" {
-			return usageError{"--room, --user and --secret are required"}
+		if o.Secret == "" {
+			o.Secret = envDefault(env, "RTCTERM_TOKEN_SECRET", "")
 		}
-		return fmt.Errorf("token: %w (it lands with issue 3)", errNotBuilt)
+		if o.Room == "" || o.User == "" || o.Secret == "" {
+			return usageError{"--room, --user and --secret (or RTCTERM_TOKEN_SECRET) are required"}
+		}
+		if o.TTL <= 0 {
+			return usageError{"--ttl must be positive"}
+		}
+		tok, err := server.NewToken([]byte(o.Secret), o.Room, o.User, o.TTL, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(io.out, tok)
+		return nil
 	}
 }
