@@ -91,6 +91,7 @@ type direction struct {
 	rng *rand.Rand
 
 	offered, dropped, delivered atomic.Uint64
+	cut                         atomic.Bool // drop everything: the link is down
 }
 
 func newDirection(delay, jitter time.Duration, lossPct float64, seed uint64) *direction {
@@ -106,6 +107,10 @@ func newDirection(delay, jitter time.Duration, lossPct float64, seed uint64) *di
 // it; if not, it returns when the datagram is due at the far end.
 func (d *direction) admit(now time.Time) (due time.Time, ok bool) {
 	d.offered.Add(1)
+	if d.cut.Load() {
+		d.dropped.Add(1)
+		return time.Time{}, false
+	}
 	delay := d.delay
 	if d.lossPct > 0 || d.jitter > 0 {
 		d.mu.Lock()

@@ -45,6 +45,13 @@ func NewNet(link Link) (*Net, error) {
 	}, nil
 }
 
+// SetCut takes the link down (every datagram dropped, both ways) or brings
+// it back, to simulate an outage.
+func (n *Net) SetCut(down bool) {
+	n.out.cut.Store(down)
+	n.in.cut.Store(down)
+}
+
 // Link returns the impairment this Net was created with.
 func (n *Net) Link() Link { return n.link }
 

@@ -512,3 +512,40 @@ func TestInvalidLink(t *testing.T) {
 		}
 	}
 }
+
+func TestSetCutDropsEverythingUntilRestored(t *testing.T) {
+	n, err := NewNet(Link{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	a, err := n.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	n.SetCut(true)
+	for range 10 {
+		if _, err := a.WriteTo([]byte("x"), b.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := n.Counters(); c.Out.Dropped != 10 {
+		t.Fatalf("cut link dropped %d of 10", c.Out.Dropped)
+	}
+	n.SetCut(false)
+	if _, err := a.WriteTo([]byte("y"), b.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16)
+	_ = b.SetReadDeadline(time.Now().Add(5 * time.Second))
+	nr, _, err := b.ReadFrom(buf)
+	if err != nil || string(buf[:nr]) != "y" {
+		t.Fatalf("after restore: %q %v", buf[:nr], err)
+	}
+}

@@ -31,6 +31,8 @@ type peer struct {
 
 	getter atomic.Pointer[stats.Getter] // the connection's RTP stats
 	frames atomic.Uint64                // video frames received
+	rtpExp  atomic.Uint64 // RTP packets the network should have delivered
+	rtpLost atomic.Uint64 // of which never arrived the first time
 	width  atomic.Uint32                // received video size, from key frames
 	height atomic.Uint32
 
@@ -47,8 +49,8 @@ type counters struct {
 	at          time.Time
 	recvBytes   uint64
 	sentBytes   uint64
-	packetsRecv uint64
-	packetsLost int64
+	rtpExpected uint64
+	rtpLost     uint64
 	frames      uint64
 	valid       bool
 }

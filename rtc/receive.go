@@ -30,11 +30,13 @@ func (s *Session) receiveTrack(p *peer, pc *webrtc.PeerConnection, t *webrtc.Tra
 		requestKeyFrame(pc, t.SSRC())
 	}
 	var lastPLI time.Time
+	seq := seqCounter{expected: &p.rtpExp, lost: &p.rtpLost}
 	for {
 		pkt, _, err := t.ReadRTP()
 		if err != nil {
 			return
 		}
+		seq.observe(pkt.SequenceNumber)
 		switch t.Kind() {
 		case webrtc.RTPCodecTypeAudio:
 			if s.cfg.Audio != nil {

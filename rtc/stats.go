@@ -34,6 +34,8 @@ func (s *Session) CollectStats(ctx context.Context, peerID string) (store.Stats,
 	var cur counters
 	cur.at = now
 	cur.frames = p.frames.Load()
+	cur.rtpExpected = p.rtpExp.Load()
+	cur.rtpLost = p.rtpLost.Load()
 	var jitter float64
 	var remoteRTT time.Duration
 	p.mu.Lock()
@@ -43,8 +45,6 @@ func (s *Session) CollectStats(ctx context.Context, peerID string) (store.Stats,
 			if x := (*g).Get(ssrc); x != nil {
 				in := x.InboundRTPStreamStats
 				cur.recvBytes += in.BytesReceived + in.HeaderBytesReceived
-				cur.packetsRecv += in.PacketsReceived
-				cur.packetsLost += in.PacketsLost
 				jitter = max(jitter, in.Jitter)
 			}
 		}
@@ -97,12 +97,8 @@ func applyDeltas(st *store.Stats, prev, cur counters) {
 	if cur.frames >= prev.frames {
 		st.FramesPerSecond = float64(cur.frames-prev.frames) / secs
 	}
-	if cur.packetsRecv >= prev.packetsRecv && cur.packetsLost >= prev.packetsLost {
-		recv := float64(cur.packetsRecv - prev.packetsRecv)
-		lost := float64(cur.packetsLost - prev.packetsLost)
-		if recv+lost > 0 {
-			st.LossPct = 100 * lost / (recv + lost)
-		}
+	if exp := cur.rtpExpected - prev.rtpExpected; exp > 0 && cur.rtpExpected >= prev.rtpExpected {
+		st.LossPct = 100 * float64(cur.rtpLost-prev.rtpLost) / float64(exp)
 	}
 }
 
