@@ -96,9 +96,9 @@ type Session struct {
 
 	actions *queue[store.Action] // to the UI, in order
 	out     chan store.Action
-	events  *queue[func()]          // work for the session loop
-	outbox  *queue[signal.Message]  // to the signaling server, in order
-	sigUp   chan struct{}           // signalled when signaling (re)connects
+	events  *queue[func()]         // work for the session loop
+	outbox  *queue[signal.Message] // to the signaling server, in order
+	sigUp   chan struct{}          // signalled when signaling (re)connects
 
 	mu      sync.Mutex // guards the fields below, read by Engine calls from other goroutines
 	peers   map[string]*peer
