@@ -19,7 +19,7 @@ var (
 	styleOrange   = lipgloss.NewStyle().Foreground(lipgloss.Color("208"))
 	styleMuted    = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.BrightWhite).Background(lipgloss.Red)
 	styleOn       = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Green)
-	styleHeading  = lipgloss.NewStyle().Bold(true).Underline(true)
+	styleHeading  = lipgloss.NewStyle().Bold(true)
 	styleSelected = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Cyan)
 	styleSpeaking = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Green)
 )

@@ -140,9 +140,9 @@ func (m Model) fullHelpLines(w int) []string {
 		out = append(out, clip(" "+l, w))
 	}
 	legend := []string{
-		"media: M mic · x muted · C camera · S screen · - off",
-		"colours: green good (loss < 3 %, RTT < 150 ms) · yellow fair · red bad (loss > 10 % or RTT > 400 ms)",
-		"verify: read the code to the other person; a different code means someone is in the middle",
+		"media: M mic, x muted, C camera, S screen, - off",
+		"green: loss < 3 % and RTT < 150 ms; red: loss > 10 % or RTT > 400 ms",
+		"verify: read the code aloud; if theirs differs, someone is in between",
 	}
 	out = append(out, "")
 	for _, l := range legend {
