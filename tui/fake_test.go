@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rtcterm/rtcterm/store"
 )
@@ -59,11 +60,13 @@ func (f *fakeEngine) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
-func (f *fakeEngine) SetAudio(on bool) error       { return f.record(fmt.Sprintf("SetAudio(%v)", on)) }
-func (f *fakeEngine) SetVideo(on bool) error       { return f.record(fmt.Sprintf("SetVideo(%v)", on)) }
-func (f *fakeEngine) SetScreenShare(on bool) error { return f.record(fmt.Sprintf("SetScreenShare(%v)", on)) }
-func (f *fakeEngine) Retry(id string) error        { return f.record(fmt.Sprintf("Retry(%q)", id)) }
-func (f *fakeEngine) Leave() error                 { return f.record("Leave()") }
+func (f *fakeEngine) SetAudio(on bool) error { return f.record(fmt.Sprintf("SetAudio(%v)", on)) }
+func (f *fakeEngine) SetVideo(on bool) error { return f.record(fmt.Sprintf("SetVideo(%v)", on)) }
+func (f *fakeEngine) SetScreenShare(on bool) error {
+	return f.record(fmt.Sprintf("SetScreenShare(%v)", on))
+}
+func (f *fakeEngine) Retry(id string) error { return f.record(fmt.Sprintf("Retry(%q)", id)) }
+func (f *fakeEngine) Leave() error          { return f.record("Leave()") }
 func (f *fakeEngine) CollectStats(ctx context.Context, id string) (store.Stats, error) {
 	if err := f.record(fmt.Sprintf("CollectStats(%q)", id)); err != nil {
 		return store.Stats{}, err
@@ -159,3 +162,5 @@ func (h *harness) settle(cmd tea.Cmd) {
 		h.settle(h.update(msg))
 	}
 }
+
+func ansiStrip(s string) string { return ansi.Strip(s) }

@@ -37,7 +37,7 @@ func (m Model) render() string {
 
 	peers := max(len(m.state.Connections), 1)
 	rows := peers
-	gaps := 2        // blank lines above the table and above the pane
+	gaps := 2       // blank lines above the table and above the pane
 	noticeSlot := 1 // the notification line is kept even when empty
 	used := func() int {
 		n := len(header) + len(hint) + 1 + rows + len(pane) + noticeSlot + 1
