@@ -17,7 +17,7 @@ func fmtInt(v float64) string {
 	switch {
 	case v < 0:
 		return noValue
-	case v >= 99_950:
+	case v >= 999_950:
 		return strconv.FormatFloat(v/1_000_000, 'f', 1, 64) + "M"
 	case v >= 10_000:
 		return strconv.FormatFloat(v/1000, 'f', 1, 64) + "k"
