@@ -82,6 +82,13 @@ type SetPeerFingerprint struct {
 	Fingerprint string
 }
 
+// SetLocalFingerprint records the fingerprint of our own DTLS certificate
+// on a peer's connection.
+type SetLocalFingerprint struct {
+	PeerID      string
+	Fingerprint string
+}
+
 // UpdateRecovery records the automatic reconnection progress of a peer.
 type UpdateRecovery struct {
 	PeerID   string
@@ -161,6 +168,7 @@ func (StorePendingOffer) action()               {}
 func (TakePendingOffer) action()                {}
 func (UpdateRemoteMedia) action()               {}
 func (SetPeerFingerprint) action()              {}
+func (SetLocalFingerprint) action()             {}
 func (UpdateRecovery) action()                  {}
 func (UpdateSignaling) action()                 {}
 func (SetAudioOutput) action()                  {}

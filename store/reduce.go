@@ -113,6 +113,11 @@ func Apply(s State, a Action) (State, error) {
 			c.Fingerprint = a.Fingerprint
 			return nil
 		})
+	case SetLocalFingerprint:
+		return updatePeer(s, a.PeerID, func(c *Connection) error {
+			c.LocalFingerprint = a.Fingerprint
+			return nil
+		})
 	case UpdateRecovery:
 		return updatePeer(s, a.PeerID, func(c *Connection) error {
 			c.Recovery = a.Recovery

@@ -258,12 +258,13 @@ func TestRemoteMediaFingerprintRecovery(t *testing.T) {
 		t.Fatalf("media %+v", m)
 	}
 	s = Reduce(s, SetPeerFingerprint{PeerID: "p", Fingerprint: "sha-256 AB:CD"})
+	s = Reduce(s, SetLocalFingerprint{PeerID: "p", Fingerprint: "sha-256 EF:01"})
 	s = Reduce(s, UpdateRecovery{PeerID: "p", Recovery: Recovery{Attempt: 3, MaxAttempts: 5, NextAt: t0}})
 	c := s.Connections["p"]
-	if c.Fingerprint != "sha-256 AB:CD" || c.Recovery.Attempt != 3 {
+	if c.Fingerprint != "sha-256 AB:CD" || c.LocalFingerprint != "sha-256 EF:01" || c.Recovery.Attempt != 3 {
 		t.Fatalf("connection %+v", c)
 	}
-	for _, a := range []Action{UpdateRemoteMedia{PeerID: "x"}, SetPeerFingerprint{PeerID: "x"}, UpdateRecovery{PeerID: "x"}} {
+	for _, a := range []Action{UpdateRemoteMedia{PeerID: "x"}, SetPeerFingerprint{PeerID: "x"}, SetLocalFingerprint{PeerID: "x"}, UpdateRecovery{PeerID: "x"}} {
 		if _, err := Apply(s, a); !errors.Is(err, ErrUnknownPeer) {
 			t.Fatalf("%T for unknown peer: %v", a, err)
 		}

@@ -119,7 +119,10 @@ type Connection struct {
 	DisconnectedAt time.Time
 	Media          MediaState
 	Fingerprint    string // remote DTLS certificate fingerprint, "" until known
-	Recovery       Recovery
+	// LocalFingerprint is the fingerprint of our own DTLS certificate on
+	// this connection, so a verification code can cover both ends.
+	LocalFingerprint string
+	Recovery         Recovery
 	// Epoch identifies this incarnation of the connection: it changes when
 	// the peer is added and whenever it starts connecting again, so late
 	// results from an earlier incarnation are recognised and dropped.

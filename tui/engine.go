@@ -1,0 +1,62 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// Engine does the I/O the user asks for through the UI; rtc.Session
+// implements it. Every method may block: the UI only calls them from
+// commands, never from Update or View.
+type Engine interface {
+	// SetAudio starts or stops sending the microphone.
+	SetAudio(enabled bool) error
+	// SetVideo starts or stops sending the camera.
+	SetVideo(enabled bool) error
+	// SetScreenShare switches the video track to the screen and back.
+	SetScreenShare(enabled bool) error
+	// Retry restarts the connection to a failed peer; peerID "" reconnects
+	// to the signaling server.
+	Retry(peerID string) error
+	// CollectStats measures one peer's connection.
+	CollectStats(ctx context.Context, peerID string) (store.Stats, error)
+	// Leave leaves the call cleanly.
+	Leave() error
+}
+
+// Options configure the UI.
+type Options struct {
+	// Engine does the I/O; required.
+	Engine Engine
+	// Initial is the state the UI starts from: store.New(), possibly with
+	// the room, name and local media already known.
+	Initial store.State
+	// StatsInterval is how often every peer's stats are collected; one
+	// second when zero.
+	StatsInterval time.Duration
+	// Now reads the clock; time.Now when nil. Tests fix it.
+	Now func() time.Time
+	// DumpDir is where the diagnostics dump (key d) is written; the
+	// system's temporary directory when empty.
+	DumpDir string
+	// JoinHint tells a second person how to join, e.g. a ready-to-paste
+	// "rtcterm join ..." line and a browser URL; shown under the header.
+	JoinHint string
+}
+
+// DefaultStatsInterval is the stats polling interval when Options leave it
+// zero: one sample a second fills store.HistoryLen in a minute.
+const DefaultStatsInterval = time.Second
+
+// withDefaults fills in the zero fields of o.
+func (o Options) withDefaults() Options {
+	if o.StatsInterval <= 0 {
+		o.StatsInterval = DefaultStatsInterval
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}

@@ -1,0 +1,104 @@
+package tui
+
+import "maps"
+
+// grade is the quality of one measurement, as a colour.
+type grade uint8
+
+const (
+	ungraded grade = iota // no measurement yet
+	good
+	warn
+	bad
+)
+
+// threshold says where a metric turns from good to warn and from warn to
+// bad; the figures are near Google Meet's published ideals.
+type threshold struct{ good, bad float64 }
+
+var (
+	rttThreshold    = threshold{good: 150, bad: 400} // milliseconds
+	lossThreshold   = threshold{good: 3, bad: 10}    // percent
+	jitterThreshold = threshold{good: 30, bad: 100}  // milliseconds
+)
+
+// hysteresis is how far past a threshold, as a fraction of it, a value must
+// go before the grade changes, so a value hovering at a threshold does not
+// make its cell flicker between two colours.
+const hysteresis = 0.1
+
+// next grades v given the grade it had before.
+func (t threshold) next(prev grade, v float64) grade {
+	up := 1 + hysteresis   // a worse grade needs v this far above a threshold
+	down := 1 - hysteresis // a better grade needs v this far below it
+	switch prev {
+	case good:
+		if v > t.bad*up {
+			return bad
+		}
+		if v >= t.good*up {
+			return warn
+		}
+		return good
+	case warn:
+		if v > t.bad*up {
+			return bad
+		}
+		if v < t.good*down {
+			return good
+		}
+		return warn
+	case bad:
+		if v < t.good*down {
+			return good
+		}
+		if v <= t.bad*down {
+			return warn
+		}
+		return bad
+	}
+	switch {
+	case v < t.good:
+		return good
+	case v > t.bad:
+		return bad
+	}
+	return warn
+}
+
+// peerGrades holds the last grade of each graded metric of one peer.
+type peerGrades struct{ rtt, loss, jitter grade }
+
+// regrade grades a peer's latest stats against its previous grades. The
+// grades map is copied before it changes, so earlier models keep theirs.
+func (m Model) regrade(peerID string) Model {
+	c, ok := m.state.Connections[peerID]
+	if !ok {
+		return m
+	}
+	g := m.grades[peerID]
+	g = peerGrades{
+		rtt:    rttThreshold.next(g.rtt, c.Stats.RTTMillis),
+		loss:   lossThreshold.next(g.loss, c.Stats.LossPct),
+		jitter: jitterThreshold.next(g.jitter, c.Stats.JitterMillis),
+	}
+	grades := make(map[string]peerGrades, len(m.grades)+1)
+	maps.Copy(grades, m.grades)
+	grades[peerID] = g
+	m.grades = grades
+	return m
+}
+
+// forgetGrades drops the grades of a peer that left.
+func (m Model) forgetGrades(peerID string) Model {
+	if _, ok := m.grades[peerID]; !ok {
+		return m
+	}
+	grades := maps.Clone(m.grades)
+	delete(grades, peerID)
+	m.grades = grades
+	return m
+}
+
+// worst is the worse of two grades; ungraded counts as nothing.
+func worst(a, b grade) grade { return max(a, b) }

@@ -1,0 +1,97 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// headerLines renders the title bar (room, name, signaling, peer counts)
+// and the local media line (mic, camera, screen, source, audio output).
+func (m Model) headerLines(w int) []string {
+	s := m.state
+	sig := s.Signaling
+	title := []string{"rtcterm"}
+	if sig.Room != "" {
+		title = append(title, "room "+Sanitize(sig.Room, MaxNameCells))
+	}
+	if sig.UserName != "" {
+		title = append(title, "you "+Sanitize(sig.UserName, MaxNameCells))
+	}
+	title = append(title, "signaling "+signalingText(sig))
+	title = append(title, fmt.Sprintf("%d/%d connected", store.SelectConnectedCount(s), store.SelectConnectionCount(s)))
+	line1 := styleTitle.Render(fit(" "+strings.Join(title, " · "), w))
+
+	parts := []string{
+		mediaBadge("MIC", s.AudioEnabled, "MUTED"),
+		mediaBadge("CAM", s.VideoEnabled, "OFF"),
+		screenBadge(s),
+		"source " + sourceText(s.LocalStream),
+		"audio out " + audioOutText(s.AudioOutput),
+	}
+	line2 := clip(" "+strings.Join(parts, "  "), w)
+	return []string{line1, line2}
+}
+
+// signalingText describes the signaling connection, with the attempt
+// number while reconnecting.
+func signalingText(sig store.Signaling) string {
+	switch sig.Status {
+	case store.SignalingIdle:
+		return "not connected"
+	case store.SignalingReconnecting:
+		if sig.Attempt > 0 {
+			return fmt.Sprintf("reconnecting (attempt %d)", sig.Attempt)
+		}
+	}
+	return string(sig.Status)
+}
+
+// mediaBadge shows a local device's state; the off state is white on red,
+// so a muted microphone cannot be missed.
+func mediaBadge(name string, on bool, off string) string {
+	if on {
+		return styleOn.Render(name + " on")
+	}
+	return styleMuted.Render(" " + name + " " + off + " ")
+}
+
+func screenBadge(s store.State) string {
+	switch {
+	case s.Loading:
+		return styleWarn.Render("SCREEN …")
+	case s.ScreenSharing:
+		return styleOn.Render("SCREEN shared")
+	}
+	return styleDim.Render("SCREEN off")
+}
+
+// sourceText names the local media: the device labels, or "synthetic"
+// when every track is generated.
+func sourceText(l *store.LocalStream) string {
+	switch {
+	case l == nil || len(l.Tracks) == 0:
+		return "none yet"
+	case l.Synthetic():
+		return "synthetic"
+	}
+	var labels []string
+	for _, t := range l.Tracks {
+		label := Sanitize(t.Label, MaxLabelCells)
+		if t.Synthetic {
+			label += " (synthetic)"
+		}
+		if label != "" {
+			labels = append(labels, label)
+		}
+	}
+	return strings.Join(labels, " + ")
+}
+
+func audioOutText(reason string) string {
+	if reason == "" {
+		return "playing"
+	}
+	return "off (" + Sanitize(reason, MaxErrorCells) + ")"
+}

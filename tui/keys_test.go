@@ -1,0 +1,327 @@
+package tui
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// only returns the one message cmd produces.
+func only(t *testing.T, cmd tea.Cmd) tea.Msg {
+	t.Helper()
+	msgs := execute(cmd)
+	if len(msgs) != 1 {
+		t.Fatalf("command produced %d messages: %#v", len(msgs), msgs)
+	}
+	return msgs[0]
+}
+
+// wantCalls checks the engine calls since the last check.
+func (h *harness) wantCalls(t *testing.T, want ...string) {
+	t.Helper()
+	got := h.eng.Calls()
+	h.eng.mu.Lock()
+	h.eng.calls = nil
+	h.eng.mu.Unlock()
+	if !slices.Equal(got, want) {
+		t.Fatalf("engine calls %q, want %q", got, want)
+	}
+}
+
+func TestKeyMic(t *testing.T) {
+	h := newHarness(t, callState(1))
+	cmd := h.key("m")
+	h.wantCalls(t) // nothing until the command runs
+	if cmd == nil {
+		t.Fatal("m returned no command")
+	}
+	if again := h.key("m"); again != nil {
+		t.Fatal("second m while the first is in flight started another command")
+	}
+	msg := only(t, cmd)
+	h.wantCalls(t, "SetAudio(false)")
+	if r, ok := msg.(result); !ok || !reflect.DeepEqual(r.action, store.ToggleAudio{Enabled: false}) {
+		t.Fatalf("result %#v", msg)
+	}
+	if !h.m.State().AudioEnabled {
+		t.Fatal("state changed before the result arrived")
+	}
+	h.update(msg)
+	if h.m.State().AudioEnabled {
+		t.Fatal("mic still on")
+	}
+	if !strings.Contains(h.view(), "MIC MUTED") {
+		t.Fatal("muted mic not shown")
+	}
+	// And back on.
+	h.settle(h.key("m"))
+	h.wantCalls(t, "SetAudio(true)")
+	if !h.m.State().AudioEnabled {
+		t.Fatal("mic still off")
+	}
+}
+
+func TestKeyMicFails(t *testing.T) {
+	h := newHarness(t, callState(1))
+	h.eng.fail["SetAudio"] = errors.New("device busy")
+	h.settle(h.key("m"))
+	if !h.m.State().AudioEnabled {
+		t.Fatal("mic toggled although the engine failed")
+	}
+	if got := h.m.State().Error; got != "microphone: device busy" {
+		t.Fatalf("error %q", got)
+	}
+	if !strings.Contains(h.view(), "microphone: device busy") {
+		t.Fatal("error not in the notification line")
+	}
+	// The key works again after a failure.
+	delete(h.eng.fail, "SetAudio")
+	h.eng.calls = nil
+	h.settle(h.key("m"))
+	h.wantCalls(t, "SetAudio(false)")
+}
+
+func TestKeyCamera(t *testing.T) {
+	h := newHarness(t, callState(1))
+	cmd := h.key("v")
+	h.wantCalls(t)
+	h.settle(cmd)
+	h.wantCalls(t, "SetVideo(false)")
+	if h.m.State().VideoEnabled {
+		t.Fatal("camera still on")
+	}
+	h.eng.fail["SetVideo"] = errBoom
+	h.settle(h.key("v"))
+	if h.m.State().VideoEnabled || h.m.State().Error != "camera: boom" {
+		t.Fatalf("state %+v", h.m.State())
+	}
+}
+
+func TestKeyScreenShare(t *testing.T) {
+	h := newHarness(t, callState(1))
+	cmd := h.key("s")
+	if !h.m.State().Loading {
+		t.Fatal("no pending state while the screen share starts")
+	}
+	if h.key("s") != nil {
+		t.Fatal("second s while starting started another command")
+	}
+	msg := only(t, cmd)
+	h.wantCalls(t, "SetScreenShare(true)")
+	if r := msg.(result); !reflect.DeepEqual(r.action, store.StartScreenShareFulfilled{}) {
+		t.Fatalf("result %#v", r)
+	}
+	h.update(msg)
+	if s := h.m.State(); s.Loading || !s.ScreenSharing {
+		t.Fatalf("state %+v", s)
+	}
+	h.settle(h.key("s"))
+	h.wantCalls(t, "SetScreenShare(false)")
+	if s := h.m.State(); s.Loading || s.ScreenSharing {
+		t.Fatalf("state %+v", s)
+	}
+}
+
+func TestKeyScreenShareRejected(t *testing.T) {
+	h := newHarness(t, callState(1))
+	h.eng.fail["SetScreenShare"] = errors.New("screen capture not available: no X11 display (DISPLAY is unset)")
+	msg := only(t, h.key("s"))
+	if r := msg.(result); !reflect.DeepEqual(r.action, store.StartScreenShareRejected{Error: "screen capture not available: no X11 display (DISPLAY is unset)"}) {
+		t.Fatalf("result %#v", r)
+	}
+	h.update(msg)
+	if s := h.m.State(); s.Loading || s.ScreenSharing {
+		t.Fatalf("state %+v", s)
+	}
+	if !strings.Contains(h.view(), "screen share: screen capture not available") {
+		t.Fatalf("no notice:\n%s", h.view())
+	}
+	h.key("esc")
+	if strings.Contains(h.view(), "screen share:") {
+		t.Fatal("esc did not dismiss the notice")
+	}
+}
+
+func TestKeyRetry(t *testing.T) {
+	h := newHarness(t, callState(5)) // p03 Barbara failed
+	// Ada is selected and connected: nothing to retry.
+	if h.key("r") != nil {
+		t.Fatal("retry on a connected peer")
+	}
+	if !strings.Contains(h.view(), "nothing to retry: Ada is connected") {
+		t.Fatal("no explanation")
+	}
+	h.key("j")
+	if h.m.Selected() != "p03" {
+		t.Fatalf("selected %q", h.m.Selected())
+	}
+	h.settle(h.key("r"))
+	h.wantCalls(t, `Retry("p03")`)
+	if !strings.Contains(h.view(), "retrying Barbara") {
+		t.Fatal("no notice")
+	}
+	h.eng.fail["Retry"] = errBoom
+	h.settle(h.key("r"))
+	h.wantCalls(t, `Retry("p03")`)
+	if got := h.m.State().Connections["p03"].Error; got != "retry: boom" {
+		t.Fatalf("peer error %q", got)
+	}
+}
+
+func TestKeyRetrySignaling(t *testing.T) {
+	h := newHarness(t, callState(1))
+	sig := h.m.State().Signaling
+	sig.Status = store.SignalingClosed
+	h.update(store.UpdateSignaling{Signaling: sig})
+	h.settle(h.key("r"))
+	h.wantCalls(t, `Retry("")`)
+}
+
+func TestKeySelect(t *testing.T) {
+	h := newHarness(t, callState(3)) // Ada, Grace, Linus
+	steps := []struct{ key, want string }{
+		{"k", "p01"}, {"up", "p01"}, {"j", "p00"}, {"down", "p02"}, {"j", "p02"}, {"k", "p00"},
+	}
+	if h.m.Selected() != "p01" {
+		t.Fatalf("initial selection %q", h.m.Selected())
+	}
+	for _, s := range steps {
+		if cmd := h.key(s.key); cmd != nil {
+			t.Fatalf("%s returned a command", s.key)
+		}
+		if h.m.Selected() != s.want {
+			t.Fatalf("after %s: selected %q, want %q", s.key, h.m.Selected(), s.want)
+		}
+	}
+	// The selected peer leaves: the selection moves to its neighbour.
+	h.update(store.RemovePeerConnection{PeerID: "p00"})
+	if h.m.Selected() != "p02" {
+		t.Fatalf("after leave: %q", h.m.Selected())
+	}
+	h.update(store.RemovePeerConnection{PeerID: "p02"})
+	h.update(store.RemovePeerConnection{PeerID: "p01"})
+	if h.m.Selected() != "" {
+		t.Fatalf("empty call: %q", h.m.Selected())
+	}
+	h.update(store.AddPeerConnection{PeerID: "n", UserName: "Newcomer", At: t0})
+	if h.m.Selected() != "n" {
+		t.Fatalf("newcomer not selected: %q", h.m.Selected())
+	}
+}
+
+func TestKeyDump(t *testing.T) {
+	h := newHarness(t, callState(3))
+	h.update(store.RemovePeerConnection{PeerID: "nobody"}) // an error for the log
+	cmd := h.key("d")
+	if h.key("d") != nil {
+		t.Fatal("second dump while writing")
+	}
+	msg := only(t, cmd)
+	h.wantCalls(t)
+	d, ok := msg.(dumped)
+	if !ok || d.err != nil {
+		t.Fatalf("dump %#v", msg)
+	}
+	h.update(msg)
+	if !strings.Contains(ansiStrip(h.view()), "diagnostics written to") {
+		t.Fatal("path not shown")
+	}
+	data, err := os.ReadFile(d.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Diagnostics
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.State.Connections) != 3 || len(got.State.Connections["p00"].History) != 45 {
+		t.Fatalf("dump state %+v", got.State)
+	}
+	last := got.Events[len(got.Events)-1]
+	if last.Action != "RemovePeerConnection" || last.PeerID != "nobody" || !strings.Contains(last.Error, "unknown peer") {
+		t.Fatalf("last event %+v", last)
+	}
+	// A second dump writes a second file.
+	msg2 := only(t, h.key("d"))
+	if d2 := msg2.(dumped); d2.err != nil || d2.path == d.path {
+		t.Fatalf("second dump %+v", d2)
+	}
+}
+
+func TestKeyDumpFails(t *testing.T) {
+	h := newHarness(t, callState(0))
+	h.m.opts.DumpDir = "/nonexistent/dir"
+	h.settle(h.key("d"))
+	if !strings.Contains(ansiStrip(h.view()), "diagnostics dump failed") {
+		t.Fatal("failure not shown")
+	}
+}
+
+func TestKeyHelp(t *testing.T) {
+	h := newHarness(t, callState(3))
+	h.key("?")
+	if !strings.Contains(h.view(), "close help") {
+		t.Fatal("full help not shown")
+	}
+	h.key("?")
+	if strings.Contains(h.view(), "close help") {
+		t.Fatal("full help not closed")
+	}
+}
+
+func TestKeyQuit(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		t.Run(k, func(t *testing.T) {
+			h := newHarness(t, callState(1))
+			cmd := h.key(k)
+			h.wantCalls(t)
+			msg := only(t, cmd)
+			h.wantCalls(t, "Leave()")
+			quit := h.update(msg)
+			if _, ok := only(t, quit).(tea.QuitMsg); !ok {
+				t.Fatal("no quit after leaving")
+			}
+			if h.m.Err() != nil {
+				t.Fatal(h.m.Err())
+			}
+		})
+	}
+}
+
+func TestKeyQuitTwiceQuitsNow(t *testing.T) {
+	h := newHarness(t, callState(1))
+	h.key("q")
+	if _, ok := only(t, h.key("q")).(tea.QuitMsg); !ok {
+		t.Fatal("second q did not quit at once")
+	}
+	h.wantCalls(t)
+}
+
+func TestLeaveError(t *testing.T) {
+	h := newHarness(t, callState(1))
+	h.eng.fail["Leave"] = errBoom
+	msg := only(t, h.key("q"))
+	h.update(msg)
+	if !errors.Is(h.m.Err(), errBoom) {
+		t.Fatalf("err %v", h.m.Err())
+	}
+}
+
+func TestFatal(t *testing.T) {
+	h := newHarness(t, callState(1))
+	if _, ok := only(t, h.update(Fatal{Err: errBoom})).(tea.QuitMsg); !ok {
+		t.Fatal("no quit")
+	}
+	if !errors.Is(h.m.Err(), errBoom) {
+		t.Fatal(h.m.Err())
+	}
+	h.wantCalls(t)
+}

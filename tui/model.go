@@ -1,0 +1,80 @@
+package tui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// Model is the UI: the connection slice plus what only the screen needs
+// (size, selection, colour grades, the notification and the event log). It
+// is a value: Update returns a new Model and never mutates shared data.
+type Model struct {
+	opts  Options
+	state store.State
+	now   time.Time // the clock as of the last message, so View is pure
+
+	width, height int
+	selected      string // peer id of the selected row, "" when none
+	grades        map[string]peerGrades
+	notice        notice
+	events        []Event
+	busy          ops // engine operations in flight, so keys do not stack them
+	keys          keyMap
+	help          help.Model
+	showHelp      bool
+	leaving       bool
+	err           error
+}
+
+// New returns the UI model for a call.
+func New(opts Options) Model {
+	opts = opts.withDefaults()
+	m := Model{
+		opts:   opts,
+		state:  opts.Initial,
+		now:    opts.Now(),
+		width:  80,
+		height: 24,
+		keys:   newKeyMap(),
+		help:   help.New(),
+	}
+	m.selected = m.firstPeer()
+	return m
+}
+
+// Init starts the stats polling loop.
+func (m Model) Init() tea.Cmd {
+	return m.tick()
+}
+
+// State returns the connection slice as the UI last saw it.
+func (m Model) State() store.State { return m.state }
+
+// Events returns the recent event log, oldest first.
+func (m Model) Events() []Event { return m.events }
+
+// Err returns the error the UI quit with: a Fatal message's error or the
+// Engine's error from leaving the call; nil after a clean exit.
+func (m Model) Err() error { return m.err }
+
+// Selected returns the peer id of the selected row, "" when there is none.
+func (m Model) Selected() string { return m.selected }
+
+// Fatal asks the UI to quit with an error, which Run returns once the
+// terminal is restored; main sends it for errors the call cannot survive.
+type Fatal struct{ Err error }
+
+// ops is a set of engine operations in flight.
+type ops uint8
+
+const (
+	opAudio ops = 1 << iota
+	opVideo
+	opScreen
+	opRetry
+	opDump
+)

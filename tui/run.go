@@ -1,0 +1,72 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// leaveGrace is how long Run waits for the Engine to leave the call after
+// its context is done before it quits regardless.
+const leaveGrace = 3 * time.Second
+
+// Run shows the UI on the terminal (alternate screen) until the user
+// leaves, ctx is done (then it leaves the call as if q was pressed) or a
+// Fatal message arrives. It forwards every action from actions to the
+// program from one goroutine, restores the terminal, and returns the error
+// to print afterwards, nil after a clean exit.
+func Run(ctx context.Context, opts Options, actions <-chan store.Action) error {
+	return run(ctx, opts, actions)
+}
+
+// run is Run with extra program options, for tests that give their own
+// input and output.
+func run(ctx context.Context, opts Options, actions <-chan store.Action, popts ...tea.ProgramOption) error {
+	p := tea.NewProgram(New(opts), popts...)
+	done := make(chan struct{})
+	forwarded := make(chan struct{})
+	go func() {
+		defer close(forwarded)
+		forward(ctx, p, actions, done)
+	}()
+	final, err := p.Run()
+	close(done)
+	<-forwarded
+	if m, ok := final.(Model); ok {
+		err = errors.Join(err, m.Err())
+	}
+	return err
+}
+
+// forward is the one goroutine that sends external events to the program.
+// When ctx is done it asks the UI to leave the call, and quits the program
+// if leaving takes longer than leaveGrace.
+func forward(ctx context.Context, p *tea.Program, actions <-chan store.Action, done <-chan struct{}) {
+	ctxDone := ctx.Done()
+	var grace <-chan time.Time
+	for {
+		select {
+		case <-done:
+			return
+		case a, ok := <-actions:
+			if !ok {
+				actions = nil
+				continue
+			}
+			p.Send(a)
+		case <-ctxDone:
+			ctxDone = nil
+			p.Send(leaveRequest{})
+			t := time.NewTimer(leaveGrace)
+			defer t.Stop()
+			grace = t.C
+		case <-grace:
+			p.Quit()
+			return
+		}
+	}
+}

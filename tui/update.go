@@ -1,0 +1,217 @@
+package tui
+
+import (
+	"errors"
+	"slices"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// Update applies a message and returns the commands for the I/O it asks
+// for. It never blocks and never calls the Engine.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.SetWidth(msg.Width)
+		return m, nil
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	case store.Action:
+		m.now = m.opts.Now()
+		return m.apply(msg), nil
+	case statsTick:
+		m.now = m.opts.Now()
+		m, cmd := m.poll()
+		return m, tea.Batch(cmd, m.tick())
+	case result:
+		m.now = m.opts.Now()
+		m.busy &^= msg.op
+		if msg.action != nil {
+			m = m.apply(msg.action)
+		}
+		if msg.notice.text != "" {
+			m.notice = msg.notice
+		}
+		return m, nil
+	case dumped:
+		m.busy &^= opDump
+		if msg.err != nil {
+			m.notice = notice{level: levelError, text: "diagnostics dump failed: " + msg.err.Error()}
+			m = m.logEvent(Event{At: m.now, Action: "dump", Error: msg.err.Error()})
+		} else {
+			m.notice = notice{level: levelInfo, text: "diagnostics written to " + msg.path}
+		}
+		return m, nil
+	case left:
+		if msg.err != nil {
+			m.err = errors.Join(m.err, msg.err)
+		}
+		return m, tea.Quit
+	case Fatal:
+		m.err = errors.Join(m.err, msg.Err)
+		m.leaving = true
+		return m, tea.Quit
+	case leaveRequest:
+		return m.leave()
+	}
+	return m, nil
+}
+
+// leaveRequest asks the UI to leave the call as if q had been pressed; Run
+// sends it when its context is done.
+type leaveRequest struct{}
+
+// apply runs an action through the reducer and updates what the screen
+// derives from the state: the event log, colour grades, the notification
+// and the selection.
+func (m Model) apply(a store.Action) Model {
+	prev := m.state
+	next, err := store.Apply(prev, a)
+	m.state = next
+	if err != nil || !routine(a) {
+		m = m.logEvent(actionEvent(m.now, a, err))
+	}
+	if err != nil {
+		return m
+	}
+	switch a := a.(type) {
+	case store.CollectConnectionStatsFulfilled:
+		m = m.regrade(a.PeerID)
+	case store.UpdateConnectionStats:
+		m = m.regrade(a.PeerID)
+	case store.RemovePeerConnection:
+		m = m.forgetGrades(a.PeerID)
+	}
+	if n, ok := noticeFor(prev, next, a); ok {
+		m.notice = n
+	}
+	m.selected = m.keepSelection(prev)
+	return m
+}
+
+// handleKey maps a key press to the state change and commands it asks for.
+func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	e := m.opts.Engine
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return m.leave()
+	case key.Matches(k, m.keys.Help):
+		m.showHelp = !m.showHelp
+		m.help.ShowAll = m.showHelp
+	case key.Matches(k, m.keys.Dismiss):
+		m.notice = notice{}
+		m.showHelp = false
+		m.help.ShowAll = false
+	case key.Matches(k, m.keys.Up):
+		m.selected = m.moveSelection(-1)
+	case key.Matches(k, m.keys.Down):
+		m.selected = m.moveSelection(+1)
+	case key.Matches(k, m.keys.Mic):
+		if m.busy&opAudio == 0 {
+			m.busy |= opAudio
+			return m, setAudioCmd(e, !m.state.AudioEnabled)
+		}
+	case key.Matches(k, m.keys.Camera):
+		if m.busy&opVideo == 0 {
+			m.busy |= opVideo
+			return m, setVideoCmd(e, !m.state.VideoEnabled)
+		}
+	case key.Matches(k, m.keys.Screen):
+		if m.busy&opScreen == 0 {
+			m.busy |= opScreen
+			start := !m.state.ScreenSharing
+			if start {
+				m = m.apply(store.StartScreenSharePending{})
+			} else {
+				m = m.apply(store.StopScreenSharePending{})
+			}
+			return m, setScreenShareCmd(e, start)
+		}
+	case key.Matches(k, m.keys.Retry):
+		return m.retry()
+	case key.Matches(k, m.keys.Dump):
+		if m.busy&opDump == 0 {
+			m.busy |= opDump
+			return m, dumpCmd(m.opts.DumpDir, m.snapshot())
+		}
+	}
+	return m, nil
+}
+
+// leave starts leaving the call; a second request while the engine is
+// still leaving quits at once.
+func (m Model) leave() (tea.Model, tea.Cmd) {
+	if m.leaving {
+		return m, tea.Quit
+	}
+	m.leaving = true
+	m.notice = notice{level: levelInfo, text: "leaving the call… (q again to quit now)"}
+	return m, leaveCmd(m.opts.Engine)
+}
+
+// retry restarts signaling when it is down, else the selected peer when it
+// failed or lost its connection.
+func (m Model) retry() (tea.Model, tea.Cmd) {
+	if m.busy&opRetry != 0 {
+		return m, nil
+	}
+	switch m.state.Signaling.Status {
+	case store.SignalingReconnecting, store.SignalingClosed:
+		m.busy |= opRetry
+		return m, retryCmd(m.opts.Engine, "", "signaling")
+	}
+	c, ok := m.state.Connections[m.selected]
+	if !ok {
+		m.notice = notice{level: levelInfo, text: "nothing to retry"}
+		return m, nil
+	}
+	name := sanitizeName(c.UserName, c.PeerID)
+	if c.Status != store.StatusFailed && c.Status != store.StatusDisconnected {
+		m.notice = notice{level: levelInfo, text: "nothing to retry: " + name + " is " + string(c.Status)}
+		return m, nil
+	}
+	m.busy |= opRetry
+	return m, retryCmd(m.opts.Engine, c.PeerID, name)
+}
+
+// firstPeer returns the peer listed first, "" when there is none.
+func (m Model) firstPeer() string {
+	ids := store.SelectPeerIDs(m.state)
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
+}
+
+// moveSelection returns the peer delta rows away from the selected one,
+// stopping at the ends of the list.
+func (m Model) moveSelection(delta int) string {
+	ids := store.SelectPeerIDs(m.state)
+	if len(ids) == 0 {
+		return ""
+	}
+	i := slices.Index(ids, m.selected)
+	if i < 0 {
+		return ids[0]
+	}
+	i = min(max(i+delta, 0), len(ids)-1)
+	return ids[i]
+}
+
+// keepSelection keeps the selected peer if it is still there; if it left,
+// the selection moves to the peer listed where it was.
+func (m Model) keepSelection(prev store.State) string {
+	if _, ok := m.state.Connections[m.selected]; ok {
+		return m.selected
+	}
+	ids := store.SelectPeerIDs(m.state)
+	if len(ids) == 0 {
+		return ""
+	}
+	i := slices.Index(store.SelectPeerIDs(prev), m.selected)
+	return ids[min(max(i, 0), len(ids)-1)]
+}
