@@ -1,0 +1,180 @@
+package devices
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+)
+
+// videoPipe moves frames from the active feed (screen while sharing, else
+// the camera while enabled) to the one video track. One goroutine runs
+// loop; the methods called from outside only change state under m.mu.
+type videoPipe struct {
+	m     *Media
+	track *webrtc.TrackLocalStaticSample
+
+	// guarded by m.mu
+	camera    *videoFeed
+	screen    *videoFeed
+	retired   []*videoFeed // stopped screen feeds the loop still has to close
+	enabled   bool
+	forceNext bool       // next written frame must be a key frame (feed changed)
+	lastFeed  *videoFeed // feed of the last written frame
+	lastWrite time.Time
+	gate      keyFrameGate
+
+	wake chan struct{} // cap 1: state changed
+	// onFrame, when set (tests), sees every written frame.
+	onFrame func(key, forced bool)
+}
+
+func newVideoPipe(m *Media, track *webrtc.TrackLocalStaticSample) *videoPipe {
+	return &videoPipe{
+		m:       m,
+		track:   track,
+		enabled: true,
+		gate:    keyFrameGate{minGap: keyFrameMinGap},
+		wake:    make(chan struct{}, 1),
+	}
+}
+
+// poke wakes the loop if it waits for a state change.
+func (p *videoPipe) poke() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// activeLocked is the feed whose frames are read: the screen while sharing,
+// else the camera (read even while disabled, to keep the device drained).
+func (p *videoPipe) activeLocked() *videoFeed {
+	if p.screen != nil {
+		return p.screen
+	}
+	return p.camera
+}
+
+// liveLocked reports whether frames of f go to the track now.
+func (p *videoPipe) liveLocked(f *videoFeed) bool {
+	if p.screen != nil {
+		return f == p.screen
+	}
+	return f == p.camera && p.enabled
+}
+
+// loop runs until ctx is done.
+func (p *videoPipe) loop(ctx context.Context) {
+	for {
+		p.m.mu.Lock()
+		retired := p.retired
+		p.retired = nil
+		feed := p.activeLocked()
+		p.m.mu.Unlock()
+		for _, f := range retired {
+			p.m.logErr("close screen capture", f.close())
+		}
+		if feed == nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-p.wake:
+				continue
+			}
+		}
+		var img image.Image
+		err := guard(func() error {
+			var nerr error
+			img, nerr = feed.src.Next(ctx)
+			return nerr
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			p.failed(feed, err)
+			continue
+		}
+		p.frame(feed, img)
+	}
+}
+
+// frame encodes and writes one frame read from feed, if feed is live.
+func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
+	now := time.Now()
+	p.m.mu.Lock()
+	p.m.stats.VideoTicks++
+	if !p.liveLocked(feed) {
+		p.m.mu.Unlock()
+		return
+	}
+	force := p.forceNext || p.lastFeed != feed || p.gate.due(now)
+	p.forceNext = false
+	p.m.mu.Unlock()
+
+	data, key, err := feed.encode(img, force)
+	if err != nil {
+		p.failed(feed, err)
+		return
+	}
+
+	p.m.mu.Lock()
+	defer p.m.mu.Unlock()
+	if len(data) == 0 || !p.liveLocked(feed) {
+		// Dropped by rate control or switched away meanwhile: the key frame
+		// is still owed.
+		p.forceNext = p.forceNext || force
+		return
+	}
+	dur := time.Second / time.Duration(feed.fps)
+	if !p.lastWrite.IsZero() && p.lastFeed == feed {
+		dur = min(max(now.Sub(p.lastWrite), time.Millisecond), time.Second)
+	}
+	if err := p.track.WriteSample(media.Sample{Data: data, Duration: dur}); err != nil {
+		// A binding whose peer connection is closing; the others still got it.
+		p.m.cfg.Logger.Debug("write video sample", "err", err)
+	}
+	p.lastFeed, p.lastWrite = feed, now
+	p.m.stats.VideoFrames++
+	p.m.stats.VideoBytes += uint64(len(data))
+	if key {
+		p.m.stats.KeyFrames++
+		p.gate.sent(now)
+	}
+	if p.onFrame != nil {
+		p.onFrame(key, force)
+	}
+}
+
+// failed handles a capture or encode error of feed: a failed camera falls
+// back to the test pattern (or to no video), a failed screen share ends and
+// the camera takes over again. Either way the owner gets an Event.
+func (p *videoPipe) failed(feed *videoFeed, cause error) {
+	m := p.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch feed {
+	case p.screen:
+		p.screen = nil
+		p.forceNext = true
+		p.retired = append(p.retired, feed)
+		m.emitLocked(ScreenShareEnded, "video", fmt.Errorf("%w: screen capture: %w", ErrStreamEnded, cause))
+	case p.camera:
+		old := feed.src.Describe()
+		_ = feed.src.Close()
+		if !old.Synthetic {
+			c := m.cfg
+			feed.src = newPatternSource(c.Name, c.Width, c.Height, c.FPS, c.Now)
+			p.forceNext = true
+			m.emitLocked(StreamEnded, "video", fmt.Errorf("%w: camera %q: %w (showing the test pattern)", ErrStreamEnded, old.Label, cause))
+			return
+		}
+		p.camera = nil
+		p.retired = append(p.retired, feed)
+		m.emitLocked(StreamEnded, "video", fmt.Errorf("%w: test pattern: %w (video off)", ErrStreamEnded, cause))
+	}
+}
