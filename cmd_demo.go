@@ -4,6 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
+
+	"github.com/rtcterm/rtcterm/devices"
 )
 
 // demoOptions are the flags of `rtcterm demo`.
@@ -17,10 +20,33 @@ type demoOptions struct {
 func setupDemo(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) error {
 	o := &demoOptions{}
 	fs.StringVar(&o.Name, "name", envName(env), "your name as others see it (env RTCTERM_NAME)")
-	fs.IntVar(&o.Bots, "bots", 3, "number of bot participants")
+	fs.IntVar(&o.Bots, "bots", 3, "number of bot participants (0-15)")
 	fs.BoolVar(&o.Clean, "clean", false, "no simulated delay or loss on the bots' links")
 	o.Media.register(fs)
 	return func(ctx context.Context, io stdio) error {
-		return fmt.Errorf("demo: %w (it lands with issue 5)", errNotBuilt)
+		if o.Bots < 0 || o.Bots > 15 {
+			return usageError{"--bots must be between 0 and 15"}
+		}
+		log := slog.New(slog.DiscardHandler)
+		demo, err := startDemo(ctx, o.Bots, o.Clean, log)
+		if err != nil {
+			return err
+		}
+		defer demo.close()
+		player := devices.NewPlayer(devices.PlayerConfig{Disabled: o.Media.NoAudioOut})
+		defer player.Close()
+		sess, err := newSession(callSpec{ServerURL: demo.url, Room: demoRoom, Name: o.Name, Media: o.Media, Player: player, Logger: log})
+		if err != nil {
+			return err
+		}
+		if o.Media.NoTUI {
+			lines := io.out
+			if o.Media.StatsJSON == "-" {
+				lines = io.err
+			}
+			fmt.Fprintln(lines, demo.joinHint())
+			return runSessionHeadless(ctx, sess, o.Media, io)
+		}
+		return runSessionTUI(ctx, sess, o.Media, player, demo.joinHint(), io)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"github.com/rtcterm/rtcterm/devices"
+	"github.com/rtcterm/rtcterm/signal"
 )
 
 // mediaOptions are the capture and call flags shared by join and demo.
@@ -59,6 +62,19 @@ func setupJoin(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		if o.Server == "" || o.Room == "" {
 			return usageError{"--server and --room are required"}
 		}
-		return fmt.Errorf("join: %w (the rtc engine lands with issue 4)", errNotBuilt)
+		url, err := signal.NormalizeURL(o.Server)
+		if err != nil {
+			return usageError{fmt.Sprintf("--server: %v", err)}
+		}
+		player := devices.NewPlayer(devices.PlayerConfig{Disabled: o.Media.NoAudioOut})
+		defer player.Close()
+		sess, err := newSession(callSpec{ServerURL: url, Room: o.Room, Name: o.Name, Token: o.Token, Media: o.Media, Player: player})
+		if err != nil {
+			return err
+		}
+		if o.Media.NoTUI {
+			return runSessionHeadless(ctx, sess, o.Media, io)
+		}
+		return runSessionTUI(ctx, sess, o.Media, player, "", io)
 	}
 }

@@ -52,8 +52,9 @@ func (s *Session) connectionStateChanged(p *peer, pc *webrtc.PeerConnection) {
 			p.restartTimer = nil
 		}
 		s.setStatus(p, st)
-		if fp := pairFingerprint(pc); fp != "" {
-			s.emit(store.SetPeerFingerprint{PeerID: p.id, Fingerprint: fp})
+		if l, r := fingerprints(pc); r != "" {
+			s.emit(store.SetPeerFingerprint{PeerID: p.id, Fingerprint: r})
+			s.emit(store.SetLocalFingerprint{PeerID: p.id, Fingerprint: l})
 		}
 	case store.StatusFailed:
 		s.setStatus(p, st)
@@ -145,22 +146,17 @@ func (s *Session) Retry(peerID string) error {
 	return nil
 }
 
-// pairFingerprint returns both DTLS fingerprints of the connection in a
-// canonical order, so the two ends derive the same verification code: a
-// server that swapped certificates would make them differ.
-func pairFingerprint(pc *webrtc.PeerConnection) string {
-	l, r := pc.CurrentLocalDescription(), pc.CurrentRemoteDescription()
-	if l == nil || r == nil {
-		return ""
+// fingerprints returns the local and remote DTLS certificate fingerprints
+// of the connection, from the SDP both ends agreed on. Users compare a code
+// derived from both to rule out a server that swapped certificates.
+func fingerprints(pc *webrtc.PeerConnection) (local, remote string) {
+	if l := pc.CurrentLocalDescription(); l != nil {
+		local = sdpFingerprint(l.SDP)
 	}
-	a, b := sdpFingerprint(l.SDP), sdpFingerprint(r.SDP)
-	if a == "" || b == "" {
-		return ""
+	if r := pc.CurrentRemoteDescription(); r != nil {
+		remote = sdpFingerprint(r.SDP)
 	}
-	if b < a {
-		a, b = b, a
-	}
-	return a + " " + b
+	return local, remote
 }
 
 // sdpFingerprint returns the first a=fingerprint value of an SDP.

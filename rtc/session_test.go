@@ -164,10 +164,10 @@ func TestThreeWayCall(t *testing.T) {
 			}
 		}
 	}
-	// Every pair agrees on a fingerprint pair to compare.
+	// Each end knows both fingerprints, crosswise equal.
 	a, b := ms[0].snapshot().Connections[peerIDOf(ms[1])], ms[1].snapshot().Connections[peerIDOf(ms[0])]
-	if a.Fingerprint == "" || a.Fingerprint != b.Fingerprint {
-		t.Errorf("fingerprints differ: %q vs %q", a.Fingerprint, b.Fingerprint)
+	if a.Fingerprint == "" || a.Fingerprint != b.LocalFingerprint || b.Fingerprint != a.LocalFingerprint {
+		t.Errorf("fingerprints do not match crosswise: %q/%q vs %q/%q", a.LocalFingerprint, a.Fingerprint, b.LocalFingerprint, b.Fingerprint)
 	}
 
 	// A peer leaving is removed from everyone's state.

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pion/transport/v5"
+	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/devices"
+	"github.com/rtcterm/rtcterm/rtc"
+	"github.com/rtcterm/rtcterm/signal"
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// callSpec is everything needed to start one participant's session.
+type callSpec struct {
+	ServerURL string // ws:// URL of /ws
+	Room      string
+	Name      string
+	Token     string
+	Media     mediaOptions
+	Net       transport.Net   // optional simulated network (demo bots)
+	Player    *devices.Player // optional audio playback and levels
+	Logger    *slog.Logger
+}
+
+// parseVideoSize reads "WxH".
+func parseVideoSize(s string) (w, h int, err error) {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	if ok {
+		w, err = strconv.Atoi(ws)
+		if err == nil {
+			h, err = strconv.Atoi(hs)
+		}
+	}
+	if !ok || err != nil || w < 16 || h < 16 || w > 4096 || h > 4096 {
+		return 0, 0, usageError{fmt.Sprintf("--video-size %q: want WxH, e.g. 640x480", s)}
+	}
+	return w, h, nil
+}
+
+// newSession builds an rtc.Session for spec, with media from devices.
+func newSession(spec callSpec) (*rtc.Session, error) {
+	w, h, err := parseVideoSize(spec.Media.VideoSize)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Media.FPS < 1 || spec.Media.FPS > 60 {
+		return nil, usageError{"--fps must be between 1 and 60"}
+	}
+	if spec.Media.VideoBitrate < 50 || spec.Media.VideoBitrate > 20000 {
+		return nil, usageError{"--video-bitrate must be between 50 and 20000 kbps"}
+	}
+	if spec.Media.StatsInterval < 100*time.Millisecond {
+		return nil, usageError{"--stats-interval must be at least 100ms"}
+	}
+	var ice []webrtc.ICEServer
+	for _, s := range spec.Media.ICE {
+		is, err := rtc.ParseICEServer(s)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		ice = append(ice, is)
+	}
+	if spec.Media.TURN != "" {
+		is, err := rtc.ParseICEServer(spec.Media.TURN)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		ice = append(ice, is)
+	}
+	if spec.Media.RelayOnly && spec.Media.TURN == "" {
+		return nil, usageError{"--relay-only needs --turn"}
+	}
+	log := spec.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dcfg := devices.Config{
+		Name: spec.Name, Fake: spec.Media.FakeMedia, Audio: true, Video: true,
+		Width: w, Height: h, FPS: spec.Media.FPS, VideoBitrateKbps: spec.Media.VideoBitrate, Logger: log,
+	}
+	cfg := rtc.Config{
+		Signal: signal.ClientConfig{
+			URL:    spec.ServerURL,
+			Join:   signal.Join{Room: spec.Room, UserName: spec.Name, Token: spec.Token},
+			Logger: log,
+		},
+		OpenMedia: func(ctx context.Context) (rtc.LocalMedia, error) {
+			m, err := devices.Open(ctx, dcfg)
+			if err != nil {
+				return nil, err
+			}
+			return m, nil
+		},
+		ICEServers: ice,
+		RelayOnly:  spec.Media.RelayOnly,
+		Net:        spec.Net,
+		Logger:     log,
+	}
+	if spec.Player != nil {
+		cfg.Audio = spec.Player
+	}
+	return rtc.New(cfg), nil
+}
+
+// statsWriter opens the --stats-json destination.
+func statsWriter(path string, stdout io.Writer) (io.Writer, func(), error) {
+	switch path {
+	case "":
+		return nil, func() {}, nil
+	case "-":
+		return stdout, func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("stats file: %w", err)
+	}
+	return f, func() { _ = f.Close() }, nil
+}
+
+// runSessionHeadless runs a session with the line-oriented output of
+// --no-tui until it ends.
+func runSessionHeadless(ctx context.Context, sess *rtc.Session, o mediaOptions, io stdio) error {
+	statsOut, closeStats, err := statsWriter(o.StatsJSON, io.out)
+	if err != nil {
+		return err
+	}
+	defer closeStats()
+	lines := io.out
+	if o.StatsJSON == "-" {
+		lines = io.err // keep stdout pure JSON
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- sess.Run(ctx) }()
+	h := &headless{engine: sess, actions: sess.Actions(), out: lines, stats: statsOut, interval: o.StatsInterval, duration: o.Duration, now: time.Now}
+	herr := h.run(ctx)
+	if err := <-runErr; err != nil {
+		return err
+	}
+	return herr
+}
+
+var _ = store.New

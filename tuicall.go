@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/rtcterm/rtcterm/devices"
+	"github.com/rtcterm/rtcterm/rtc"
+	"github.com/rtcterm/rtcterm/store"
+	"github.com/rtcterm/rtcterm/tui"
+)
+
+// runSessionTUI runs a session under the terminal UI until the user leaves,
+// ctx ends or --duration passes.
+func runSessionTUI(ctx context.Context, sess *rtc.Session, o mediaOptions, player *devices.Player, hint string, _ stdio) error {
+	if o.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Duration)
+		defer cancel()
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- sess.Run(ctx) }()
+	initial := store.New()
+	if player != nil {
+		initial.AudioOutput = player.Reason()
+	}
+	uiErr := tui.Run(ctx, tui.Options{Engine: sess, Initial: initial, StatsInterval: o.StatsInterval, JoinHint: hint}, sess.Actions())
+	_ = sess.Close()
+	go discardActions(sess.Actions()) // the UI has stopped reading them
+	err := <-runErr
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		err = nil
+	}
+	return errors.Join(uiErr, err)
+}
