@@ -110,6 +110,19 @@ func newSession(spec callSpec) (*rtc.Session, error) {
 	return rtc.New(cfg), nil
 }
 
+// openLog opens the --log file; without one, logs are discarded (the
+// terminal belongs to the UI).
+func openLog(path string) (*slog.Logger, func(), error) {
+	if path == "" {
+		return slog.New(slog.DiscardHandler), func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log file: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), func() { _ = f.Close() }, nil
+}
+
 // statsWriter opens the --stats-json destination.
 func statsWriter(path string, stdout io.Writer) (io.Writer, func(), error) {
 	switch path {

@@ -27,13 +27,17 @@ func setupDemo(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		if o.Bots < 0 || o.Bots > 15 {
 			return usageError{"--bots must be between 0 and 15"}
 		}
-		log := slog.New(slog.DiscardHandler)
-		demo, err := startDemo(ctx, o.Bots, o.Clean, log)
+		log, closeLog, err := openLog(o.Media.LogFile)
+		if err != nil {
+			return err
+		}
+		defer closeLog()
+		demo, err := startDemo(ctx, o.Bots, o.Clean, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return err
 		}
 		defer demo.close()
-		player := devices.NewPlayer(devices.PlayerConfig{Disabled: o.Media.NoAudioOut})
+		player := devices.NewPlayer(devices.PlayerConfig{Disabled: o.Media.NoAudioOut, Logger: log})
 		defer player.Close()
 		sess, err := newSession(callSpec{ServerURL: demo.url, Room: demoRoom, Name: o.Name, Media: o.Media, Player: player, Logger: log})
 		if err != nil {

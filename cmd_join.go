@@ -24,6 +24,7 @@ type mediaOptions struct {
 	ICE           listFlag
 	TURN          string
 	RelayOnly     bool
+	LogFile       string
 }
 
 func (m *mediaOptions) register(fs *flag.FlagSet) {
@@ -39,6 +40,7 @@ func (m *mediaOptions) register(fs *flag.FlagSet) {
 	fs.Var(&m.ICE, "ice", "STUN server `stun:HOST:PORT` (repeatable)")
 	fs.StringVar(&m.TURN, "turn", "", "TURN server `turn:USER:PASS@HOST:PORT`")
 	fs.BoolVar(&m.RelayOnly, "relay-only", false, "connect only through the TURN relay")
+	fs.StringVar(&m.LogFile, "log", "", "write a debug log of signaling and WebRTC to `FILE`")
 }
 
 // joinOptions are the flags of `rtcterm join`.
@@ -66,9 +68,14 @@ func setupJoin(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		if err != nil {
 			return usageError{fmt.Sprintf("--server: %v", err)}
 		}
-		player := devices.NewPlayer(devices.PlayerConfig{Disabled: o.Media.NoAudioOut})
+		log, closeLog, err := openLog(o.Media.LogFile)
+		if err != nil {
+			return err
+		}
+		defer closeLog()
+		player := devices.NewPlayer(devices.PlayerConfig{Disabled: o.Media.NoAudioOut, Logger: log})
 		defer player.Close()
-		sess, err := newSession(callSpec{ServerURL: url, Room: o.Room, Name: o.Name, Token: o.Token, Media: o.Media, Player: player})
+		sess, err := newSession(callSpec{ServerURL: url, Room: o.Room, Name: o.Name, Token: o.Token, Media: o.Media, Player: player, Logger: log})
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 
 // handleMessage applies one signaling message (docs/protocol.md).
 func (s *Session) handleMessage(ctx context.Context, m signal.Message) {
+	s.log.Debug("signaling message", "type", m.MessageType())
 	switch m := m.(type) {
 	case *signal.Welcome:
 		s.welcome(m)
@@ -149,6 +150,7 @@ func (s *Session) makeOffer(p *peer, iceRestart bool) {
 		s.peerError(p, fmt.Errorf("set local offer: %w", err))
 		return
 	}
+	s.log.Debug("offer sent", "peer", p.id, "iceRestart", iceRestart)
 	s.send(&signal.Offer{To: p.id, SDP: offer.SDP})
 }
 
@@ -220,6 +222,7 @@ func (s *Session) answer(p *peer, sdp string) {
 		s.peerError(p, fmt.Errorf("set local answer: %w", err))
 		return
 	}
+	s.log.Debug("answer sent", "peer", p.id, "fresh", fresh)
 	s.send(&signal.Answer{To: p.id, SDP: ans.SDP})
 }
 

@@ -58,7 +58,7 @@ type Config struct {
 
 	Now           func() time.Time // clock for action timestamps (default time.Now)
 	Logger        *slog.Logger
-	LoggerFactory logging.LoggerFactory // Pion's logs (default: Pion's, warnings only)
+	LoggerFactory logging.LoggerFactory // Pion's logs (default: into Logger)
 }
 
 func (c *Config) defaults() {
@@ -85,6 +85,9 @@ func (c *Config) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.LoggerFactory == nil {
+		c.LoggerFactory = pionLogs{c.Logger}
 	}
 }
 
