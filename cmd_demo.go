@@ -32,7 +32,7 @@ func setupDemo(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 			return err
 		}
 		defer closeLog()
-		demo, err := startDemo(ctx, o.Bots, o.Clean, slog.New(slog.DiscardHandler))
+		demo, err := startDemo(ctx, o.Bots, o.Clean, botMedia, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return err
 		}

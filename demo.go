@@ -50,8 +50,12 @@ type demoCall struct {
 	stop context.CancelFunc
 }
 
+// botMedia is what each bot sends: small video, so a few bots fit on a
+// laptop's CPU next to the real participant.
+var botMedia = mediaOptions{FakeMedia: true, VideoSize: "320x240", FPS: 15, VideoBitrate: 300, StatsInterval: time.Second}
+
 // startDemo starts the server and the bots; they run until close.
-func startDemo(ctx context.Context, bots int, clean bool, log *slog.Logger) (*demoCall, error) {
+func startDemo(ctx context.Context, bots int, clean bool, media mediaOptions, log *slog.Logger) (*demoCall, error) {
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", Logger: log})
 	if err != nil {
 		return nil, err
@@ -77,8 +81,7 @@ func startDemo(ctx context.Context, bots int, clean bool, log *slog.Logger) (*de
 			d.nets = append(d.nets, sim)
 		}
 		spec := callSpec{
-			ServerURL: d.url, Room: demoRoom, Name: name, Logger: log,
-			Media: mediaOptions{FakeMedia: true, VideoSize: "320x240", FPS: 15, VideoBitrate: 300, StatsInterval: time.Second},
+			ServerURL: d.url, Room: demoRoom, Name: name, Logger: log, Media: media,
 		}
 		if sim != nil {
 			spec.Net = sim

@@ -76,6 +76,8 @@ type udpConn struct {
 	hasHead      bool
 	readTimer    *time.Timer
 
+	outLoss, inLoss *lossPattern // this socket's own loss blocks
+
 	closeOnce sync.Once
 }
 
@@ -85,8 +87,11 @@ var (
 )
 
 func newUDPConn(n *Net, raw *net.UDPConn) *udpConn {
+	seed := uint64(n.link.Seed) + n.sockets.Add(1)*0x9e3779b97f4a7c15
 	c := &udpConn{
 		n:            n,
+		outLoss:      newLossPattern(seed),
+		inLoss:       newLossPattern(^seed),
 		raw:          raw,
 		connected:    raw.RemoteAddr() != nil,
 		done:         make(chan struct{}),
@@ -110,7 +115,7 @@ func (c *udpConn) send(b []byte, addr netip.AddrPort) (int, error) {
 	if c.closed {
 		return 0, c.opError("write", net.ErrClosed)
 	}
-	due, ok := c.n.out.admit(time.Now())
+	due, ok := c.n.out.admit(time.Now(), c.outLoss)
 	if !ok {
 		return len(b), nil
 	}
@@ -186,7 +191,7 @@ func (c *udpConn) receiveLoop() {
 			}
 			continue
 		}
-		due, ok := c.n.in.admit(now)
+		due, ok := c.n.in.admit(now, c.inLoss)
 		if !ok {
 			continue
 		}

@@ -36,7 +36,9 @@ type Link struct {
 	// before it, so jitter shows up as bunching rather than reordering.
 	Jitter time.Duration
 	// LossPct is the percentage of datagrams dropped on send, so the remote
-	// peer's inbound loss is about LossPct.
+	// peer's inbound loss is about LossPct. The rate is exact over every
+	// block of 100 datagrams (positions within a block are random), so
+	// short measurements already see it.
 	LossPct float64
 	// InLossPct is the percentage of datagrams dropped on receive.
 	InLossPct float64
@@ -87,7 +89,7 @@ type direction struct {
 	jitter  time.Duration
 	lossPct float64
 
-	mu  sync.Mutex // guards rng
+	mu  sync.Mutex // guards rng (jitter)
 	rng *rand.Rand
 
 	offered, dropped, delivered atomic.Uint64
@@ -103,26 +105,61 @@ func newDirection(delay, jitter time.Duration, lossPct float64, seed uint64) *di
 	}
 }
 
+// lossBlock is the number of datagrams over which the loss rate is exact:
+// each block of this many drops LossPct of them at random positions, so a
+// short measurement window already shows the configured rate. Each socket
+// has its own blocks, so every flow (one peer connection) sees the rate.
+const lossBlock = 100
+
+// lossPattern decides which datagrams of one socket and direction are lost.
+type lossPattern struct {
+	mu    sync.Mutex
+	rng   *rand.Rand
+	block [lossBlock]bool // which datagrams of the current block are dropped
+	pos   int             // next position in block
+	carry float64         // fractional drops owed to the next block
+}
+
+func newLossPattern(seed uint64) *lossPattern {
+	return &lossPattern{rng: rand.New(rand.NewPCG(seed, seed^0x51ed270b27f3a6c9)), pos: lossBlock}
+}
+
+// drop decides whether the next datagram is lost at the given rate.
+func (l *lossPattern) drop(pct float64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pos == lossBlock {
+		want := pct*lossBlock/100 + l.carry
+		n := int(want)
+		l.carry = want - float64(n)
+		clear(l.block[:])
+		for _, i := range l.rng.Perm(lossBlock)[:min(n, lossBlock)] {
+			l.block[i] = true
+		}
+		l.pos = 0
+	}
+	lost := l.block[l.pos]
+	l.pos++
+	return lost
+}
+
 // admit counts a datagram offered at now and decides whether the link drops
 // it; if not, it returns when the datagram is due at the far end.
-func (d *direction) admit(now time.Time) (due time.Time, ok bool) {
+func (d *direction) admit(now time.Time, loss *lossPattern) (due time.Time, ok bool) {
 	d.offered.Add(1)
 	if d.cut.Load() {
 		d.dropped.Add(1)
 		return time.Time{}, false
 	}
+	if d.lossPct > 0 && loss.drop(d.lossPct) {
+		d.dropped.Add(1)
+		return time.Time{}, false
+	}
 	delay := d.delay
-	if d.lossPct > 0 || d.jitter > 0 {
+	if d.jitter > 0 {
 		d.mu.Lock()
-		lost := d.lossPct > 0 && d.rng.Float64()*100 < d.lossPct
-		if !lost && d.jitter > 0 {
-			delay += time.Duration(d.rng.Int64N(int64(2*d.jitter)+1)) - d.jitter
-		}
+		delay += time.Duration(d.rng.Int64N(int64(2*d.jitter)+1)) - d.jitter
 		d.mu.Unlock()
-		if lost {
-			d.dropped.Add(1)
-			return time.Time{}, false
-		}
 	}
 	return now.Add(max(delay, 0)), true
 }

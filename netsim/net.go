@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
@@ -20,6 +21,8 @@ type Net struct {
 	link Link
 	out  *direction
 	in   *direction
+
+	sockets atomic.Uint64 // sockets opened, to give each its own loss seed
 
 	mu     sync.Mutex // guards conns and closed
 	conns  map[*udpConn]struct{}
