@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The end-to-end tests run the real binary, built once per test run.
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func binary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test (-short)")
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rtcterm-e2e")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "rtcterm")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			binPath = string(out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build: %v\n%s", buildErr, binPath)
+	}
+	return binPath
+}
+
+// startProc starts the binary and returns its stdout lines on a channel.
+func startProc(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, binary(t), args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 256)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	return cmd, lines
+}
+
+// TestServeAndTwoJoins runs `rtcterm serve` and two `rtcterm join` processes
+// on loopback: both must report a connected peer with a measured RTT and
+// media flowing, within 10 s.
+func TestServeAndTwoJoins(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, srvOut := startProc(t, ctx, "serve", "--addr", "127.0.0.1:0")
+	var base string
+	for line := range srvOut {
+		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(line); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("serve did not print its address")
+	}
+	go func() {
+		for range srvOut {
+		}
+	}()
+	type row struct {
+		PeerID, UserName, Status string
+		RTTMs, RecvKbps          float64
+	}
+	results := make(chan string, 2)
+	start := time.Now()
+	for _, name := range []string{"Alice", "Bob"} {
+		_, out := startProc(t, ctx, "join", "--server", base, "--room", "e2e", "--name", name,
+			"--no-tui", "--fake-media", "--no-audio-out", "--video-size", "320x240", "--fps", "15", "--stats-json", "-")
+		go func() {
+			for line := range out {
+				var r row
+				if json.Unmarshal([]byte(line), &r) != nil {
+					continue
+				}
+				if r.Status == "connected" && r.RTTMs > 0 && r.RecvKbps > 0 {
+					results <- name + " sees " + r.UserName
+					break
+				}
+			}
+			for range out {
+			}
+		}()
+	}
+	for range 2 {
+		select {
+		case r := <-results:
+			t.Logf("%s after %v", r, time.Since(start).Round(time.Millisecond))
+		case <-time.After(10 * time.Second):
+			t.Fatal("no connected row with RTT and bitrate within 10 s")
+		}
+	}
+}
+
+// tmux runs a tmux command on the test's private server.
+func tmux(t *testing.T, sock string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", sock}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// TestDemoInTmux drives the real `rtcterm demo` in a 120×40 tmux pane.
+func TestDemoInTmux(t *testing.T) {
+	bin := binary(t)
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("RTCTERM_REQUIRE_CHROMIUM") != "" { // set by make test: tools must be there
+			t.Fatal("tmux is not installed (scripts/deps.sh test installs it)")
+		}
+		t.Skip("tmux not installed")
+	}
+	sock := "rtcterm-test-" + strings.ReplaceAll(t.Name(), "/", "-")
+	status := filepath.Join(t.TempDir(), "status")
+	tmux(t, sock, "new-session", "-d", "-x", "120", "-y", "40",
+		"env TERM=xterm-256color "+bin+" demo --name Tester; echo $? > "+status+"; sleep 60")
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", sock, "kill-server").Run() })
+	capture := func() string { return tmux(t, sock, "capture-pane", "-p") }
+
+	rowRe := regexp.MustCompile(`(?m)^\W*(Ada|Grace|Linus)\b.*connected\s+(\d+)\s+(\d+)\s+(\d+)`)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		screen := capture()
+		rows := rowRe.FindAllStringSubmatch(screen, -1)
+		ok := len(rows) == 3
+		for _, r := range rows {
+			if r[3] == "0" { // receive bitrate still zero
+				ok = false
+			}
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bots not all connected with figures within 15 s:\n%s", screen)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if !strings.Contains(capture(), "MIC on") {
+		t.Fatalf("mic indicator not on at start:\n%s", capture())
+	}
+	tmux(t, sock, "send-keys", "m")
+	deadline = time.Now().Add(5 * time.Second)
+	for !strings.Contains(capture(), "MIC MUTED") {
+		if time.Now().After(deadline) {
+			t.Fatalf("m did not mute:\n%s", capture())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tmux(t, sock, "send-keys", "q")
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		if b, err := os.ReadFile(status); err == nil {
+			if code := strings.TrimSpace(string(b)); code != "0" {
+				t.Fatalf("demo exited with %s", code)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("q did not exit:\n%s", capture())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The terminal is restored: the alternate screen is gone.
+	if alt := tmux(t, sock, "display-message", "-p", "#{alternate_on}"); strings.TrimSpace(alt) != "0" {
+		t.Fatalf("alternate screen still on after exit")
+	}
+}
