@@ -338,11 +338,13 @@ func (c *Client) session(ctx context.Context) (joined bool, err error) {
 	// coder/websocket drop the connection, and on ctx we first want to say
 	// leave and close cleanly.
 	readCtx, cancelRead := context.WithCancel(context.Background())
-	defer cancelRead()
 	var wg sync.WaitGroup
-	defer wg.Wait()
 	sessionDone := make(chan struct{})
-	defer close(sessionDone)
+	defer func() {
+		close(sessionDone)
+		cancelRead()
+		wg.Wait()
+	}()
 	wg.Go(func() {
 		select {
 		case <-ctx.Done():
