@@ -63,6 +63,9 @@ type Config struct {
 	// SendQueue is how many frames may wait for one peer (default 256). A
 	// peer whose queue overflows is removed from its room and disconnected.
 	SendQueue int
+	// SendQueueBytes bounds the bytes waiting for one peer the same way
+	// (default 4 MiB), so a stalled peer costs bounded memory.
+	SendQueueBytes int
 
 	// Logger receives structured logs (default slog.Default()). Tokens and
 	// SDP are never logged.
@@ -112,6 +115,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 256
+	}
+	if c.SendQueueBytes <= 0 {
+		c.SendQueueBytes = 4 << 20
+	}
+	if c.SendQueueBytes < 2*int(c.MaxFrameBytes) {
+		c.SendQueueBytes = 2 * int(c.MaxFrameBytes)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

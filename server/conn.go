@@ -293,7 +293,7 @@ func (c *conn) join(j *signal.Join) bool {
 		userID:   j.UserID,
 		userName: userName,
 		secret:   secret,
-		out:      newOutbox(s.cfg.SendQueue),
+		out:      newOutbox(s.cfg.SendQueue, s.cfg.SendQueueBytes),
 	}
 	r.members = append(r.members, p)
 	s.peers[id] = p

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -270,7 +269,5 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
-
-var _ = sync.Mutex{}
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -5,24 +5,28 @@ import "sync"
 // outbox is a peer's bounded FIFO of encoded frames. It outlives connections:
 // during the resume grace period frames wait here for the next connection.
 type outbox struct {
-	mu    sync.Mutex
-	items [][]byte
-	max   int
-	wake  chan struct{} // capacity 1; signalled on push
+	mu       sync.Mutex
+	items    [][]byte
+	bytes    int
+	max      int // frames
+	maxBytes int
+	wake     chan struct{} // capacity 1; signalled on push
 }
 
-func newOutbox(max int) *outbox {
-	return &outbox{max: max, wake: make(chan struct{}, 1)}
+func newOutbox(max, maxBytes int) *outbox {
+	return &outbox{max: max, maxBytes: maxBytes, wake: make(chan struct{}, 1)}
 }
 
-// push appends b; false means the queue is full and b was not added.
+// push appends b; false means the queue is full (in frames or bytes) and b
+// was not added.
 func (o *outbox) push(b []byte) bool {
 	o.mu.Lock()
-	if len(o.items) >= o.max {
+	if len(o.items) >= o.max || o.bytes+len(b) > o.maxBytes {
 		o.mu.Unlock()
 		return false
 	}
 	o.items = append(o.items, b)
+	o.bytes += len(b)
 	o.mu.Unlock()
 	o.signal()
 	return true
@@ -35,6 +39,7 @@ func (o *outbox) pushFront(b []byte) {
 	o.items = append(o.items, nil)
 	copy(o.items[1:], o.items)
 	o.items[0] = b
+	o.bytes += len(b)
 	o.mu.Unlock()
 	o.signal()
 }
@@ -46,6 +51,7 @@ func (o *outbox) pop() ([]byte, bool) {
 		return nil, false
 	}
 	b := o.items[0]
+	o.bytes -= len(b)
 	o.items[0] = nil
 	o.items = o.items[1:]
 	if len(o.items) == 0 {

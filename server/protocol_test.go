@@ -274,3 +274,19 @@ func TestJoinTimeout(t *testing.T) {
 		t.Errorf("close status %v, want 1008", st)
 	}
 }
+
+func TestPeerIDsComeFromConfigRand(t *testing.T) {
+	// 16 zero bytes for the id, then 32 for the secret.
+	ts := newTestServer(t, Config{Rand: strings.NewReader(strings.Repeat("\x00", 48))})
+	c := dial(t, ts.url)
+	w := c.join("r", "N")
+	if w.PeerID != strings.Repeat("A", 22) || w.Resume.Secret != strings.Repeat("A", 43) {
+		t.Errorf("id %q secret %q", w.PeerID, w.Resume.Secret)
+	}
+	// The source is exhausted: the next join cannot get an id and is closed.
+	d := dial(t, ts.url)
+	d.send(signal.Join{Room: "r", UserName: "M"})
+	if st := d.expectClosed(); st != websocket.StatusInternalError {
+		t.Errorf("close status %v, want 1011", st)
+	}
+}

@@ -322,6 +322,8 @@ func (c *Client) setState(s ClientState) {
 // session makes one connection: dial, join, then read until the connection
 // ends. joined reports whether a Welcome arrived.
 func (c *Client) session(ctx context.Context) (joined bool, err error) {
+	// One deadline covers the handshake and the join; it is released once
+	// welcome arrives and never bounds the session itself.
 	dialCtx, cancelDial := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	defer cancelDial()
 	conn, _, err := websocket.Dial(dialCtx, c.cfg.URL, &websocket.DialOptions{
@@ -338,11 +340,13 @@ func (c *Client) session(ctx context.Context) (joined bool, err error) {
 	// coder/websocket drop the connection, and on ctx we first want to say
 	// leave and close cleanly.
 	readCtx, cancelRead := context.WithCancel(context.Background())
-	defer cancelRead()
 	var wg sync.WaitGroup
-	defer wg.Wait()
 	sessionDone := make(chan struct{})
-	defer close(sessionDone)
+	defer func() {
+		close(sessionDone)
+		cancelRead()
+		wg.Wait()
+	}()
 	wg.Go(func() {
 		select {
 		case <-ctx.Done():
@@ -388,6 +392,7 @@ func (c *Client) session(ctx context.Context) (joined bool, err error) {
 			if !joinTimer() {
 				return false, context.DeadlineExceeded
 			}
+			cancelDial()
 			c.mu.Lock()
 			if c.peerID != "" && c.peerID != m.PeerID {
 				c.log.Warn("signaling resume refused; joined as a new peer", "old", c.peerID, "new", m.PeerID)
