@@ -897,6 +897,7 @@
       selfId: call.selfId,
       signaling: call.signaling,
       mediaError: call.local.error,
+      notice: $('notice').hidden ? '' : $('notice').textContent,
       local: { ...mediaState(), hasAudio: !!call.local.audio, hasVideo: !!call.local.video },
       errors: call.errors,
       peers: [...call.peers.values()].map((p) => ({
