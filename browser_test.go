@@ -52,9 +52,9 @@ func chromiumPath(t testing.TB) string {
 	return ""
 }
 
-// startChromium opens the URLs (one tab each) in a headless Chromium of its
-// own, which is killed with its whole process group when the test ends.
-func startChromium(t testing.TB, urls ...string) {
+// startChromium opens url in a headless Chromium of its own (headless mode
+// takes one URL), killed with its whole process group when the test ends.
+func startChromium(t testing.TB, url string) {
 	t.Helper()
 	bin := chromiumPath(t)
 	dir, err := os.MkdirTemp("", "rtcterm-chromium")
@@ -62,7 +62,7 @@ func startChromium(t testing.TB, urls ...string) {
 		t.Fatal(err)
 	}
 	args := append(append([]string(nil), chromiumFlags...), "--user-data-dir="+dir)
-	cmd := exec.Command(bin, append(args, urls...)...)
+	cmd := exec.Command(bin, append(args, url)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var logs limitedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
