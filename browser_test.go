@@ -63,7 +63,9 @@ func startChromium(t testing.TB, url string) {
 	}
 	args := append(append([]string(nil), chromiumFlags...), "--user-data-dir="+dir)
 	cmd := exec.Command(bin, append(args, url)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so the cleanup reaches every helper process;
+	// and killed with the test binary should that die first (e.g. timeout).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var logs limitedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
