@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"strings"
 	"testing"
 )
@@ -100,6 +101,25 @@ func TestNotBuiltCommandsSaySo(t *testing.T) {
 		}
 		if code != exitFail || !strings.Contains(errs, "not built yet") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
+		}
+	}
+}
+
+func TestBrowserURL(t *testing.T) {
+	for _, c := range []struct {
+		addr string
+		want string
+	}{
+		{"127.0.0.1:8443", "http://127.0.0.1:8443/?name=YOUR_NAME&room=demo"},
+		{"0.0.0.0:80", "http://localhost:80/?name=YOUR_NAME&room=demo"},
+		{"[::]:8443", "http://localhost:8443/?name=YOUR_NAME&room=demo"},
+	} {
+		a, err := net.ResolveTCPAddr("tcp", c.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := browserURL("http", a, "demo", "YOUR_NAME"); got != c.want {
+			t.Errorf("browserURL(%s) = %q, want %q", c.addr, got, c.want)
 		}
 	}
 }
