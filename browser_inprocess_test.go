@@ -181,3 +181,58 @@ func TestBrowserTokenFromFragmentOrAsked(t *testing.T) {
 		return r.SelfID == "" && strings.Contains(r.Notice, "token")
 	})
 }
+
+// TestBrowserICERestartInBothRoles: the browser restarts ICE as offerer
+// (a new offer with new credentials) and as answerer (it asks the offerer
+// with ready-for-offer), and stays connected to rtcterm both times.
+func TestBrowserICERestartInBothRoles(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	base := startWebServer(t, nil)
+	hub := newReportHub(t)
+	page := hub.page("Browser")
+
+	// First in the room, Early offers to the browser; Late joins after it
+	// and gets the browser's offer.
+	early := startTerminal(t, base, "restart", "Early")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		early.mu.Lock()
+		up := early.state.Signaling.Status == store.SignalingConnected
+		early.mu.Unlock()
+		if up {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Early did not join")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	startChromium(t, hub.pageURL(base, "restart", "Browser", ""))
+	page.waitFor(t, 20*time.Second, "connected to Early", connectedWith("Early"))
+	late := startTerminal(t, base, "restart", "Late")
+	before := page.waitFor(t, 10*time.Second, "connected to Late", connectedWith("Late"))
+	pe, _ := before.peerNamed("Early")
+	pl, _ := before.peerNamed("Late")
+	if pe.Offerer || !pl.Offerer {
+		t.Fatalf("roles: browser offerer to Early %v (want false), to Late %v (want true)", pe.Offerer, pl.Offerer)
+	}
+
+	page.command(map[string]any{"do": "restart"})
+	page.waitFor(t, 10*time.Second, "both pairs renegotiated with new ICE credentials and connected", func(r pageReport) bool {
+		for _, old := range []pagePeer{pe, pl} {
+			p, ok := r.peerNamed(old.UserName)
+			if !ok || p.ConnectionState != "connected" || p.Negotiations <= old.Negotiations || p.LocalUfrag == old.LocalUfrag || p.LocalUfrag == "" {
+				return false
+			}
+		}
+		return true
+	})
+	for _, tm := range []*terminal{early, late} {
+		tm.waitFor(t, 5*time.Second, "still connected", "Browser", func(c store.Connection) bool {
+			return c.Status == store.StatusConnected
+		})
+	}
+	late.close()
+	early.close()
+}

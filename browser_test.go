@@ -129,6 +129,8 @@ type pagePeer struct {
 	Offerer              bool        `json:"offerer"`
 	ConnectionState      string      `json:"connectionState"`
 	OfferToConnectedMs   *float64    `json:"offerToConnectedMs"`
+	Negotiations         int         `json:"negotiations"`
+	LocalUfrag           string      `json:"localUfrag"`
 	Media                *mediaFlags `json:"media"`
 	FramesDecoded        int64       `json:"framesDecoded"`
 	AudioPacketsReceived int64       `json:"audioPacketsReceived"`

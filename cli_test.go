@@ -110,9 +110,9 @@ func TestBrowserURL(t *testing.T) {
 		addr string
 		want string
 	}{
-		{"127.0.0.1:8443", "http://127.0.0.1:8443/?name=YOUR_NAME&room=demo"},
-		{"0.0.0.0:80", "http://localhost:80/?name=YOUR_NAME&room=demo"},
-		{"[::]:8443", "http://localhost:8443/?name=YOUR_NAME&room=demo"},
+		{"127.0.0.1:8443", "http://127.0.0.1:8443/?room=demo&name=YOUR_NAME"},
+		{"0.0.0.0:80", "http://localhost:80/?room=demo&name=YOUR_NAME"},
+		{"[::]:8443", "http://localhost:8443/?room=demo&name=YOUR_NAME"},
 	} {
 		a, err := net.ResolveTCPAddr("tcp", c.addr)
 		if err != nil {

@@ -116,6 +116,5 @@ func browserURL(scheme string, addr net.Addr, room, name string) string {
 	if ta, ok := addr.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
 		host = net.JoinHostPort("localhost", strconv.Itoa(ta.Port))
 	}
-	q := url.Values{"room": {room}, "name": {name}}
-	return scheme + "://" + host + "/?" + q.Encode()
+	return scheme + "://" + host + "/?room=" + url.QueryEscape(room) + "&name=" + url.QueryEscape(name)
 }

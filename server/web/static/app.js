@@ -176,6 +176,7 @@
         restartTimer: 0,
         offerAt: 0,
         offerToConnectedMs: null,
+        negotiations: 0, // offer/answer exchanges completed
         stats: {},
         prev: null,
       };
@@ -339,6 +340,7 @@
       const answer = await pc.createAnswer();
       if (p.pc !== pc) return;
       await pc.setLocalDescription(answer);
+      p.negotiations++;
       send({ type: 'answer', to: p.id, sdp: pc.localDescription.sdp });
     });
   }
@@ -350,6 +352,7 @@
       const pc = p.pc;
       if (!pc || !p.offerer || pc.signalingState !== 'have-local-offer') return; // stale
       await pc.setRemoteDescription({ type: 'answer', sdp });
+      p.negotiations++;
       await flushCandidates(p);
     });
   }
@@ -421,6 +424,7 @@
   // restart runs one ICE restart: the offerer offers with new credentials;
   // the answerer asks the offerer for such an offer.
   function restart(p) {
+    if (p.restartTimer) clearTimeout(p.restartTimer);
     if (p.pc && p.offerer) {
       enqueue(p, 'ice restart', () => makeOffer(p, true));
     } else {
@@ -907,6 +911,8 @@
         connectionState: p.pc ? p.pc.connectionState : 'new',
         iceConnectionState: p.pc ? p.pc.iceConnectionState : 'new',
         offerToConnectedMs: p.offerToConnectedMs,
+        negotiations: p.negotiations,
+        localUfrag: iceUfrag(p.pc && p.pc.localDescription),
         media: p.media,
         framesDecoded: p.stats.framesDecoded || 0,
         audioPacketsReceived: p.stats.audioPacketsReceived || 0,
@@ -916,6 +922,11 @@
         rttMs: p.stats.rttMs,
       })),
     };
+  }
+
+  function iceUfrag(desc) {
+    const m = desc && /^a=ice-ufrag:(\S+)/m.exec(desc.sdp);
+    return m ? m[1] : '';
   }
 
   // reportState POSTs the snapshot to the test's endpoint (a simple request:
@@ -942,6 +953,9 @@
           break;
         case 'leave':
           leave(false);
+          break;
+        case 'restart':
+          for (const p of call.peers.values()) restart(p);
           break;
         default:
       }
