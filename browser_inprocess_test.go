@@ -236,3 +236,43 @@ func TestBrowserICERestartInBothRoles(t *testing.T) {
 	late.close()
 	early.close()
 }
+
+// TestBrowserResumesAfterSignalingDrop: when its WebSocket drops, the page
+// reconnects and resumes its membership (same peer id); the call goes on
+// and rtcterm never sees it leave.
+func TestBrowserResumesAfterSignalingDrop(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	base := startWebServer(t, nil)
+	hub := newReportHub(t)
+	page := hub.page("Browser")
+	startChromium(t, hub.pageURL(base, "resume", "Browser", ""))
+	term := startTerminal(t, base, "resume", "Term")
+	before := page.waitFor(t, 20*time.Second, "connected to Term", connectedWith("Term"))
+	term.waitFor(t, 10*time.Second, "connected", "Browser", func(c store.Connection) bool { return c.Status == store.StatusConnected })
+	browserID := func() string {
+		c, _ := term.peerNamed("Browser")
+		return c.PeerID
+	}
+	idBefore := browserID()
+
+	page.command(map[string]any{"do": "drop-signaling"})
+	after := page.waitFor(t, 10*time.Second, "rejoined", func(r pageReport) bool {
+		return r.Signaling == "connected" && r.Welcomes > before.Welcomes
+	})
+	if after.SelfID != before.SelfID {
+		t.Fatalf("peer id changed on resume: %s → %s", before.SelfID, after.SelfID)
+	}
+	// Signaling works again: a media-state change reaches the terminal.
+	page.command(map[string]any{"do": "mic", "on": false})
+	term.waitFor(t, 5*time.Second, "the browser's mute after the resume", "Browser", func(c store.Connection) bool {
+		return c.Status == store.StatusConnected && !c.Media.Audio
+	})
+	if id := browserID(); id != idBefore {
+		t.Fatalf("rtcterm saw the browser leave and come back: %s → %s", idBefore, id)
+	}
+	if r, _ := page.report(); len(r.Errors) > 0 {
+		t.Errorf("page errors: %q", r.Errors)
+	}
+	term.close()
+}

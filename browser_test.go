@@ -111,6 +111,7 @@ type pageReport struct {
 	Room       string `json:"room"`
 	SelfID     string `json:"selfId"`
 	Signaling  string `json:"signaling"`
+	Welcomes   int    `json:"welcomes"`
 	Notice     string `json:"notice"`
 	MediaError string `json:"mediaError"`
 	Local      struct {

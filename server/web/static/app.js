@@ -37,6 +37,7 @@
     ws: null,
     selfId: '',
     joined: false, // welcome received on the current WebSocket
+    welcomes: 0, // joins and resumes so far
     resume: null,
     iceServers: [],
     peers: new Map(), // peer id → peer
@@ -528,6 +529,7 @@
     const resumed = !!prev && prev === w.peerId;
     call.selfId = w.peerId;
     call.joined = true;
+    call.welcomes++;
     call.resume = w.resume || null;
     call.iceServers = Array.isArray(w.iceServers) ? w.iceServers : [];
     call.attempt = 0;
@@ -900,6 +902,7 @@
       room: call.room,
       selfId: call.selfId,
       signaling: call.signaling,
+      welcomes: call.welcomes,
       mediaError: call.local.error,
       notice: $('notice').hidden ? '' : $('notice').textContent,
       local: { ...mediaState(), hasAudio: !!call.local.audio, hasVideo: !!call.local.video },
@@ -953,6 +956,9 @@
           break;
         case 'leave':
           leave(false);
+          break;
+        case 'drop-signaling':
+          if (call.ws) call.ws.close(4000, 'test');
           break;
         case 'restart':
           for (const p of call.peers.values()) restart(p);
