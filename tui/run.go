@@ -15,10 +15,11 @@ import (
 const leaveGrace = 3 * time.Second
 
 // Run shows the UI on the terminal (alternate screen) until the user
-// leaves, ctx is done (then it leaves the call as if q was pressed) or a
-// Fatal message arrives. It forwards every action from actions to the
+// leaves or ctx is done. It forwards every action from actions to the
 // program from one goroutine, restores the terminal, and returns the error
-// to print afterwards, nil after a clean exit.
+// to print afterwards, nil after a clean exit. When ctx is done the UI
+// leaves the call as if q was pressed, unless ctx was cancelled with a
+// Fatal cause: then it quits at once and Run returns that error.
 func Run(ctx context.Context, opts Options, actions <-chan store.Action) error {
 	return run(ctx, opts, actions)
 }
@@ -60,6 +61,11 @@ func forward(ctx context.Context, p *tea.Program, actions <-chan store.Action, d
 			p.Send(a)
 		case <-ctxDone:
 			ctxDone = nil
+			var fatal Fatal
+			if errors.As(context.Cause(ctx), &fatal) {
+				p.Send(fatal)
+				return
+			}
 			p.Send(leaveRequest{})
 			t := time.NewTimer(leaveGrace)
 			defer t.Stop()

@@ -32,6 +32,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.busy &^= msg.op
 		if msg.action != nil {
 			m = m.apply(msg.action)
+		} else {
+			m = m.logEvent(Event{At: m.now, Action: "engine", Detail: msg.notice.text})
 		}
 		if msg.notice.text != "" {
 			m.notice = msg.notice

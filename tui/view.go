@@ -11,7 +11,6 @@ import (
 func (m Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
-	v.WindowTitle = "rtcterm"
 	return v
 }
 
