@@ -27,6 +27,9 @@ func setupDemo(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		if o.Bots < 0 || o.Bots > 15 {
 			return usageError{"--bots must be between 0 and 15"}
 		}
+		if err := checkTerminal(o.Media); err != nil {
+			return err
+		}
 		log, closeLog, err := openLog(o.Media.LogFile)
 		if err != nil {
 			return err

@@ -64,6 +64,9 @@ func setupJoin(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		if o.Server == "" || o.Room == "" {
 			return usageError{"--server and --room are required"}
 		}
+		if err := checkTerminal(o.Media); err != nil {
+			return err
+		}
 		url, err := signal.NormalizeURL(o.Server)
 		if err != nil {
 			return usageError{fmt.Sprintf("--server: %v", err)}

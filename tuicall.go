@@ -3,12 +3,27 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
+
+	"github.com/charmbracelet/x/term"
 
 	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/store"
 	"github.com/rtcterm/rtcterm/tui"
 )
+
+// errNoTerminal is returned when the UI is asked for without a terminal.
+var errNoTerminal = errors.New("the terminal UI needs a terminal on standard output; use --no-tui (with --stats-json -) for scripts")
+
+// checkTerminal fails early, before anything starts, when the UI is wanted
+// but standard output is not a terminal.
+func checkTerminal(o mediaOptions) error {
+	if o.NoTUI || term.IsTerminal(os.Stdout.Fd()) {
+		return nil
+	}
+	return errNoTerminal
+}
 
 // runSessionTUI runs a session under the terminal UI until the user leaves,
 // ctx ends or --duration passes.
