@@ -29,12 +29,13 @@ type peer struct {
 	restarts     int
 	restartTimer *time.Timer
 
-	getter  atomic.Pointer[stats.Getter] // the connection's RTP stats
-	frames  atomic.Uint64                // video frames received
-	rtpExp  atomic.Uint64                // RTP packets the network should have delivered
-	rtpLost atomic.Uint64                // of which never arrived the first time
-	width   atomic.Uint32                // received video size, from key frames
-	height  atomic.Uint32
+	getter    atomic.Pointer[stats.Getter] // the connection's RTP stats
+	frames    atomic.Uint64                // video frames received
+	rtpExp    atomic.Uint64                // RTP packets the network should have delivered
+	rtpLost   atomic.Uint64                // of which never arrived the first time
+	videoSSRC atomic.Uint32                // SSRC of the received video, for PLIs
+	width     atomic.Uint32                // received video size, from key frames
+	height    atomic.Uint32
 
 	mu        sync.Mutex // guards the stats baseline and the SSRC lists
 	inSSRCs   []uint32
