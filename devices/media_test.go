@@ -45,13 +45,19 @@ func TestMuteStopsAudioWrites(t *testing.T) {
 // frameLog records what the video pipeline writes.
 type frameLog struct {
 	mu     sync.Mutex
-	frames []struct{ key, forced bool }
+	frames []writtenFrame
 }
 
-func (l *frameLog) add(key, forced bool) {
+func (l *frameLog) add(f writtenFrame) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.frames = append(l.frames, struct{ key, forced bool }{key, forced})
+	l.frames = append(l.frames, f)
+}
+
+func (l *frameLog) all() []writtenFrame {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]writtenFrame(nil), l.frames...)
 }
 
 func (l *frameLog) len() int {
