@@ -300,4 +300,3 @@ func (m *Media) Close() error {
 	}
 	return nil
 }
-

@@ -95,3 +95,15 @@ func (o *deviceOutput) release() error {
 	}
 	return nil
 }
+
+// OutputStatus says whether remote audio can be played here: "default
+// output device", or why not (e.g. "off: no output device"). It opens
+// nothing beyond a brief device query.
+func OutputStatus() string {
+	o, err := openDeviceOutput()
+	if err != nil {
+		return "off: " + err.Error()
+	}
+	_ = o.release()
+	return "default output device"
+}
