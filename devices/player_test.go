@@ -115,7 +115,7 @@ func TestPlayerDecodesSyntheticSendersTone(t *testing.T) {
 }
 
 // sinePackets encodes n 20 ms Opus packets of a sine at amp (of full scale).
-func sinePackets(t *testing.T, f, amp float64, n int, ssrc uint32) []*rtp.Packet {
+func sinePackets(t testing.TB, f, amp float64, n int, ssrc uint32) []*rtp.Packet {
 	t.Helper()
 	enc, err := opus.NewEncoder(sampleRate, 1, opus.AppAudio)
 	if err != nil {

@@ -13,7 +13,8 @@ func TestNullDeviceIsNeverUsable(t *testing.T) {
 		info driver.Info
 		null bool
 	}{
-		{driver.Info{Label: "6e756c6c", Name: "NULL Capture Device", DeviceType: driver.Microphone}, true},
+		{driver.Info{Label: "6e756c6c", Name: "Discard all samples (playback) or generate zero samples (capture)", DeviceType: driver.Microphone}, true},
+		{driver.Info{Label: "6e756c6d", Name: "Discard all samples (playback) or generate zero samples (capture)", DeviceType: driver.Microphone}, true},
 		{driver.Info{Label: "6e756c6c", DeviceType: driver.Microphone}, true},
 		{driver.Info{Label: "616c73615f696e707574", Name: "Null Output", DeviceType: driver.Microphone}, true},
 		{driver.Info{Label: "686c3a31", Name: "USB Audio", DeviceType: driver.Microphone}, false},
