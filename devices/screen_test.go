@@ -82,13 +82,19 @@ func TestScreenShareSwitchesFeedWhileFramesFlow(t *testing.T) {
 	}
 	mark := len(log.all())
 	waitFor(t, "camera frames again", func() bool { return len(log.all()) >= mark+3 })
-	after := log.all()[mark:]
-	for _, f := range after {
+	all := log.all()
+	for _, f := range all[mark:] {
 		if f.screen {
 			t.Fatal("screen frame written after StopScreenShare returned")
 		}
 	}
-	if !after[0].key {
+	last := -1
+	for i, f := range all {
+		if f.screen {
+			last = i
+		}
+	}
+	if !all[last+1].key {
 		t.Fatal("first camera frame after the share is not a key frame")
 	}
 }
