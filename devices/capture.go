@@ -79,7 +79,7 @@ func pickDriver(t driver.DeviceType, id string) (driver.Driver, error) {
 			return d, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %w %q", ErrMediaNotAvailable, errNoDevice, id)
+	return nil, fmt.Errorf("%w: no %s with id %q (see rtcterm devices)", ErrMediaNotAvailable, t, id)
 }
 
 // openCamera opens the configured (or best) camera with the format closest

@@ -24,6 +24,7 @@ const (
 type jitterBuffer struct {
 	slots   map[uint16][]byte
 	playing bool
+	started bool   // next is meaningful: something was played since the last reset
 	next    uint16 // sequence number played next
 	misses  int    // consecutive frames concealed on an empty buffer
 	late    int    // packets dropped for arriving after their turn
@@ -34,16 +35,29 @@ func newJitterBuffer() jitterBuffer { return jitterBuffer{slots: map[uint16][]by
 // seqBefore reports whether a comes before b, with wrap-around.
 func seqBefore(a, b uint16) bool { return int16(a-b) < 0 }
 
+// jitterRestart is a sequence jump (either way) that means the sender
+// restarted its stream rather than that packets were late or lost.
+const jitterRestart = 1000
+
+// reset forgets everything buffered; playout restarts after jitterTarget
+// packets.
+func (j *jitterBuffer) reset() {
+	clear(j.slots)
+	j.playing, j.started, j.misses = false, false, 0
+}
+
 // insert stores a packet's payload.
 func (j *jitterBuffer) insert(seq uint16, payload []byte) {
-	if j.playing && seqBefore(seq, j.next) {
+	if d := int16(seq - j.next); j.started && (d > jitterRestart || d < -jitterRestart) {
+		j.reset()
+	}
+	if j.started && seqBefore(seq, j.next) {
 		j.late++
 		return
 	}
 	if len(j.slots) >= 4*jitterMax {
 		// A burst far beyond anything playable: start over.
-		clear(j.slots)
-		j.playing = false
+		j.reset()
 	}
 	j.slots[seq] = payload
 }
@@ -66,7 +80,7 @@ func (j *jitterBuffer) pop() (popKind, []byte) {
 		if len(j.slots) < jitterTarget {
 			return popNothing, nil
 		}
-		j.playing, j.next, j.misses = true, j.oldest(), 0
+		j.playing, j.started, j.next, j.misses = true, true, j.oldest(), 0
 	}
 	if len(j.slots) > jitterMax {
 		// Too far behind (clock drift, a burst): drop down to the target.

@@ -46,6 +46,7 @@ type peerStream struct {
 	level     float64
 	frameSize int // samples per channel of the last packet, for concealment
 	errs      int
+	ssrc      uint32
 }
 
 // Playback constants: mono 48 kHz mixed in 20 ms chunks.
@@ -138,8 +139,13 @@ func (p *Player) Push(peerID string, pkt *rtp.Packet) {
 			p.log.Warn("opus decoder", "peer", peerID, "err", err)
 			return
 		}
-		ps = &peerStream{dec: dec, jb: newJitterBuffer(), frameSize: mixChunk}
+		ps = &peerStream{dec: dec, jb: newJitterBuffer(), frameSize: mixChunk, ssrc: pkt.SSRC}
 		p.peers[peerID] = ps
+	}
+	if pkt.SSRC != ps.ssrc {
+		// A new stream from the same peer (renegotiation): new numbering.
+		ps.ssrc = pkt.SSRC
+		ps.jb.reset()
 	}
 	ps.jb.insert(pkt.SequenceNumber, append([]byte(nil), pkt.Payload...))
 }
