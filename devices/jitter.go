@@ -98,8 +98,10 @@ func (j *jitterBuffer) pop() (popKind, []byte) {
 	if len(j.slots) == 0 {
 		j.misses++
 		if j.misses > jitterMisses {
-			// The sender went quiet (muted, left): stop concealing.
+			// The sender went quiet (muted, left): stop concealing. Its next
+			// packet is the one after the last played, not after the guesses.
 			j.playing = false
+			j.next -= jitterMisses
 			return popNothing, nil
 		}
 		j.next++

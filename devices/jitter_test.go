@@ -57,6 +57,13 @@ func TestJitterBufferRecoversLossWithFECThenConceals(t *testing.T) {
 	if j.late != 1 || len(j.slots) != 0 {
 		t.Fatalf("late packet kept (late=%d, buffered=%d)", j.late, len(j.slots))
 	}
+	// Unmuted: the sender goes on right after packet 14.
+	for s := uint16(15); s < 15+jitterTarget; s++ {
+		j.insert(s, []byte{byte(s)})
+	}
+	if k, data := j.pop(); k != popPacket || data[0] != 15 {
+		t.Fatalf("after the pause: %v %v, want packet 15", k, data)
+	}
 }
 
 func TestJitterBufferRestartsOnSequenceJump(t *testing.T) {
