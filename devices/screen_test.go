@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"context"
 	"errors"
 	"os"
 	"reflect"
@@ -96,5 +97,25 @@ func TestScreenShareSwitchesFeedWhileFramesFlow(t *testing.T) {
 	}
 	if !all[last+1].key {
 		t.Fatal("first camera frame after the share is not a key frame")
+	}
+}
+
+// Closing while sharing must not hang (the screen driver blocks forever if
+// read after Close) and must leave no goroutine.
+func TestCloseWhileSharing(t *testing.T) {
+	requireScreen(t)
+	m, err := Open(context.Background(), Config{Name: "kim", Fake: true, Video: true, Width: 160, Height: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.StartScreenShare(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "screen frames", func() bool { return m.Stats().VideoFrames >= 3 })
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.StartScreenShare(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("StartScreenShare after Close = %v, want ErrClosed", err)
 	}
 }
