@@ -3,7 +3,6 @@ package devices
 import (
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -110,5 +109,4 @@ func linkPeer(t *testing.T, api *webrtc.API, m *Media, onTrack func(*webrtc.Trac
 	waitFor(t, "peer connection connected", func() bool {
 		return send.ConnectionState() == webrtc.PeerConnectionStateConnected
 	})
-	_ = time.Second
 }
