@@ -29,8 +29,11 @@ type videoPipe struct {
 
 	wake chan struct{} // cap 1: state changed
 	// onFrame, when set (tests), sees every written frame.
-	onFrame func(key, forced bool)
+	onFrame func(writtenFrame)
 }
+
+// writtenFrame describes a frame written to the track, for tests.
+type writtenFrame struct{ key, forced, screen bool }
 
 func newVideoPipe(m *Media, track *webrtc.TrackLocalStaticSample) *videoPipe {
 	return &videoPipe{
@@ -146,7 +149,7 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 		p.gate.sent(now)
 	}
 	if p.onFrame != nil {
-		p.onFrame(key, force)
+		p.onFrame(writtenFrame{key: key, forced: force, screen: feed == p.screen})
 	}
 }
 
