@@ -153,10 +153,17 @@ func TestDemoInTmux(t *testing.T) {
 		}
 		t.Skip("tmux not installed")
 	}
-	sock := "rtcterm-test-" + strings.ReplaceAll(t.Name(), "/", "-")
-	status := filepath.Join(t.TempDir(), "status")
+	dir := t.TempDir()
+	sock := "rtcterm-test-" + filepath.Base(dir)
+	status, logf := filepath.Join(dir, "status"), filepath.Join(dir, "debug.log")
 	tmux(t, sock, "new-session", "-d", "-x", "120", "-y", "40",
-		"env TERM=xterm-256color "+bin+" demo --name Tester; echo $? > "+status+"; sleep 60")
+		"env TERM=xterm-256color "+bin+" demo --name Tester --log "+logf+"; echo $? > "+status+"; sleep 60")
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logf)
+			t.Logf("debug log (last 4 kB):\n%s", b[max(0, len(b)-4096):])
+		}
+	})
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", sock, "kill-server").Run() })
 	capture := func() string { return tmux(t, sock, "capture-pane", "-p") }
 

@@ -26,6 +26,14 @@ var ErrPeerNotFound = errors.New("peer connection not found")
 // ErrClosed reports an operation on a session that has ended.
 var ErrClosed = errors.New("session closed")
 
+// ErrCloseTimeout reports that Close gave up waiting for the session to
+// release everything; the process can still exit.
+var ErrCloseTimeout = errors.New("session did not close in time")
+
+// closeTimeout bounds how long Close waits, so leaving a call can never
+// hang the terminal.
+const closeTimeout = 10 * time.Second
+
 // Error texts of the specification, shown to the user.
 const (
 	ErrTextICEFailed   = "ICE Connection Failed: no route to peer"
@@ -194,7 +202,12 @@ func (s *Session) Close() error {
 	s.mu.Unlock()
 	if cancel != nil {
 		cancel()
-		<-s.done
+		select {
+		case <-s.done:
+		case <-time.After(closeTimeout):
+			s.log.Error("session close timed out", "after", closeTimeout)
+			return ErrCloseTimeout
+		}
 	}
 	return nil
 }
