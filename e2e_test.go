@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -49,7 +50,13 @@ func binary(t *testing.T) string {
 func startProc(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, binary(t), args...)
-	cmd.Stderr = os.Stderr
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%v stderr:\n%s", args, stderr.String())
+		}
+	})
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +84,24 @@ func startProc(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, <-
 		}
 	})
 	return cmd, lines
+}
+
+// lockedBuffer collects a process's stderr for failure reports.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // TestServeAndTwoJoins runs `rtcterm serve` and two `rtcterm join` processes
