@@ -15,6 +15,7 @@ import (
 	"github.com/pion/logging"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/store"
 )
@@ -358,10 +359,42 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 	s.mu.Unlock()
 	s.mediaReady = true
 	s.emit(store.InitializeMediaFulfilled{Stream: m.Description()})
+	if em, ok := m.(mediaEvents); ok {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for ev := range em.Events() {
+				s.post(func() { s.mediaEvent(ev) })
+			}
+		}()
+	}
 	if self := s.selfPeerID(); self != "" {
 		s.announceReady()
 	}
 	s.answerPendingOffers()
+}
+
+// mediaEvents is implemented by media that can change by itself (a device
+// unplugged); devices.Media does.
+type mediaEvents interface {
+	Events() <-chan devices.Event
+}
+
+// mediaEvent reports a change the media made on its own, such as falling
+// back to the test pattern when the camera vanished (the specification's
+// "Stream Ended").
+func (s *Session) mediaEvent(ev devices.Event) {
+	s.emit(store.InitializeLocalStream{Stream: ev.Stream})
+	if ev.Err != nil {
+		s.emit(store.SetConnectionError{Error: ev.Err.Error()})
+	}
+	if ev.Kind == devices.ScreenShareEnded {
+		s.mu.Lock()
+		s.screen = false
+		s.mu.Unlock()
+		s.emit(store.ToggleScreenShare{Enabled: false})
+	}
+	s.sendMediaState()
 }
 
 // shutdown closes every peer connection, then the media, in the order that

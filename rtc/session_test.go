@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/server"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/store"
@@ -235,5 +236,16 @@ func TestStatsForUnknownPeer(t *testing.T) {
 	_ = s.Close()
 }
 
-var _ = fmt.Sprintf
-var _ = http.StatusOK
+func TestStreamEndedIsReported(t *testing.T) {
+	url := startServer(t)
+	media := newFakeMedia()
+	m := startMember(t, testConfig(url, "ended", "A", media), media)
+	waitFor(t, 10*time.Second, "media ready", func() bool { return m.snapshot().LocalStream != nil })
+	audioOnly := store.LocalStream{Tracks: []store.Track{{Kind: "audio", Label: "fake tone", Synthetic: true}}}
+	media.events <- devices.Event{Kind: devices.StreamEnded, Track: "video", Err: fmt.Errorf("camera: %w", devices.ErrStreamEnded), Stream: audioOnly}
+	waitFor(t, 10*time.Second, "stream change in the state", func() bool {
+		s := m.snapshot()
+		_, hasVideo := s.LocalStream.Track("video")
+		return !hasVideo && strings.Contains(s.Error, "Stream Ended")
+	})
+}
