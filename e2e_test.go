@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -239,5 +240,43 @@ func TestDemoInTmux(t *testing.T) {
 	// The terminal is restored: the alternate screen is gone.
 	if alt := tmux(t, sock, "display-message", "-p", "#{alternate_on}"); strings.TrimSpace(alt) != "0" {
 		t.Fatalf("alternate screen still on after exit")
+	}
+}
+
+// TestJoinFullRoomFails: a join the server refuses ends with a clear error
+// and a non-zero status instead of hanging.
+func TestJoinFullRoomFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, srvOut := startProc(t, ctx, "serve", "--addr", "127.0.0.1:0", "--max-peers", "1")
+	var base string
+	for line := range srvOut {
+		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(line); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	go func() {
+		for range srvOut {
+		}
+	}()
+	args := []string{"join", "--server", base, "--room", "full", "--no-tui", "--fake-media", "--no-audio-out", "--video-size", "160x120"}
+	_, first := startProc(t, ctx, append(args, "--name", "First")...)
+	for line := range first {
+		if strings.Contains(line, "signaling connected") {
+			break
+		}
+	}
+	go func() {
+		for range first {
+		}
+	}()
+	out, err := exec.CommandContext(ctx, binary(t), append(args, "--name", "Second")...).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("second join: %v, want exit status 1\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "room-full") {
+		t.Fatalf("second join does not say the room is full:\n%s", out)
 	}
 }

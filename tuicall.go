@@ -33,18 +33,28 @@ func runSessionTUI(ctx context.Context, sess *rtc.Session, o mediaOptions, playe
 		ctx, cancel = context.WithTimeout(ctx, o.Duration)
 		defer cancel()
 	}
+	// A session that ends by itself (the server refused the join) ends
+	// the UI too, which prints the error after restoring the terminal.
+	uiCtx, cancelUI := context.WithCancelCause(ctx)
+	defer cancelUI(nil)
 	runErr := make(chan error, 1)
-	go func() { runErr <- sess.Run(ctx) }()
+	go func() {
+		err := sess.Run(ctx)
+		if err != nil {
+			cancelUI(tui.Fatal{Err: err})
+		}
+		runErr <- err
+	}()
 	initial := store.New()
 	if player != nil {
 		initial.AudioOutput = player.Reason()
 	}
-	uiErr := tui.Run(ctx, tui.Options{Engine: sess, Initial: initial, StatsInterval: o.StatsInterval, JoinHint: hint}, sess.Actions())
+	uiErr := tui.Run(uiCtx, tui.Options{Engine: sess, Initial: initial, StatsInterval: o.StatsInterval, JoinHint: hint}, sess.Actions())
 	_ = sess.Close()
 	go discardActions(sess.Actions()) // the UI has stopped reading them
 	err := <-runErr
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		err = nil
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(uiErr, err) {
+		err = nil // already in uiErr, or just the end of the call
 	}
 	return errors.Join(uiErr, err)
 }
