@@ -87,6 +87,28 @@ func startProc(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, <-
 	return cmd, lines
 }
 
+// startServe runs `rtcterm serve` on a free loopback port and returns the
+// base URL it prints.
+func startServe(t *testing.T, ctx context.Context, flags ...string) string {
+	t.Helper()
+	_, out := startProc(t, ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...)...)
+	var base string
+	for line := range out {
+		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(line); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("serve did not print its address")
+	}
+	go func() {
+		for range out { // keep the pipe drained
+		}
+	}()
+	return base
+}
+
 // lockedBuffer collects a process's stderr for failure reports.
 type lockedBuffer struct {
 	mu  sync.Mutex
@@ -111,21 +133,7 @@ func (b *lockedBuffer) String() string {
 func TestServeAndTwoJoins(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	_, srvOut := startProc(t, ctx, "serve", "--addr", "127.0.0.1:0")
-	var base string
-	for line := range srvOut {
-		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(line); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	if base == "" {
-		t.Fatal("serve did not print its address")
-	}
-	go func() {
-		for range srvOut {
-		}
-	}()
+	base := startServe(t, ctx)
 	type row struct {
 		PeerID, UserName, Status string
 		RTTMs, RecvKbps          float64
@@ -248,18 +256,7 @@ func TestDemoInTmux(t *testing.T) {
 func TestJoinFullRoomFails(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	_, srvOut := startProc(t, ctx, "serve", "--addr", "127.0.0.1:0", "--max-peers", "1")
-	var base string
-	for line := range srvOut {
-		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(line); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	go func() {
-		for range srvOut {
-		}
-	}()
+	base := startServe(t, ctx, "--max-peers", "1")
 	args := []string{"join", "--server", base, "--room", "full", "--no-tui", "--fake-media", "--no-audio-out", "--video-size", "160x120"}
 	_, first := startProc(t, ctx, append(args, "--name", "First")...)
 	for line := range first {
