@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,22 +32,103 @@ const (
 // synthetic media so the figure does not depend on the machine's camera.
 var demoArgs = []string{"demo", "--no-tui", "--fake-media"}
 
-// BenchmarkDemoIdleCPU is the CPU of an idle `rtcterm demo --no-tui
-// --fake-media`: the embedded server, three bots behind simulated links and
-// the user's session, all sending synthetic audio and video, with nobody
-// touching anything.
+// BenchmarkDemoIdleCPU is the CPU of an idle `rtcterm demo` with synthetic
+// media: the embedded server, three bots behind simulated links and the
+// user's session, all sending audio and video, with nobody touching
+// anything. Reported as cpu-pct-of-one-core of the rtcterm process alone,
+// from its utime+stime in /proc/<pid>/stat over demoIdleWindow.
 //
-// Method: the demo runs in a child process (the test binary re-executed
-// into TestDemoIdleCPUHelper, which calls the same run function as main),
-// and its utime+stime is read from /proc/<pid>/stat over demoIdleWindow.
-// Reported as cpu-pct-of-one-core. The terminal UI's rendering is not
-// included.
+//   - ui=headless: `demo --no-tui --fake-media` in a child process (the test
+//     binary re-executed into TestDemoIdleCPUHelper, which calls the same
+//     run function as main).
+//   - ui=tui: the real binary, built for the benchmark, with its terminal UI
+//     in a 120x40 tmux pane (skipped without tmux). The tmux server's own
+//     work of drawing the screen is not counted.
 func BenchmarkDemoIdleCPU(b *testing.B) {
-	var pct float64
-	for range b.N {
-		pct += measureDemoIdleCPU(b)
+	b.Run("ui=headless", func(b *testing.B) {
+		var pct float64
+		for range b.N {
+			pct += measureDemoIdleCPU(b)
+		}
+		b.ReportMetric(pct/float64(b.N), "cpu-pct-of-one-core")
+	})
+	b.Run("ui=tui", func(b *testing.B) {
+		if _, err := exec.LookPath("tmux"); err != nil {
+			b.Skip("tmux not installed")
+		}
+		bin := buildForBench(b)
+		var pct float64
+		for range b.N {
+			pct += measureDemoTUIIdleCPU(b, bin)
+		}
+		b.ReportMetric(pct/float64(b.N), "cpu-pct-of-one-core")
+	})
+}
+
+// buildForBench builds the rtcterm binary into a temporary directory.
+func buildForBench(b *testing.B) string {
+	b.Helper()
+	// Not b.TempDir: its name holds the "=" of "ui=tui", which env(1) in the
+	// tmux command line would take for a variable assignment.
+	dir, err := os.MkdirTemp("", "rtcterm-bench")
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.ReportMetric(pct/float64(b.N), "cpu-pct-of-one-core")
+	b.Cleanup(func() { _ = os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "rtcterm")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// measureDemoTUIIdleCPU runs the real demo with its terminal UI in a tmux
+// pane and returns its CPU use once all three bots show as connected.
+func measureDemoTUIIdleCPU(b *testing.B, bin string) float64 {
+	b.Helper()
+	sock := "rtcterm-bench-" + strconv.Itoa(os.Getpid())
+	tmux := func(args ...string) string {
+		out, err := exec.Command("tmux", append([]string{"-L", sock}, args...)...).CombinedOutput()
+		if err != nil {
+			b.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	// exec: the pane's process is rtcterm itself, not a shell.
+	tmux("new-session", "-d", "-x", "120", "-y", "40", "exec env TERM=xterm-256color "+bin+" demo --fake-media --name Bench")
+	defer func() { _ = exec.Command("tmux", "-L", sock, "kill-server").Run() }()
+	pid, err := strconv.Atoi(strings.TrimSpace(tmux("list-panes", "-F", "#{pane_pid}")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rowRe := regexp.MustCompile(`(?m)^\W*(Ada|Grace|Linus)\b.*connected\s+(\d+)`)
+	deadline := time.Now().Add(60 * time.Second)
+	for len(rowRe.FindAllString(tmux("capture-pane", "-p"), -1)) < 3 {
+		if time.Now().After(deadline) {
+			b.Fatalf("bots not all connected within 60 s:\n%s", tmux("capture-pane", "-p"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(demoWarmUp)
+	cpu0, err := benchproc.ProcessCPU(pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	time.Sleep(demoIdleWindow)
+	cpu1, err := benchproc.ProcessCPU(pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pct := 100 * float64(cpu1-cpu0) / float64(time.Since(t0))
+	// Leave as a user does and give the demo time to hang up.
+	tmux("send-keys", "q")
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+			break
+		}
+	}
+	return pct
 }
 
 // demoMsg is what the demo child tells the benchmark.
