@@ -65,7 +65,10 @@ const (
 // cpu-pct-of-one-core, the VP8 encoders the sender built, the mean receive
 // rate per peer (a check that every peer is really served), and from 3
 // peers on cpu-x-vs-1-peer, the ratio to the same design's 1-peer figure
-// (rtcterm's goal: under 2x at 7 peers).
+// (rtcterm's goal: under 2x at 7 peers), and cpu-pct-per-extra-peer, what
+// each peer beyond the first adds. For encode-once that is the fan-out
+// (packetizing, encrypting, RTCP) and depends on the bitrate, not on the
+// frame size, so the ratio is worse for smaller, cheaper-to-encode video.
 func BenchmarkSenderCPU(b *testing.B) {
 	atOnePeer := map[string]float64{}
 	for _, design := range []string{designEncodeOnce, designTrackPerPeer} {
@@ -86,6 +89,7 @@ func BenchmarkSenderCPU(b *testing.B) {
 					atOnePeer[design] = cpu
 				} else if base := atOnePeer[design]; base > 0 {
 					b.ReportMetric(cpu/base, "cpu-x-vs-1-peer")
+					b.ReportMetric((cpu-base)/float64(peers-1), "cpu-pct-per-extra-peer")
 				}
 			})
 		}
