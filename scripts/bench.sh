@@ -22,7 +22,9 @@ fi
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-GOPROXY=off go test -run '^$' -bench . -benchmem -count=1 ./... | tee "$out"
+status=0
+GOPROXY=off go test -run '^$' -bench . -benchmem -count=1 ./... >"$out" 2>&1 || status=$?
+cat "$out"
 
 # summary prints one Markdown table row per benchmark result line: the name
 # without the GOMAXPROCS suffix, then every "value unit" pair of the line
@@ -74,3 +76,7 @@ summary() {
 	echo '```'
 } > docs/benchmarks.md
 echo "wrote docs/benchmarks.md"
+if [ "$status" -ne 0 ]; then
+	echo "bench.sh: some benchmarks failed (see above); docs/benchmarks.md lists those that ran" >&2
+	exit "$status"
+fi
