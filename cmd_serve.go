@@ -8,10 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/server"
+	"github.com/rtcterm/rtcterm/server/web"
 	"github.com/rtcterm/rtcterm/signal"
 )
 
@@ -46,6 +49,7 @@ func setupServe(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) er
 			Addr:         o.Addr,
 			MaxPeers:     o.MaxPeers,
 			AllowOrigins: o.AllowOrigins,
+			Static:       web.Handler(),
 			Logger:       slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		}
 		if o.TokenSecret != "" {
@@ -72,6 +76,7 @@ func setupServe(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) er
 		}
 		fmt.Fprintf(io.out, "rtcterm serve: listening on %s://%s\n", scheme, ln.Addr())
 		fmt.Fprintf(io.out, "join with: rtcterm join --server %s://%s --room ROOM\n", scheme, ln.Addr())
+		fmt.Fprintf(io.out, "or in a browser: %s\n", browserURL(scheme, ln.Addr(), "ROOM", "YOUR_NAME"))
 		return serveUntilDone(ctx, srv, ln, o.TLSCert, o.TLSKey)
 	}
 }
@@ -101,4 +106,16 @@ func serveUntilDone(ctx context.Context, srv *server.Server, ln net.Listener, ce
 	}
 	<-errc
 	return nil
+}
+
+// browserURL is the address of the web client for a room. An unspecified
+// listen address (0.0.0.0, ::) becomes localhost, which browsers also treat
+// as a secure context (camera and microphone allowed without TLS).
+func browserURL(scheme string, addr net.Addr, room, name string) string {
+	host := addr.String()
+	if ta, ok := addr.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		host = net.JoinHostPort("localhost", strconv.Itoa(ta.Port))
+	}
+	q := url.Values{"room": {room}, "name": {name}}
+	return scheme + "://" + host + "/?" + q.Encode()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/rtcterm/rtcterm/netsim"
 	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/server"
+	"github.com/rtcterm/rtcterm/server/web"
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -56,7 +57,7 @@ var botMedia = mediaOptions{FakeMedia: true, VideoSize: "320x240", FPS: 15, Vide
 
 // startDemo starts the server and the bots; they run until close.
 func startDemo(ctx context.Context, bots int, clean bool, media mediaOptions, log *slog.Logger) (*demoCall, error) {
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", Logger: log})
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", Logger: log, Static: web.Handler()})
 	if err != nil {
 		return nil, err
 	}
@@ -105,9 +106,11 @@ func discardActions(ch <-chan store.Action) {
 	}
 }
 
-// joinHint is the line that lets a second person join the demo room.
+// joinHint is the lines that let a second person join the demo room, from
+// a terminal or a browser.
 func (d *demoCall) joinHint() string {
-	return fmt.Sprintf("join this call: rtcterm join --server %s --room %s --name YOUR_NAME", d.base, demoRoom)
+	return fmt.Sprintf("join this call: rtcterm join --server %s --room %s --name YOUR_NAME\n"+
+		"or in a browser: %s", d.base, demoRoom, browserURL("http", d.ln.Addr(), demoRoom, "YOUR_NAME"))
 }
 
 // close stops the bots, then the server.

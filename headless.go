@@ -50,6 +50,11 @@ type statsRow struct {
 	Height   int     `json:"height"`
 	Codec    string  `json:"codec"`
 	Route    string  `json:"route"`
+	// Audio, Video and Screen are what the peer says it sends (its
+	// media-state); absent until it has said.
+	Audio  *bool `json:"audio,omitempty"`
+	Video  *bool `json:"video,omitempty"`
+	Screen *bool `json:"screen,omitempty"`
 }
 
 // run drives the call until ctx ends, the duration passes, or the session
@@ -192,6 +197,9 @@ func (h *headless) writeStats(c store.Connection, at time.Time) {
 		RTTMs: round1(c.Stats.RTTMillis), RecvKbps: round1(c.Stats.RecvKbps), SendKbps: round1(c.Stats.SendKbps),
 		LossPct: round1(c.Stats.LossPct), JitterMs: round1(c.Stats.JitterMillis), FPS: round1(c.Stats.FramesPerSecond),
 		Width: c.Stats.Width, Height: c.Stats.Height, Codec: codec, Route: c.Stats.Route.String(),
+	}
+	if m := c.Media; m.Known {
+		row.Audio, row.Video, row.Screen = &m.Audio, &m.Video, &m.Screen
 	}
 	b, _ := json.Marshal(row)
 	_, _ = h.stats.Write(append(b, '\n'))

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// startServe runs `rtcterm serve` on a free loopback port and returns its
+// http:// base address.
+func startServe(t *testing.T, ctx context.Context, args ...string) string {
+	t.Helper()
+	_, out := startProc(t, ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	re := regexp.MustCompile(`listening on (http://\S+)`)
+	var base string
+	for line := range out {
+		if m := re.FindStringSubmatch(line); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("serve did not print its address")
+	}
+	go func() {
+		for range out {
+		}
+	}()
+	return base
+}
+
+// startJoin runs `rtcterm join` with synthetic media and --stats-json on
+// stdout, and collects its rows.
+func startJoin(t *testing.T, ctx context.Context, base, room, name string) *statsRows {
+	t.Helper()
+	_, out := startProc(t, ctx, "join", "--server", base, "--room", room, "--name", name,
+		"--no-tui", "--fake-media", "--no-audio-out", "--video-size", "320x240", "--fps", "15",
+		"--stats-interval", "500ms", "--stats-json", "-")
+	return collectStatsRows(out)
+}
+
+func connectedWith(name string) func(pageReport) bool {
+	return func(r pageReport) bool {
+		p, ok := r.peerNamed(name)
+		return ok && p.ConnectionState == "connected"
+	}
+}
+
+// TestBrowserAndTerminalCall puts the web client in headless Chromium and an
+// `rtcterm join` in one room of a real `rtcterm serve`: both sides connect,
+// media flows both ways, and muting in the browser shows in rtcterm.
+func TestBrowserAndTerminalCall(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := startServe(t, ctx)
+	hub := newReportHub(t)
+	page := hub.page("Browser")
+	startChromium(t, hub.pageURL(base, "web1", "Browser", ""))
+	term := startJoin(t, ctx, base, "web1", "Term")
+
+	r := page.waitFor(t, 20*time.Second, "video decoded and audio received from rtcterm", func(r pageReport) bool {
+		p, ok := r.peerNamed("Term")
+		return ok && p.ConnectionState == "connected" && p.FramesDecoded > 0 && p.AudioPacketsReceived > 0
+	})
+	if !r.Local.HasAudio || !r.Local.HasVideo {
+		t.Fatalf("the fake camera and microphone were not opened: %q", r.MediaError)
+	}
+	if p, _ := r.peerNamed("Term"); p.Media == nil || !p.Media.Audio || !p.Media.Video {
+		t.Errorf("rtcterm's media-state not seen by the browser: %+v", p.Media)
+	}
+	term.waitFor(t, 10*time.Second, "connected to the browser with its video and audio arriving", func(r statsJSONRow) bool {
+		return r.UserName == "Browser" && r.Status == "connected" && r.RecvKbps > 0 && r.FPS > 0 &&
+			r.Audio != nil && *r.Audio && r.Video != nil && *r.Video
+	})
+
+	page.command(map[string]any{"do": "mic", "on": false})
+	term.waitFor(t, 5*time.Second, "the browser's mute", func(r statsJSONRow) bool {
+		return r.UserName == "Browser" && r.Audio != nil && !*r.Audio && r.Video != nil && *r.Video
+	})
+	page.command(map[string]any{"do": "camera", "on": false})
+	term.waitFor(t, 5*time.Second, "the browser's camera off", func(r statsJSONRow) bool {
+		return r.UserName == "Browser" && r.Audio != nil && !*r.Audio && r.Video != nil && !*r.Video
+	})
+	if r, _ := page.report(); len(r.Errors) > 0 {
+		t.Errorf("page errors: %q", r.Errors)
+	}
+}
+
+// TestTwoBrowsersAndTerminalMesh: two browsers and one rtcterm form a full
+// mesh — all three pairs connected, seen from every side.
+func TestTwoBrowsersAndTerminalMesh(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := startServe(t, ctx)
+	hub := newReportHub(t)
+	ann, bob := hub.page("Ann"), hub.page("Bob")
+	startChromium(t, hub.pageURL(base, "mesh", "Ann", ""))
+	term := startJoin(t, ctx, base, "mesh", "Term")
+	startChromium(t, hub.pageURL(base, "mesh", "Bob", ""))
+
+	for _, c := range []struct {
+		page  *browserPage
+		other string
+	}{{ann, "Bob"}, {ann, "Term"}, {bob, "Ann"}, {bob, "Term"}} {
+		c.page.waitFor(t, 20*time.Second, "video from "+c.other, func(r pageReport) bool {
+			p, ok := r.peerNamed(c.other)
+			return ok && p.ConnectionState == "connected" && p.FramesDecoded > 0
+		})
+	}
+	for _, name := range []string{"Ann", "Bob"} {
+		term.waitFor(t, 10*time.Second, "connected to "+name, func(r statsJSONRow) bool {
+			return r.UserName == name && r.Status == "connected" && r.RecvKbps > 0
+		})
+	}
+	for _, p := range []*browserPage{ann, bob} {
+		if r, _ := p.report(); len(r.Errors) > 0 {
+			t.Errorf("page %s errors: %q", p.name, r.Errors)
+		}
+	}
+}
