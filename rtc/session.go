@@ -345,7 +345,16 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 		if err == nil {
 			err = errors.New("no media")
 		}
-		s.emit(store.InitializeMediaRejected{Error: fmt.Sprintf("%s: %v", ErrTextMediaAbsent, err)})
+		s.emit(store.InitializeMediaRejected{Error: fmt.Sprintf("%s: %v (receiving only)", ErrTextMediaAbsent, err)})
+		if ctx.Err() != nil {
+			return
+		}
+		// The call goes on without local media: receive only.
+		s.mediaReady = true
+		if s.selfPeerID() != "" {
+			s.announceReady()
+		}
+		s.answerPendingOffers()
 		return
 	}
 	if ctx.Err() != nil {
@@ -408,8 +417,11 @@ func (s *Session) shutdown() {
 	s.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, p := range peers {
+		if p.restartTimer != nil {
+			p.restartTimer.Stop()
+		}
 		wg.Add(1)
-		go func() { defer wg.Done(); p.close() }()
+		go func() { defer wg.Done(); p.close(p.pc) }()
 	}
 	wg.Wait()
 	for id := range peers {

@@ -2,6 +2,7 @@ package rtc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -248,4 +249,25 @@ func TestStreamEndedIsReported(t *testing.T) {
 		_, hasVideo := s.LocalStream.Track("video")
 		return !hasVideo && strings.Contains(s.Error, "Stream Ended")
 	})
+}
+
+// TestReceiveOnlyWhenMediaFails: a participant whose media cannot start at
+// all still joins and receives the others.
+func TestReceiveOnlyWhenMediaFails(t *testing.T) {
+	url := startServer(t)
+	cfgA := testConfig(url, "recvonly", "A", nil)
+	cfgA.OpenMedia = func(context.Context) (LocalMedia, error) { return nil, errors.New("no devices at all") }
+	mb := newFakeMedia()
+	a := startMember(t, cfgA, newFakeMedia())
+	b := startMember(t, testConfig(url, "recvonly", "B", mb), mb)
+	waitFor(t, 20*time.Second, "connected", allConnected([]*member{a, b}))
+	if st := statsOf(t, a, peerIDOf(b), 700*time.Millisecond); st.RecvKbps <= 0 {
+		t.Fatalf("receive-only participant gets %.1f kbps", st.RecvKbps)
+	}
+	if !strings.Contains(a.snapshot().Error, "Media Not Available") {
+		t.Fatalf("error %q does not say media is not available", a.snapshot().Error)
+	}
+	if m := b.snapshot().Connections[peerIDOf(a)].Media; m.Audio || m.Video {
+		t.Fatalf("B thinks A sends media: %+v", m)
+	}
 }
