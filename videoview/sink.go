@@ -270,6 +270,15 @@ func (s *Sink) Stats(peerID string) (PeerStats, bool) {
 	return w.stats(), true
 }
 
+// PreviewTap is what local media implements to show its captured frames
+// in the terminal: SetPreview registers a function (Sink.PushLocal) the
+// capture loop calls with every frame, synchronously and without keeping
+// the frame. devices.Media does not implement it yet; without it the UI
+// shows a card instead of the preview.
+type PreviewTap interface {
+	SetPreview(fn func(img image.Image))
+}
+
 // PushLocal draws a captured local frame into the preview tile, at most
 // Config.FPS times a second. It runs on the caller's goroutine and does
 // not keep img, so a capture loop may reuse its buffer afterwards; it
