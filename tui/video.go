@@ -218,6 +218,14 @@ func (m Model) forgetFrame(id string) Model {
 	return m
 }
 
+// segment is a piece of a grid line whose width is known: tiles and the
+// preview are built to exact widths, so composing the screen never
+// measures the long, colour-laden picture lines.
+type segment struct {
+	x, w int
+	s    string
+}
+
 // renderVideo lays the video view out in m.width × m.height cells.
 func (m Model) renderVideo() string {
 	w, h := m.width, m.height
@@ -225,68 +233,46 @@ func (m Model) renderVideo() string {
 		return ""
 	}
 	g := m.videoGrid()
-	lines := make([]string, 0, h)
-	lines = append(lines, m.headerLines(w)[0])
-	grid := make([]string, g.h)
+	rows := make([][]segment, g.h)
 	switch {
 	case len(m.state.Connections) == 0:
 		if g.h > 0 {
-			grid[g.h/2] = centre(styleDim.Render("no one else is here yet"), w)
+			rows[g.h/2] = []segment{{0, w, centre(styleDim.Render("no one else is here yet"), w)}}
 		}
 	case g.tiles == nil:
 		if g.h > 0 {
-			grid[0] = clip(styleDim.Render(" the terminal is too small for video (t: stats)"), w)
+			rows[0] = []segment{{0, w, fit(styleDim.Render(" the terminal is too small for video (t: stats)"), w)}}
 		}
 	default:
-		m.drawTiles(grid, g)
+		for _, t := range g.tiles {
+			for dy, l := range m.tileLines(t) {
+				if y := t.y + dy; y < g.h {
+					rows[y] = append(rows[y], segment{t.x, t.w, l})
+				}
+			}
+		}
 	}
 	if g.hasPrev {
-		m.drawPreview(grid, g)
+		m.drawPreview(rows, g)
 	}
-	lines = append(lines, grid...)
+	lines := make([]string, 0, h)
+	lines = append(lines, m.headerLines(w)[0])
+	var b strings.Builder
+	for _, segs := range rows {
+		b.Reset()
+		x := 0
+		for _, sg := range segs {
+			b.WriteString(spaces(sg.x - x))
+			b.WriteString(sg.s)
+			x = sg.x + sg.w
+		}
+		lines = append(lines, b.String())
+	}
 	lines = append(lines, m.noticeLine(w), clip(" "+m.help.ShortHelpView(m.keys.ShortHelp()), w))
 	if len(lines) > h {
 		lines = lines[len(lines)-h:]
 	}
-	for i, l := range lines {
-		if ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, "")
-		}
-	}
 	return strings.Join(lines, "\n")
-}
-
-// drawTiles writes every tile into the grid's lines.
-func (m Model) drawTiles(grid []string, g videoGrid) {
-	// Tiles of a row share lines; build each line left to right.
-	var b strings.Builder
-	rows := map[int][]tileRect{}
-	var starts []int
-	for _, t := range g.tiles {
-		if _, ok := rows[t.y]; !ok {
-			starts = append(starts, t.y)
-		}
-		rows[t.y] = append(rows[t.y], t)
-	}
-	for _, y := range starts {
-		tiles := rows[y]
-		content := make([][]string, len(tiles))
-		for i, t := range tiles {
-			content[i] = m.tileLines(t)
-		}
-		for dy := range tiles[0].h {
-			b.Reset()
-			x := 0
-			for i, t := range tiles {
-				b.WriteString(spaces(t.x - x))
-				b.WriteString(content[i][dy])
-				x = t.x + t.w
-			}
-			if y+dy < len(grid) {
-				grid[y+dy] = b.String()
-			}
-		}
-	}
 }
 
 // tileLines renders one peer's tile: title, picture or name card, caption;
@@ -402,8 +388,9 @@ func fitFrame(f VideoFrame, sz TileSize) []string {
 }
 
 // drawPreview overlays the local preview on the grid's bottom-right
-// corner: a label line, then the picture or a card.
-func (m Model) drawPreview(grid []string, g videoGrid) {
+// corner: a label line, then the picture or a card. Tile lines under it
+// are cut one column short of it.
+func (m Model) drawPreview(rows [][]segment, g videoGrid) {
 	p := g.preview
 	sz := TileSize{Width: p.w, Height: p.h - 1}
 	label := " you"
@@ -422,19 +409,22 @@ func (m Model) drawPreview(grid []string, g videoGrid) {
 	default:
 		box = append(box, nameCard("no preview", "", sz)...)
 	}
-	left := p.x - 1 // one column of space before the preview
+	limit := p.x - 1 // one column of space before the preview
 	for i, l := range box {
 		y := p.y + i
-		if y < 0 || y >= len(grid) {
+		if y < 0 || y >= len(rows) {
 			continue
 		}
-		under := grid[y]
-		if ansi.StringWidth(under) > left {
-			under = ansi.Truncate(under, max(left, 0), "") + ansi.ResetStyle
+		var kept []segment
+		for _, sg := range rows[y] {
+			switch {
+			case sg.x+sg.w <= limit:
+				kept = append(kept, sg)
+			case sg.x < limit:
+				cw := limit - sg.x
+				kept = append(kept, segment{sg.x, cw, ansi.Truncate(sg.s, cw, "") + ansi.ResetStyle})
+			}
 		}
-		grid[y] = under + spaces(left-ansi.StringWidth(under)) + " " + l
-		if rest := p.w - ansi.StringWidth(l); rest > 0 {
-			grid[y] += spaces(rest)
-		}
+		rows[y] = append(kept, segment{p.x, p.w, l})
 	}
 }
