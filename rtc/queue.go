@@ -38,9 +38,15 @@ func (q *queue[T]) drain() []T {
 	return items
 }
 
-// close drops future pushes; queued items can still be drained.
+// close drops future pushes; queued items can still be drained. It wakes
+// the drainer, which may have taken the last notification before close
+// and would otherwise wait for one forever.
 func (q *queue[T]) close() {
 	q.mu.Lock()
 	q.closed = true
 	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
 }
