@@ -126,7 +126,8 @@ func (s *Sink) SetKeyFrameRequester(fn func(peerID string)) {
 
 // Push hands one remote VP8 packet to the peer's worker, starting it on the
 // first packet. It never blocks: when the worker is behind, the packet is
-// dropped and the worker waits for a key frame.
+// dropped and the worker waits for a key frame. The Sink keeps pkt, so the
+// caller must not reuse it (Pion's TrackRemote.ReadRTP allocates each).
 func (s *Sink) Push(peerID string, pkt *rtp.Packet) {
 	if peerID == Local || pkt == nil {
 		return
