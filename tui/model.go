@@ -26,6 +26,9 @@ type Model struct {
 	keys          keyMap
 	help          help.Model
 	showHelp      bool
+	videoView     bool                  // t: the video grid instead of the stats table
+	frames        map[string]VideoFrame // newest picture per peer; replaced, never mutated
+	sentTiles     map[string]TileSize   // the tiles the video source was last told about
 	leaving       bool
 	err           error
 }
