@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"sync"
 
 	"github.com/pion/webrtc/v4"
@@ -210,6 +211,17 @@ func (m *Media) VideoEnabled() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.video.enabled
+}
+
+// SetPreview registers fn to see every local video frame that is sent
+// (camera or screen), for a preview of yourself. fn runs on the capture
+// goroutine, must be quick and must not keep the image.
+func (m *Media) SetPreview(fn func(image.Image)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.video != nil {
+		m.video.preview = fn
+	}
 }
 
 // RequestKeyFrame asks for a key frame, as rtc does on PLI or FIR from any

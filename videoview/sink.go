@@ -274,8 +274,8 @@ func (s *Sink) Stats(peerID string) (PeerStats, bool) {
 // PreviewTap is what local media implements to show its captured frames
 // in the terminal: SetPreview registers a function (Sink.PushLocal) the
 // capture loop calls with every frame, synchronously and without keeping
-// the frame. devices.Media does not implement it yet; without it the UI
-// shows a card instead of the preview.
+// the frame. devices.Media implements it; media without it get a card
+// instead of the preview.
 type PreviewTap interface {
 	SetPreview(fn func(img image.Image))
 }
