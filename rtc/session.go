@@ -378,6 +378,7 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 		}()
 	}
 	if self := s.selfPeerID(); self != "" {
+		s.sendMediaState() // the welcome's announcement predates the media
 		s.announceReady()
 	}
 	s.answerPendingOffers()

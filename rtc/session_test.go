@@ -271,3 +271,30 @@ func TestReceiveOnlyWhenMediaFails(t *testing.T) {
 		t.Fatalf("B thinks A sends media: %+v", m)
 	}
 }
+
+// TestMediaStateFollowsSlowMedia: media that becomes ready after the join
+// is announced once ready, so the others do not think the camera is off.
+func TestMediaStateFollowsSlowMedia(t *testing.T) {
+	url := startServer(t)
+	release := make(chan struct{})
+	slow := newFakeMedia()
+	cfgA := testConfig(url, "slow", "A", slow)
+	cfgA.OpenMedia = func(ctx context.Context) (LocalMedia, error) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return slow, nil
+	}
+	mb := newFakeMedia()
+	b := startMember(t, testConfig(url, "slow", "B", mb), mb)
+	waitFor(t, 10*time.Second, "B joined", func() bool { return peerIDOf(b) != "" })
+	a := startMember(t, cfgA, slow)
+	waitFor(t, 10*time.Second, "B sees A", func() bool { return len(b.snapshot().Connections) == 1 })
+	close(release)
+	waitFor(t, 20*time.Second, "connected", allConnected([]*member{a, b}))
+	waitFor(t, 10*time.Second, "B sees A's camera and mic on", func() bool {
+		m := b.snapshot().Connections[peerIDOf(a)].Media
+		return m.Known && m.Audio && m.Video
+	})
+}
