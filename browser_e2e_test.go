@@ -2,33 +2,9 @@ package main
 
 import (
 	"context"
-	"regexp"
 	"testing"
 	"time"
 )
-
-// startServe runs `rtcterm serve` on a free loopback port and returns its
-// http:// base address.
-func startServe(t *testing.T, ctx context.Context, args ...string) string {
-	t.Helper()
-	_, out := startProc(t, ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	re := regexp.MustCompile(`listening on (http://\S+)`)
-	var base string
-	for line := range out {
-		if m := re.FindStringSubmatch(line); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	if base == "" {
-		t.Fatal("serve did not print its address")
-	}
-	go func() {
-		for range out {
-		}
-	}()
-	return base
-}
 
 // startJoin runs `rtcterm join` with synthetic media and --stats-json on
 // stdout, and collects its rows.

@@ -16,6 +16,7 @@ import (
 	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/store"
+	"github.com/rtcterm/rtcterm/videoview"
 )
 
 // callSpec is everything needed to start one participant's session.
@@ -27,6 +28,7 @@ type callSpec struct {
 	Media     mediaOptions
 	Net       transport.Net   // optional simulated network (demo bots)
 	Player    *devices.Player // optional audio playback and levels
+	Video     *videoview.Sink // optional: decodes remote video for the terminal
 	Logger    *slog.Logger
 }
 
@@ -97,6 +99,9 @@ func newSession(spec callSpec) (*rtc.Session, error) {
 			if err != nil {
 				return nil, err
 			}
+			if tap, ok := any(m).(videoview.PreviewTap); ok && spec.Video != nil {
+				tap.SetPreview(spec.Video.PushLocal)
+			}
 			return m, nil
 		},
 		ICEServers: ice,
@@ -107,7 +112,14 @@ func newSession(spec callSpec) (*rtc.Session, error) {
 	if spec.Player != nil {
 		cfg.Audio = spec.Player
 	}
-	return rtc.New(cfg), nil
+	if spec.Video != nil {
+		cfg.Video = spec.Video
+	}
+	sess := rtc.New(cfg)
+	if spec.Video != nil {
+		spec.Video.SetKeyFrameRequester(sess.RequestKeyFrame)
+	}
+	return sess, nil
 }
 
 // openLog opens the --log file; without one, logs are discarded (the

@@ -93,18 +93,6 @@ func TestEnvironmentDefaults(t *testing.T) {
 	}
 }
 
-func TestNotBuiltCommandsSaySo(t *testing.T) {
-	for _, args := range [][]string{{"demo"}, {"devices"}} {
-		code, _, errs := runCLI(t, nil, args...)
-		if code == exitOK {
-			continue // built since this test was written
-		}
-		if code != exitFail || !strings.Contains(errs, "not built yet") {
-			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
-		}
-	}
-}
-
 func TestBrowserURL(t *testing.T) {
 	for _, c := range []struct {
 		addr string

@@ -27,6 +27,9 @@ func setupDemo(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		if o.Bots < 0 || o.Bots > 15 {
 			return usageError{"--bots must be between 0 and 15"}
 		}
+		if err := checkTerminal(o.Media); err != nil {
+			return err
+		}
 		log, closeLog, err := openLog(o.Media.LogFile)
 		if err != nil {
 			return err
@@ -39,7 +42,12 @@ func setupDemo(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		defer demo.close()
 		player := devices.NewPlayer(devices.PlayerConfig{Disabled: o.Media.NoAudioOut, Logger: log})
 		defer player.Close()
-		sess, err := newSession(callSpec{ServerURL: demo.url, Room: demoRoom, Name: o.Name, Media: o.Media, Player: player, Logger: log})
+		video, err := newVideoSink(o.Media, env, log)
+		if err != nil {
+			return err
+		}
+		defer closeVideo(video)
+		sess, err := newSession(callSpec{ServerURL: demo.url, Room: demoRoom, Name: o.Name, Media: o.Media, Player: player, Video: video, Logger: log})
 		if err != nil {
 			return err
 		}
@@ -51,6 +59,6 @@ func setupDemo(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 			fmt.Fprintln(lines, demo.joinHint())
 			return runSessionHeadless(ctx, sess, o.Media, io)
 		}
-		return runSessionTUI(ctx, sess, o.Media, player, demo.joinHint(), io)
+		return runSessionTUI(ctx, sess, o.Media, player, video, demo.joinHint(), io)
 	}
 }

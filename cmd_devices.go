@@ -4,10 +4,33 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"text/tabwriter"
+
+	"github.com/rtcterm/rtcterm/devices"
 )
 
+// setupDevices lists what `rtcterm join` can capture and whether audio can
+// be played, so a user picks --audio-device / --video-device ids from it.
 func setupDevices(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) error {
 	return func(ctx context.Context, io stdio) error {
-		return fmt.Errorf("devices: %w (it lands with issue 4)", errNotBuilt)
+		list, err := devices.Enumerate()
+		if err != nil {
+			return fmt.Errorf("list devices: %w", err)
+		}
+		tw := tabwriter.NewWriter(io.out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "KIND\tID\tLABEL\t")
+		for _, d := range list {
+			label := d.Label
+			if d.Default {
+				label += " (default)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", d.Kind, d.ID, label)
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("write device list: %w", err)
+		}
+		fmt.Fprintf(io.out, "\nSynthetic sources are used automatically when no real camera or microphone exists (or with --fake-media).\n")
+		fmt.Fprintf(io.out, "Audio output: %s\n", devices.OutputStatus())
+		return nil
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/signal"
+	"github.com/rtcterm/rtcterm/videoview"
 )
 
 // mediaOptions are the capture and call flags shared by join and demo.
@@ -21,6 +22,7 @@ type mediaOptions struct {
 	VideoBitrate  int
 	VideoSize     string
 	FPS           int
+	VideoFPS      int
 	ICE           listFlag
 	TURN          string
 	RelayOnly     bool
@@ -37,6 +39,7 @@ func (m *mediaOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&m.VideoBitrate, "video-bitrate", 800, "video bitrate in `kbps`")
 	fs.StringVar(&m.VideoSize, "video-size", "640x480", "capture size `WxH`")
 	fs.IntVar(&m.FPS, "fps", 30, "capture frame rate")
+	fs.IntVar(&m.VideoFPS, "video-fps", videoview.DefaultFPS, "most frames a second drawn per video tile in the terminal (1-30)")
 	fs.Var(&m.ICE, "ice", "STUN server `stun:HOST:PORT` (repeatable)")
 	fs.StringVar(&m.TURN, "turn", "", "TURN server `turn:USER:PASS@HOST:PORT`")
 	fs.BoolVar(&m.RelayOnly, "relay-only", false, "connect only through the TURN relay")
@@ -64,6 +67,9 @@ func setupJoin(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		if o.Server == "" || o.Room == "" {
 			return usageError{"--server and --room are required"}
 		}
+		if err := checkTerminal(o.Media); err != nil {
+			return err
+		}
 		url, err := signal.NormalizeURL(o.Server)
 		if err != nil {
 			return usageError{fmt.Sprintf("--server: %v", err)}
@@ -75,13 +81,18 @@ func setupJoin(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		defer closeLog()
 		player := devices.NewPlayer(devices.PlayerConfig{Disabled: o.Media.NoAudioOut, Logger: log})
 		defer player.Close()
-		sess, err := newSession(callSpec{ServerURL: url, Room: o.Room, Name: o.Name, Token: o.Token, Media: o.Media, Player: player, Logger: log})
+		video, err := newVideoSink(o.Media, env, log)
+		if err != nil {
+			return err
+		}
+		defer closeVideo(video)
+		sess, err := newSession(callSpec{ServerURL: url, Room: o.Room, Name: o.Name, Token: o.Token, Media: o.Media, Player: player, Video: video, Logger: log})
 		if err != nil {
 			return err
 		}
 		if o.Media.NoTUI {
 			return runSessionHeadless(ctx, sess, o.Media, io)
 		}
-		return runSessionTUI(ctx, sess, o.Media, player, "", io)
+		return runSessionTUI(ctx, sess, o.Media, player, video, "", io)
 	}
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +51,13 @@ func binary(t *testing.T) string {
 func startProc(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, binary(t), args...)
-	cmd.Stderr = os.Stderr
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%v stderr:\n%s", args, stderr.String())
+		}
+	})
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -79,15 +87,13 @@ func startProc(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, <-
 	return cmd, lines
 }
 
-// TestServeAndTwoJoins runs `rtcterm serve` and two `rtcterm join` processes
-// on loopback: both must report a connected peer with a measured RTT and
-// media flowing, within 10 s.
-func TestServeAndTwoJoins(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	_, srvOut := startProc(t, ctx, "serve", "--addr", "127.0.0.1:0")
+// startServe runs `rtcterm serve` on a free loopback port and returns the
+// base URL it prints.
+func startServe(t *testing.T, ctx context.Context, flags ...string) string {
+	t.Helper()
+	_, out := startProc(t, ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...)...)
 	var base string
-	for line := range srvOut {
+	for line := range out {
 		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(line); m != nil {
 			base = m[1]
 			break
@@ -97,9 +103,37 @@ func TestServeAndTwoJoins(t *testing.T) {
 		t.Fatal("serve did not print its address")
 	}
 	go func() {
-		for range srvOut {
+		for range out { // keep the pipe drained
 		}
 	}()
+	return base
+}
+
+// lockedBuffer collects a process's stderr for failure reports.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestServeAndTwoJoins runs `rtcterm serve` and two `rtcterm join` processes
+// on loopback: both must report a connected peer with a measured RTT and
+// media flowing, within 10 s.
+func TestServeAndTwoJoins(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := startServe(t, ctx)
 	type row struct {
 		PeerID, UserName, Status string
 		RTTMs, RecvKbps          float64
@@ -153,10 +187,17 @@ func TestDemoInTmux(t *testing.T) {
 		}
 		t.Skip("tmux not installed")
 	}
-	sock := "rtcterm-test-" + strings.ReplaceAll(t.Name(), "/", "-")
-	status := filepath.Join(t.TempDir(), "status")
+	dir := t.TempDir()
+	sock := "rtcterm-test-" + filepath.Base(dir)
+	status, logf := filepath.Join(dir, "status"), filepath.Join(dir, "debug.log")
 	tmux(t, sock, "new-session", "-d", "-x", "120", "-y", "40",
-		"env TERM=xterm-256color "+bin+" demo --name Tester; echo $? > "+status+"; sleep 60")
+		"env TERM=xterm-256color "+bin+" demo --name Tester --log "+logf+"; echo $? > "+status+"; sleep 60")
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logf)
+			t.Logf("debug log (last 4 kB):\n%s", b[max(0, len(b)-4096):])
+		}
+	})
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", sock, "kill-server").Run() })
 	capture := func() string { return tmux(t, sock, "capture-pane", "-p") }
 
@@ -207,5 +248,32 @@ func TestDemoInTmux(t *testing.T) {
 	// The terminal is restored: the alternate screen is gone.
 	if alt := tmux(t, sock, "display-message", "-p", "#{alternate_on}"); strings.TrimSpace(alt) != "0" {
 		t.Fatalf("alternate screen still on after exit")
+	}
+}
+
+// TestJoinFullRoomFails: a join the server refuses ends with a clear error
+// and a non-zero status instead of hanging.
+func TestJoinFullRoomFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := startServe(t, ctx, "--max-peers", "1")
+	args := []string{"join", "--server", base, "--room", "full", "--no-tui", "--fake-media", "--no-audio-out", "--video-size", "160x120"}
+	_, first := startProc(t, ctx, append(args, "--name", "First")...)
+	for line := range first {
+		if strings.Contains(line, "signaling connected") {
+			break
+		}
+	}
+	go func() {
+		for range first {
+		}
+	}()
+	out, err := exec.CommandContext(ctx, binary(t), append(args, "--name", "Second")...).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("second join: %v, want exit status 1\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "room-full") {
+		t.Fatalf("second join does not say the room is full:\n%s", out)
 	}
 }

@@ -105,4 +105,3 @@ func (p *audioPipe) failed(src audioSource, cause error) {
 	label := src.Describe().Label
 	m.emitLocked(StreamEnded, "audio", fmt.Errorf("%w: microphone %q: %w (audio off)", ErrStreamEnded, label, cause))
 }
-

@@ -32,10 +32,14 @@ const syntheticID = "synthetic"
 // capture device: its id "null" in hex. Reading it panics the process.
 var nullDeviceLabel = hex.EncodeToString([]byte("null"))
 
+// nullDeviceName is miniaudio's description of its null device.
+const nullDeviceName = "discard all samples"
+
 // isNullDevice reports whether a driver is miniaudio's null device, which
 // must never be selected or listed as usable.
 func isNullDevice(info driver.Info) bool {
-	return info.Label == nullDeviceLabel || strings.Contains(strings.ToLower(info.Name), "null")
+	name := strings.ToLower(info.Name)
+	return info.Label == nullDeviceLabel || strings.Contains(name, "null") || strings.HasPrefix(name, nullDeviceName)
 }
 
 // usableDrivers lists the real drivers of a type, best first (default
@@ -75,7 +79,7 @@ func pickDriver(t driver.DeviceType, id string) (driver.Driver, error) {
 			return d, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %w %q", ErrMediaNotAvailable, errNoDevice, id)
+	return nil, fmt.Errorf("%w: no %s with id %q (see rtcterm devices)", ErrMediaNotAvailable, t, id)
 }
 
 // openCamera opens the configured (or best) camera with the format closest

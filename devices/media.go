@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
+	"image"
 	"sync"
 
 	"github.com/pion/webrtc/v4"
@@ -45,6 +45,16 @@ const (
 // reported as a NotAvailable event. Open fails only when ctx is done or the
 // tracks cannot be made.
 func Open(ctx context.Context, cfg Config) (*Media, error) {
+	return open(ctx, cfg, capturers{camera: openCamera, microphone: openMicrophone})
+}
+
+// capturers open real devices; tests substitute their own.
+type capturers struct {
+	camera     func(Config) (videoSource, error)
+	microphone func(Config) (audioSource, error)
+}
+
+func open(ctx context.Context, cfg Config, devs capturers) (*Media, error) {
 	cfg = cfg.withDefaults()
 	audioT, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
 		MimeType: webrtc.MimeTypeOpus, ClockRate: sampleRate, Channels: 2,
@@ -66,10 +76,10 @@ func Open(ctx context.Context, cfg Config) (*Media, error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	if cfg.Video {
-		m.openVideo()
+		m.openVideo(devs.camera)
 	}
 	if cfg.Audio {
-		m.openAudio(runCtx)
+		m.openAudio(runCtx, devs.microphone)
 	}
 	if err := ctx.Err(); err != nil {
 		_ = m.Close()
@@ -84,7 +94,7 @@ func Open(ctx context.Context, cfg Config) (*Media, error) {
 
 // openVideo installs the camera feed: a real camera, else the pattern, else
 // nothing (audio-only).
-func (m *Media) openVideo() {
+func (m *Media) openVideo(openCamera func(Config) (videoSource, error)) {
 	c := m.cfg
 	var src videoSource
 	if !c.Fake {
@@ -112,7 +122,7 @@ func (m *Media) openVideo() {
 
 // openAudio installs the audio source: a real microphone, else the tone,
 // else nothing.
-func (m *Media) openAudio(ctx context.Context) {
+func (m *Media) openAudio(ctx context.Context, openMicrophone func(Config) (audioSource, error)) {
 	c := m.cfg
 	var src audioSource
 	if !c.Fake {
@@ -203,6 +213,17 @@ func (m *Media) VideoEnabled() bool {
 	return m.video.enabled
 }
 
+// SetPreview registers fn to see every local video frame that is sent
+// (camera or screen), for a preview of yourself. fn runs on the capture
+// goroutine, must be quick and must not keep the image.
+func (m *Media) SetPreview(fn func(image.Image)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.video != nil {
+		m.video.preview = fn
+	}
+}
+
 // RequestKeyFrame asks for a key frame, as rtc does on PLI or FIR from any
 // peer. Requests closer together than keyFrameMinGap are merged into one
 // key frame at the end of the gap. It never blocks for long.
@@ -291,6 +312,3 @@ func (m *Media) Close() error {
 	}
 	return nil
 }
-
-// logger returns the configured logger.
-func (m *Media) logger() *slog.Logger { return m.cfg.Logger }

@@ -1,9 +1,14 @@
 package devices
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/pion/rtp"
+	"gopkg.in/hraban/opus.v2"
 )
 
 // PlayerConfig configures remote audio playback.
@@ -14,31 +19,248 @@ type PlayerConfig struct {
 }
 
 // Player decodes every remote Opus stream, conceals lost packets, mixes the
-// streams into one and plays it. It measures each peer's audio level even
-// when playback is off.
+// streams into one mono 48 kHz stream and plays it. It measures each peer's
+// audio level even when playback is off.
 type Player struct {
-	cfg PlayerConfig
+	log    *slog.Logger
+	out    Output // nil while off
+	reason string
+
+	mu      sync.Mutex
+	peers   map[string]*peerStream
+	lim     limiter
+	acc     []int32 // one mixing chunk
+	mixed   []int16 // mixed samples not yet handed to the output
+	scratch []int16 // decoder output
+	closed  bool
+
+	stop chan struct{} // ends the idle clock when playback is off
+	wg   sync.WaitGroup
 }
 
-// NewPlayer starts playback. It never fails: without an output device it
-// runs "off" (see Reason) and still measures levels.
+// peerStream is one remote sender.
+type peerStream struct {
+	dec       *opus.Decoder
+	jb        jitterBuffer
+	pcm       []int16 // decoded samples not yet mixed
+	level     float64
+	frameSize int // samples per channel of the last packet, for concealment
+	errs      int
+	ssrc      uint32
+}
+
+// Playback constants: mono 48 kHz mixed in 20 ms chunks.
+const (
+	mixChunk   = chunkSamples
+	maxFrame   = sampleRate * 120 / 1000 // longest Opus frame: 120 ms
+	idleTick   = 20 * time.Millisecond
+	noOutputOf = "audio output off: "
+)
+
+// errNoOutputDevice reports a machine without a usable playback device.
+var errNoOutputDevice = errors.New("no output device")
+
+// NewPlayer starts playback. It never fails: without an output device (or
+// when Disabled) it runs "off", says why in Reason, and still decodes every
+// stream on its own 20 ms clock so Level keeps working.
 func NewPlayer(cfg PlayerConfig) *Player {
-	return &Player{cfg: cfg}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Player{
+		log:     log,
+		peers:   map[string]*peerStream{},
+		acc:     make([]int32, mixChunk),
+		scratch: make([]int16, maxFrame),
+		stop:    make(chan struct{}),
+	}
+	out := cfg.Output
+	var err error
+	switch {
+	case cfg.Disabled:
+		out, err = nil, errors.New("disabled (--no-audio-out)")
+	case out == nil:
+		out, err = openDeviceOutput()
+	}
+	if err == nil {
+		if serr := out.Start(p.fill); serr != nil {
+			out, err = nil, fmt.Errorf("start output: %w", serr)
+		}
+	}
+	if err != nil {
+		p.reason = noOutputOf + err.Error()
+		log.Info("remote audio", "playback", p.reason)
+		p.wg.Add(1)
+		go p.idleClock()
+		return p
+	}
+	p.out = out
+	return p
+}
+
+// idleClock pulls the mix at real-time pace when there is no output, so
+// jitter buffers drain and levels move.
+func (p *Player) idleClock() {
+	defer p.wg.Done()
+	t := time.NewTicker(idleTick)
+	defer t.Stop()
+	buf := make([]int16, mixChunk)
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+			p.fill(buf)
+		}
+	}
 }
 
 // Reason is "" while playing, else why playback is off, e.g. "audio output
 // off: no output device".
-func (p *Player) Reason() string { return "" }
+func (p *Player) Reason() string { return p.reason }
 
-// Push hands over one Opus RTP packet of peerID. It never blocks; call it
-// from the track-reading goroutine for every packet.
-func (p *Player) Push(peerID string, pkt *rtp.Packet) {}
+// Push hands over one Opus RTP packet of peerID. It never blocks on I/O;
+// call it from the track-reading goroutine for every packet. The packet is
+// copied.
+func (p *Player) Push(peerID string, pkt *rtp.Packet) {
+	if pkt == nil || len(pkt.Payload) == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	ps := p.peers[peerID]
+	if ps == nil {
+		dec, err := opus.NewDecoder(sampleRate, 1)
+		if err != nil {
+			p.log.Warn("opus decoder", "peer", peerID, "err", err)
+			return
+		}
+		ps = &peerStream{dec: dec, jb: newJitterBuffer(), frameSize: mixChunk, ssrc: pkt.SSRC}
+		p.peers[peerID] = ps
+	}
+	if pkt.SSRC != ps.ssrc {
+		// A new stream from the same peer (renegotiation): new numbering.
+		ps.ssrc = pkt.SSRC
+		ps.jb.reset()
+	}
+	ps.jb.insert(pkt.SequenceNumber, append([]byte(nil), pkt.Payload...))
+}
 
-// Level is peerID's recent audio level, 0 (silence) to 1 (full scale).
-func (p *Player) Level(peerID string) float64 { return 0 }
+// Level is peerID's recent audio level, 0 (silence) to 1 (a full-scale
+// tone); 0 for an unknown peer.
+func (p *Player) Level(peerID string) float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ps := p.peers[peerID]; ps != nil {
+		return ps.level
+	}
+	return 0
+}
 
 // RemovePeer forgets peerID's stream.
-func (p *Player) RemovePeer(peerID string) {}
+func (p *Player) RemovePeer(peerID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.peers, peerID)
+}
 
-// Close stops playback; no goroutine is left.
-func (p *Player) Close() error { return nil }
+// Close stops playback; no goroutine is left. Closing twice is harmless.
+func (p *Player) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.mu.Unlock()
+	close(p.stop)
+	p.wg.Wait()
+	if p.out != nil {
+		if err := p.out.Close(); err != nil {
+			return fmt.Errorf("close audio output: %w", err)
+		}
+	}
+	return nil
+}
+
+// fill is the output's pull: it hands out the next len(buf) mixed samples.
+func (p *Player) fill(buf []int16) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.mixed) < len(buf) {
+		p.mixed = p.mixNext(p.mixed)
+	}
+	copy(buf, p.mixed)
+	n := copy(p.mixed, p.mixed[len(buf):])
+	p.mixed = p.mixed[:n]
+}
+
+// mixNext appends one 20 ms chunk of every peer's audio, mixed, to dst.
+func (p *Player) mixNext(dst []int16) []int16 {
+	clear(p.acc)
+	for id, ps := range p.peers {
+		chunk := ps.take(mixChunk, p.scratch)
+		ps.level = nextLevel(ps.level, chunkLevel(chunk))
+		for i, v := range chunk {
+			p.acc[i] += int32(v)
+		}
+		if ps.errs == 1 {
+			p.log.Debug("opus decode error", "peer", id)
+		}
+	}
+	n := len(dst)
+	dst = append(dst, make([]int16, mixChunk)...)
+	p.lim.apply(p.acc, dst[n:])
+	return dst
+}
+
+// take returns the peer's next n samples (nil when it is not playing),
+// decoding, recovering or concealing packets as the jitter buffer says.
+func (ps *peerStream) take(n int, scratch []int16) []int16 {
+	for len(ps.pcm) < n {
+		kind, data := ps.jb.pop()
+		if kind == popNothing {
+			break
+		}
+		got := ps.decode(kind, data, scratch)
+		if got == 0 {
+			got = ps.frameSize // keep time: a failed decode plays silence
+			clear(scratch[:got])
+		}
+		ps.pcm = append(ps.pcm, scratch[:got]...)
+	}
+	if len(ps.pcm) == 0 {
+		return nil
+	}
+	k := min(n, len(ps.pcm))
+	out := append([]int16(nil), ps.pcm[:k]...)
+	ps.pcm = ps.pcm[:copy(ps.pcm, ps.pcm[k:])]
+	return out
+}
+
+// decode runs the decoder for one playout frame and returns the samples
+// written to scratch.
+func (ps *peerStream) decode(kind popKind, data []byte, scratch []int16) int {
+	var err error
+	n := ps.frameSize
+	switch kind {
+	case popPacket:
+		n, err = ps.dec.Decode(data, scratch)
+		if err == nil {
+			ps.frameSize = n
+		}
+	case popFEC:
+		err = ps.dec.DecodeFEC(data, scratch[:n])
+	case popPLC:
+		err = ps.dec.DecodePLC(scratch[:n])
+	}
+	if err != nil {
+		ps.errs++
+		return 0
+	}
+	return n
+}

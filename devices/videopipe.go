@@ -29,8 +29,14 @@ type videoPipe struct {
 
 	wake chan struct{} // cap 1: state changed
 	// onFrame, when set (tests), sees every written frame.
-	onFrame func(key, forced bool)
+	onFrame func(writtenFrame)
+	// preview, when set, sees every frame that is sent (the local preview
+	// in the terminal); guarded by m.mu.
+	preview func(image.Image)
 }
+
+// writtenFrame describes a frame written to the track, for tests.
+type writtenFrame struct{ key, forced, screen bool }
 
 func newVideoPipe(m *Media, track *webrtc.TrackLocalStaticSample) *videoPipe {
 	return &videoPipe{
@@ -114,7 +120,11 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 	}
 	force := p.forceNext || p.lastFeed != feed || p.gate.due(now)
 	p.forceNext = false
+	preview := p.preview
 	p.m.mu.Unlock()
+	if preview != nil {
+		preview(img) // synchronous and does not keep img, so the source may reuse it
+	}
 
 	data, key, err := feed.encode(img, force)
 	if err != nil {
@@ -146,7 +156,7 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 		p.gate.sent(now)
 	}
 	if p.onFrame != nil {
-		p.onFrame(key, force)
+		p.onFrame(writtenFrame{key: key, forced: force, screen: feed == p.screen})
 	}
 }
 

@@ -282,7 +282,13 @@ func outboundDrops(t *testing.T, link Link, count int) []int {
 	})
 	_ = plain.Close()
 	dropped := col.missing()
+	// The sender counts a datagram as delivered just after writing it, so
+	// the receiver can see it a moment before the counter moves.
 	c := n.Counters().Out
+	for deadline := time.Now().Add(5 * time.Second); c.Dropped+c.Delivered != c.Offered && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+		c = n.Counters().Out
+	}
 	if int(c.Offered) != count || c.Dropped+c.Delivered != c.Offered {
 		t.Fatalf("counters %+v for %d datagrams", c, count)
 	}

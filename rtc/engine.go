@@ -6,25 +6,23 @@ import (
 
 // SetAudio turns the microphone feed on or off and tells the room.
 func (s *Session) SetAudio(enabled bool) error {
-	s.mu.Lock()
-	s.audioOn = enabled
-	m := s.media
-	s.mu.Unlock()
-	if m != nil {
-		m.SetAudioEnabled(enabled)
-	}
-	s.post(s.sendMediaState)
-	return nil
+	return s.setFeed(&s.audioOn, enabled, LocalMedia.SetAudioEnabled)
 }
 
 // SetVideo turns the camera feed on or off and tells the room.
 func (s *Session) SetVideo(enabled bool) error {
+	return s.setFeed(&s.videoOn, enabled, LocalMedia.SetVideoEnabled)
+}
+
+// setFeed records a media switch (guarded by s.mu), applies it to the
+// media when it is open, and announces the new media state.
+func (s *Session) setFeed(flag *bool, enabled bool, apply func(LocalMedia, bool)) error {
 	s.mu.Lock()
-	s.videoOn = enabled
+	*flag = enabled
 	m := s.media
 	s.mu.Unlock()
 	if m != nil {
-		m.SetVideoEnabled(enabled)
+		apply(m, enabled)
 	}
 	s.post(s.sendMediaState)
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -21,6 +22,7 @@ type fakeMedia struct {
 	screen       atomic.Bool
 	keyFrames    atomic.Int64
 	stop         chan struct{}
+	events       chan devices.Event
 	wg           sync.WaitGroup
 	closeOnce    sync.Once
 }
@@ -28,7 +30,7 @@ type fakeMedia struct {
 func newFakeMedia() *fakeMedia {
 	a, _ := webrtc.NewTrackLocalStaticSample(AudioCodec, "audio", "rtcterm")
 	v, _ := webrtc.NewTrackLocalStaticSample(VideoCodec, "video", "rtcterm")
-	m := &fakeMedia{audio: a, video: v, stop: make(chan struct{})}
+	m := &fakeMedia{audio: a, video: v, stop: make(chan struct{}), events: make(chan devices.Event, 4)}
 	m.audioOn.Store(true)
 	m.videoOn.Store(true)
 	m.wg.Add(2)
@@ -72,10 +74,12 @@ func (m *fakeMedia) StartScreenShare() error                    { m.screen.Store
 func (m *fakeMedia) StopScreenShare() error                     { m.screen.Store(false); return nil }
 func (m *fakeMedia) RequestKeyFrame()                           { m.keyFrames.Add(1) }
 func (m *fakeMedia) Close() error {
-	m.closeOnce.Do(func() { close(m.stop) })
+	m.closeOnce.Do(func() { close(m.stop); close(m.events) })
 	m.wg.Wait()
 	return nil
 }
+
+func (m *fakeMedia) Events() <-chan devices.Event { return m.events }
 
 func fakeOpener(m *fakeMedia) MediaOpener {
 	return func(context.Context) (LocalMedia, error) { return m, nil }

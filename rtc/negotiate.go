@@ -183,16 +183,20 @@ func (s *Session) answerPendingOffers() {
 }
 
 func (s *Session) answer(p *peer, sdp string) {
-	if p.pc != nil && p.offerer {
-		// Glare: both sides offered. The lower peer id keeps the offerer
-		// role; the other drops its connection and answers.
+	if p.pc != nil && p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		// Glare: both sides offered at once. The lower peer id keeps the
+		// offerer role; the other drops its connection and answers.
 		if s.selfPeerID() < p.id {
 			return
 		}
 		old := p.pc
 		go func() { _ = old.Close() }()
-		p.pc, p.offerer, p.remoteSet = nil, false, false
+		s.setPC(p, nil)
+		p.offerer, p.remoteSet = false, false
 	}
+	// Otherwise an offer on an existing connection renegotiates it (an
+	// ICE restart from the remote); Pion answers in stable state whichever
+	// side made the first offer.
 	fresh := p.pc == nil
 	if fresh {
 		if err := s.newPeerConnection(p); err != nil {
@@ -291,7 +295,9 @@ func (s *Session) peerError(p *peer, err error) {
 func (s *Session) sendMediaState() {
 	s.mu.Lock()
 	audio, video, screen := s.audioOn, s.videoOn, s.screen
-	if s.media != nil {
+	if s.media == nil {
+		audio, video, screen = false, false, false
+	} else {
 		d := s.media.Description()
 		_, hasA := d.Track("audio")
 		_, hasV := d.Track("video")

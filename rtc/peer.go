@@ -29,12 +29,13 @@ type peer struct {
 	restarts     int
 	restartTimer *time.Timer
 
-	getter  atomic.Pointer[stats.Getter] // the connection's RTP stats
-	frames  atomic.Uint64                // video frames received
-	rtpExp  atomic.Uint64                // RTP packets the network should have delivered
-	rtpLost atomic.Uint64                // of which never arrived the first time
-	width   atomic.Uint32                // received video size, from key frames
-	height  atomic.Uint32
+	getter    atomic.Pointer[stats.Getter] // the connection's RTP stats
+	frames    atomic.Uint64                // video frames received
+	rtpExp    atomic.Uint64                // RTP packets the network should have delivered
+	rtpLost   atomic.Uint64                // of which never arrived the first time
+	videoSSRC atomic.Uint32                // SSRC of the received video, for PLIs
+	width     atomic.Uint32                // received video size, from key frames
+	height    atomic.Uint32
 
 	mu        sync.Mutex // guards the stats baseline and the SSRC lists
 	inSSRCs   []uint32
@@ -55,16 +56,22 @@ type counters struct {
 	valid       bool
 }
 
-// close shuts the peer connection. Safe to call more than once.
-func (p *peer) close() {
+// close shuts the peer connection. Safe to call more than once, from any
+// goroutine once the loop has let go of the peer.
+func (p *peer) close(pc *webrtc.PeerConnection) {
 	p.closeOnce.Do(func() {
-		if p.restartTimer != nil {
-			p.restartTimer.Stop()
-		}
-		if p.pc != nil {
-			_ = p.pc.Close()
+		if pc != nil {
+			_ = pc.Close()
 		}
 	})
+}
+
+// setPC replaces a peer's connection. Only the loop writes p.pc; the lock
+// is for the Engine calls that read it from other goroutines.
+func (s *Session) setPC(p *peer, pc *webrtc.PeerConnection) {
+	s.mu.Lock()
+	p.pc = pc
+	s.mu.Unlock()
 }
 
 // peerConnection returns the peer's connection, if any, for Engine calls
@@ -100,7 +107,11 @@ func (s *Session) removePeer(id string) {
 	if !ok {
 		return
 	}
-	go p.close() // closing waits for DTLS; the loop must not
+	if p.restartTimer != nil {
+		p.restartTimer.Stop()
+		p.restartTimer = nil
+	}
+	go p.close(p.pc) // closing waits for DTLS; the loop must not
 	s.forgetSinks(id)
 	s.emit(store.RemovePeerConnection{PeerID: id})
 }
@@ -120,7 +131,7 @@ func (s *Session) newPeerConnection(p *peer) error {
 	if err != nil {
 		return err
 	}
-	p.pc = pc
+	s.setPC(p, pc)
 	p.remoteSet = false
 	id := p.id
 	// Register before SetLocalDescription: gathering starts there.
@@ -154,7 +165,17 @@ func (s *Session) addLocalTracks(p *peer) error {
 	media := s.media
 	s.mu.Unlock()
 	if media == nil {
-		return ErrClosed
+		// No local media at all: receive only. An answerer needs nothing;
+		// the offer it answers already has the transceivers.
+		if !p.offerer {
+			return nil
+		}
+		for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
+			if _, err := p.pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	for _, track := range []webrtc.TrackLocal{media.AudioTrack(), media.VideoTrack()} {
 		sender, err := p.pc.AddTrack(track)

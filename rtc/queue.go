@@ -39,8 +39,8 @@ func (q *queue[T]) drain() []T {
 }
 
 // close drops future pushes; queued items can still be drained. It wakes
-// the drainer, which may have emptied the queue just before and would
-// otherwise wait for a push that never comes.
+// the drainer, which may have taken the last notification before close
+// and would otherwise wait for one forever.
 func (q *queue[T]) close() {
 	q.mu.Lock()
 	q.closed = true

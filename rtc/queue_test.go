@@ -1,10 +1,13 @@
 package rtc
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
-// TestQueueCloseWakesDrainer: a drainer that emptied the queue just before
-// close must still be woken to see that the queue is finished.
-func TestQueueCloseWakesDrainer(t *testing.T) {
+// TestQueueCloseWakesTheDrainer: a drainer that emptied the queue and waits
+// for a notification must be woken by close, or Session.Run never returns.
+func TestQueueCloseWakesTheDrainer(t *testing.T) {
 	q := newQueue[int]()
 	q.push(1)
 	<-q.notify
@@ -14,7 +17,7 @@ func TestQueueCloseWakesDrainer(t *testing.T) {
 	q.close()
 	select {
 	case <-q.notify:
-	default:
+	case <-time.After(10 * time.Second):
 		t.Fatal("close did not wake the drainer")
 	}
 	q.push(2)

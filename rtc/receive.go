@@ -25,6 +25,7 @@ func (s *Session) receiveTrack(p *peer, pc *webrtc.PeerConnection, t *webrtc.Tra
 	go drainRTCP(r)
 
 	if t.Kind() == webrtc.RTPCodecTypeVideo {
+		p.videoSSRC.Store(uint32(t.SSRC()))
 		// Media sent before DTLS was up is lost, often with the first key
 		// frame: ask for one as soon as the track arrives.
 		requestKeyFrame(pc, t.SSRC())
@@ -59,6 +60,18 @@ func (s *Session) receiveTrack(p *peer, pc *webrtc.PeerConnection, t *webrtc.Tra
 				requestKeyFrame(pc, t.SSRC())
 			}
 		}
+	}
+}
+
+// RequestKeyFrame asks a peer for a video key frame (a picture loss
+// indication), e.g. after a decode error. Callers should rate-limit it.
+func (s *Session) RequestKeyFrame(peerID string) {
+	p := s.peerByID(peerID)
+	if p == nil {
+		return
+	}
+	if pc, ssrc := s.peerPC(p), p.videoSSRC.Load(); pc != nil && ssrc != 0 {
+		requestKeyFrame(pc, webrtc.SSRC(ssrc))
 	}
 }
 

@@ -122,10 +122,11 @@ func (s *Session) restart(p *peer, attempt int) {
 }
 
 // Retry restarts the connection to a failed peer at once, with a fresh
-// budget of automatic attempts. An empty peer id asks the signaling client
-// to reconnect, which it does by itself; Retry then only reports success.
+// budget of automatic attempts. An empty peer id makes a signaling client
+// that is waiting to reconnect try again now.
 func (s *Session) Retry(peerID string) error {
 	if peerID == "" {
+		s.client.ReconnectNow()
 		return nil
 	}
 	if s.peerByID(peerID) == nil {

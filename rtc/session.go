@@ -15,6 +15,7 @@ import (
 	"github.com/pion/logging"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/store"
 )
@@ -25,6 +26,14 @@ var ErrPeerNotFound = errors.New("peer connection not found")
 
 // ErrClosed reports an operation on a session that has ended.
 var ErrClosed = errors.New("session closed")
+
+// ErrCloseTimeout reports that Close gave up waiting for the session to
+// release everything; the process can still exit.
+var ErrCloseTimeout = errors.New("session did not close in time")
+
+// closeTimeout bounds how long Close waits, so leaving a call can never
+// hang the terminal.
+const closeTimeout = 10 * time.Second
 
 // Error texts of the specification, shown to the user.
 const (
@@ -194,7 +203,12 @@ func (s *Session) Close() error {
 	s.mu.Unlock()
 	if cancel != nil {
 		cancel()
-		<-s.done
+		select {
+		case <-s.done:
+		case <-time.After(closeTimeout):
+			s.log.Error("session close timed out", "after", closeTimeout)
+			return ErrCloseTimeout
+		}
 	}
 	return nil
 }
@@ -331,7 +345,16 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 		if err == nil {
 			err = errors.New("no media")
 		}
-		s.emit(store.InitializeMediaRejected{Error: fmt.Sprintf("%s: %v", ErrTextMediaAbsent, err)})
+		s.emit(store.InitializeMediaRejected{Error: fmt.Sprintf("%s: %v (receiving only)", ErrTextMediaAbsent, err)})
+		if ctx.Err() != nil {
+			return
+		}
+		// The call goes on without local media: receive only.
+		s.mediaReady = true
+		if s.selfPeerID() != "" {
+			s.announceReady()
+		}
+		s.answerPendingOffers()
 		return
 	}
 	if ctx.Err() != nil {
@@ -345,10 +368,43 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 	s.mu.Unlock()
 	s.mediaReady = true
 	s.emit(store.InitializeMediaFulfilled{Stream: m.Description()})
+	if em, ok := m.(mediaEvents); ok {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for ev := range em.Events() {
+				s.post(func() { s.mediaEvent(ev) })
+			}
+		}()
+	}
 	if self := s.selfPeerID(); self != "" {
+		s.sendMediaState() // the welcome's announcement predates the media
 		s.announceReady()
 	}
 	s.answerPendingOffers()
+}
+
+// mediaEvents is implemented by media that can change by itself (a device
+// unplugged); devices.Media does.
+type mediaEvents interface {
+	Events() <-chan devices.Event
+}
+
+// mediaEvent reports a change the media made on its own, such as falling
+// back to the test pattern when the camera vanished (the specification's
+// "Stream Ended").
+func (s *Session) mediaEvent(ev devices.Event) {
+	s.emit(store.InitializeLocalStream{Stream: ev.Stream})
+	if ev.Err != nil {
+		s.emit(store.SetConnectionError{Error: ev.Err.Error()})
+	}
+	if ev.Kind == devices.ScreenShareEnded {
+		s.mu.Lock()
+		s.screen = false
+		s.mu.Unlock()
+		s.emit(store.ToggleScreenShare{Enabled: false})
+	}
+	s.sendMediaState()
 }
 
 // shutdown closes every peer connection, then the media, in the order that
@@ -362,8 +418,11 @@ func (s *Session) shutdown() {
 	s.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, p := range peers {
+		if p.restartTimer != nil {
+			p.restartTimer.Stop()
+		}
 		wg.Add(1)
-		go func() { defer wg.Done(); p.close() }()
+		go func() { defer wg.Done(); p.close(p.pc) }()
 	}
 	wg.Wait()
 	for id := range peers {

@@ -2,14 +2,16 @@ package rtc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
-	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/server"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/store"
@@ -235,5 +237,64 @@ func TestStatsForUnknownPeer(t *testing.T) {
 	_ = s.Close()
 }
 
-var _ = fmt.Sprintf
-var _ = http.StatusOK
+func TestStreamEndedIsReported(t *testing.T) {
+	url := startServer(t)
+	media := newFakeMedia()
+	m := startMember(t, testConfig(url, "ended", "A", media), media)
+	waitFor(t, 10*time.Second, "media ready", func() bool { return m.snapshot().LocalStream != nil })
+	audioOnly := store.LocalStream{Tracks: []store.Track{{Kind: "audio", Label: "fake tone", Synthetic: true}}}
+	media.events <- devices.Event{Kind: devices.StreamEnded, Track: "video", Err: fmt.Errorf("camera: %w", devices.ErrStreamEnded), Stream: audioOnly}
+	waitFor(t, 10*time.Second, "stream change in the state", func() bool {
+		s := m.snapshot()
+		_, hasVideo := s.LocalStream.Track("video")
+		return !hasVideo && strings.Contains(s.Error, "Stream Ended")
+	})
+}
+
+// TestReceiveOnlyWhenMediaFails: a participant whose media cannot start at
+// all still joins and receives the others.
+func TestReceiveOnlyWhenMediaFails(t *testing.T) {
+	url := startServer(t)
+	cfgA := testConfig(url, "recvonly", "A", nil)
+	cfgA.OpenMedia = func(context.Context) (LocalMedia, error) { return nil, errors.New("no devices at all") }
+	mb := newFakeMedia()
+	a := startMember(t, cfgA, newFakeMedia())
+	b := startMember(t, testConfig(url, "recvonly", "B", mb), mb)
+	waitFor(t, 20*time.Second, "connected", allConnected([]*member{a, b}))
+	if st := statsOf(t, a, peerIDOf(b), 700*time.Millisecond); st.RecvKbps <= 0 {
+		t.Fatalf("receive-only participant gets %.1f kbps", st.RecvKbps)
+	}
+	if !strings.Contains(a.snapshot().Error, "Media Not Available") {
+		t.Fatalf("error %q does not say media is not available", a.snapshot().Error)
+	}
+	if m := b.snapshot().Connections[peerIDOf(a)].Media; m.Audio || m.Video {
+		t.Fatalf("B thinks A sends media: %+v", m)
+	}
+}
+
+// TestMediaStateFollowsSlowMedia: media that becomes ready after the join
+// is announced once ready, so the others do not think the camera is off.
+func TestMediaStateFollowsSlowMedia(t *testing.T) {
+	url := startServer(t)
+	release := make(chan struct{})
+	slow := newFakeMedia()
+	cfgA := testConfig(url, "slow", "A", slow)
+	cfgA.OpenMedia = func(ctx context.Context) (LocalMedia, error) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return slow, nil
+	}
+	mb := newFakeMedia()
+	b := startMember(t, testConfig(url, "slow", "B", mb), mb)
+	waitFor(t, 10*time.Second, "B joined", func() bool { return peerIDOf(b) != "" })
+	a := startMember(t, cfgA, slow)
+	waitFor(t, 10*time.Second, "B sees A", func() bool { return len(b.snapshot().Connections) == 1 })
+	close(release)
+	waitFor(t, 20*time.Second, "connected", allConnected([]*member{a, b}))
+	waitFor(t, 10*time.Second, "B sees A's camera and mic on", func() bool {
+		m := b.snapshot().Connections[peerIDOf(a)].Media
+		return m.Known && m.Audio && m.Video
+	})
+}

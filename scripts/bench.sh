@@ -1,11 +1,58 @@
 #!/bin/sh
 # bench.sh — run every benchmark and summarise them in docs/benchmarks.md
 # with the machine and the date.
+#
+# Like test.sh it runs in a private network namespace that has only
+# loopback (unshare -n) when it can, so WebRTC gathers loopback candidates
+# only and the figures do not depend on the host's interfaces.
 set -eu
 cd "$(dirname "$0")/.."
+
+if [ -z "${RTCTERM_IN_NETNS:-}" ]; then
+	go mod download # the namespace has no network: fetch modules first
+	if unshare -n true 2>/dev/null; then
+		exec env RTCTERM_IN_NETNS=1 unshare -n "$0" "$@"
+	elif unshare -rn true 2>/dev/null; then
+		exec env RTCTERM_IN_NETNS=1 unshare -rn "$0" "$@"
+	fi
+	echo "bench.sh: cannot create a network namespace here; running on the host's loopback" >&2
+else
+	ip link set lo up
+fi
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-go test -run '^$' -bench . -benchmem -count=1 ./... | tee "$out"
+status=0
+GOPROXY=off go test -run '^$' -bench . -benchmem -count=1 ./... >"$out" 2>&1 || status=$?
+cat "$out"
+
+# summary prints one Markdown table row per benchmark result line: the name
+# without the GOMAXPROCS suffix, then every "value unit" pair of the line
+# (ns/op, B/op, allocs/op and the b.ReportMetric figures) as "value unit".
+summary() {
+	awk '
+	/^pkg: / { pkg = $2; sub(".*/rtcterm/rtcterm/?", "", pkg); if (pkg == "") pkg = "main" }
+	/^Benchmark/ && NF >= 4 {
+		name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
+		figs = ""
+		for (i = 3; i + 1 <= NF; i += 2) {
+			unit = $(i + 1)
+			if (unit == "B/op" || unit == "allocs/op") continue
+			v = $i
+			if (unit == "ns/op") {
+				# Scenario benchmarks run one op of seconds: show a readable time.
+				if (v >= 1e9) unit = sprintf("%.1f s/op", v / 1e9)
+				else if (v >= 1e6) unit = sprintf("%.1f ms/op", v / 1e6)
+				else if (v >= 1e3) unit = sprintf("%.1f µs/op", v / 1e3)
+				else unit = v " ns/op"
+				v = ""
+			}
+			figs = figs (figs == "" ? "" : ", ") (v == "" ? "" : v " ") unit
+		}
+		printf "| %s | %s | %s |\n", pkg, name, figs
+	}' "$out"
+}
+
 {
 	echo "# Benchmarks"
 	echo
@@ -15,8 +62,21 @@ go test -run '^$' -bench . -benchmem -count=1 ./... | tee "$out"
 	echo "- Machine: $(uname -sm), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 	echo "- Go: $(go version | cut -d' ' -f3)"
 	echo
+	echo "How each figure is measured is in the benchmark's doc comment."
+	echo "\`cpu-pct-of-one-core\` is 100 for one fully busy core."
+	echo
+	echo "| package | benchmark | figures |"
+	echo "|---|---|---|"
+	summary
+	echo
+	echo "Raw output:"
+	echo
 	echo '```'
 	grep -E '^(Benchmark|goos|goarch|pkg|cpu)' "$out"
 	echo '```'
 } > docs/benchmarks.md
 echo "wrote docs/benchmarks.md"
+if [ "$status" -ne 0 ]; then
+	echo "bench.sh: some benchmarks failed (see above); docs/benchmarks.md lists those that ran" >&2
+	exit "$status"
+fi

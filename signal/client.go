@@ -98,8 +98,9 @@ type Client struct {
 	cfg ClientConfig
 	log *slog.Logger
 
-	msgs   chan Message
-	states chan ClientState
+	msgs     chan Message
+	states   chan ClientState
+	retryNow chan struct{} // cuts a reconnection backoff short
 
 	stateMu sync.Mutex // serialises the drop-oldest send on states
 
@@ -143,10 +144,11 @@ func NewClient(cfg ClientConfig) *Client {
 	}
 	cfg.Join.Resume = nil
 	return &Client{
-		cfg:    cfg,
-		log:    log,
-		msgs:   make(chan Message, cfg.MessageBuffer),
-		states: make(chan ClientState, 16),
+		cfg:      cfg,
+		log:      log,
+		msgs:     make(chan Message, cfg.MessageBuffer),
+		states:   make(chan ClientState, 16),
+		retryNow: make(chan struct{}, 1),
 	}
 }
 
@@ -197,6 +199,15 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("%w: %w", ErrNotConnected, err)
 	}
 	return nil
+}
+
+// ReconnectNow skips the remaining backoff when the client is waiting to
+// reconnect (a user pressing "retry"); otherwise it does nothing.
+func (c *Client) ReconnectNow() {
+	select {
+	case c.retryNow <- struct{}{}:
+	default:
+	}
 }
 
 // Close sends leave (when connected), closes the connection and waits for
@@ -269,6 +280,8 @@ func (c *Client) run(ctx context.Context, closed bool) error {
 				t.Stop()
 				return nil
 			case <-t.C:
+			case <-c.retryNow:
+				t.Stop()
 			}
 		}
 		joined, err := c.session(ctx)
@@ -281,6 +294,10 @@ func (c *Client) run(ctx context.Context, closed bool) error {
 		}
 		if joined {
 			attempt = 0
+			select { // a retry asked for while connected is stale
+			case <-c.retryNow:
+			default:
+			}
 		}
 		attempt++
 		lastErr = err

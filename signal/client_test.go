@@ -393,3 +393,25 @@ func (p *proxy) accept() {
 		p.wg.Go(func() { pipe(out, in) })
 	}
 }
+
+func TestClientReconnectNowSkipsTheBackoff(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens here now
+	cfg := cfgFor(addr, "r", "A")
+	cfg.MinBackoff, cfg.MaxBackoff = time.Hour, time.Hour // only ReconnectNow can move it on
+	c := start(t, cfg)
+	if s := c.nextState(); s.Status != signal.ClientConnecting {
+		t.Fatalf("state %+v", s)
+	}
+	if s := c.nextState(); s.Status != signal.ClientReconnecting || s.Attempt != 1 {
+		t.Fatalf("state %+v, want attempt 1", s)
+	}
+	c.ReconnectNow()
+	if s := c.nextState(); s.Status != signal.ClientReconnecting || s.Attempt != 2 {
+		t.Fatalf("state %+v, want attempt 2 right after ReconnectNow", s)
+	}
+}

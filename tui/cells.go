@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"charm.land/lipgloss/v2"
-
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -27,13 +25,13 @@ func speakingIndicator(c store.Connection) string {
 
 // mediaCell shows what the peer says it sends: M microphone (x when
 // muted), C camera, S screen; "-" for off, blank until the peer has said.
-func mediaCell(_ Model, c store.Connection) (string, lipgloss.Style) {
+func mediaCell(_ Model, c store.Connection) (string, paint) {
 	if !c.Media.Known {
-		return "", lipgloss.Style{}
+		return "", plain
 	}
 	mic := styleGood.Render("M")
 	if !c.Media.Audio {
-		mic = styleBad.Bold(true).Render("x")
+		mic = styleBadBold.Render("x")
 	}
 	cam := styleDim.Render("-")
 	if c.Media.Video {
@@ -43,78 +41,78 @@ func mediaCell(_ Model, c store.Connection) (string, lipgloss.Style) {
 	if c.Media.Screen {
 		scr = "S"
 	}
-	return mic + " " + cam + " " + scr, lipgloss.Style{}
+	return mic + " " + cam + " " + scr, plain
 }
 
-func statusCell(_ Model, c store.Connection) (string, lipgloss.Style) {
+func statusCell(_ Model, c store.Connection) (string, paint) {
 	return string(c.Status), statusStyle(c.Status)
 }
 
 // measured reports whether a peer has any stats sample yet.
 func measured(c store.Connection) bool { return len(c.History) > 0 }
 
-func rttCell(m Model, c store.Connection) (string, lipgloss.Style) {
+func rttCell(m Model, c store.Connection) (string, paint) {
 	if !measured(c) {
 		return noValue, styleDim
 	}
 	return fmtInt(c.Stats.RTTMillis), gradeStyle(m.grades[c.PeerID].rtt)
 }
 
-func recvCell(_ Model, c store.Connection) (string, lipgloss.Style) {
+func recvCell(_ Model, c store.Connection) (string, paint) {
 	if !measured(c) {
 		return noValue, styleDim
 	}
-	return fmtInt(c.Stats.RecvKbps), lipgloss.Style{}
+	return fmtInt(c.Stats.RecvKbps), plain
 }
 
-func sendCell(_ Model, c store.Connection) (string, lipgloss.Style) {
+func sendCell(_ Model, c store.Connection) (string, paint) {
 	if !measured(c) {
 		return noValue, styleDim
 	}
-	return fmtInt(c.Stats.SendKbps), lipgloss.Style{}
+	return fmtInt(c.Stats.SendKbps), plain
 }
 
-func lossCell(m Model, c store.Connection) (string, lipgloss.Style) {
+func lossCell(m Model, c store.Connection) (string, paint) {
 	if !measured(c) {
 		return noValue, styleDim
 	}
 	return fmtPct(c.Stats.LossPct), gradeStyle(m.grades[c.PeerID].loss)
 }
 
-func jitterCell(m Model, c store.Connection) (string, lipgloss.Style) {
+func jitterCell(m Model, c store.Connection) (string, paint) {
 	if !measured(c) {
 		return noValue, styleDim
 	}
 	return fmtInt(c.Stats.JitterMillis), gradeStyle(m.grades[c.PeerID].jitter)
 }
 
-func fpsCell(_ Model, c store.Connection) (string, lipgloss.Style) {
+func fpsCell(_ Model, c store.Connection) (string, paint) {
 	if !measured(c) || c.Stats.Width == 0 {
 		return noValue, styleDim
 	}
-	return fmtInt(c.Stats.FramesPerSecond), lipgloss.Style{}
+	return fmtInt(c.Stats.FramesPerSecond), plain
 }
 
-func resCell(_ Model, c store.Connection) (string, lipgloss.Style) {
+func resCell(_ Model, c store.Connection) (string, paint) {
 	if r := fmtResolution(c.Stats.Width, c.Stats.Height); r != "" {
-		return r, lipgloss.Style{}
+		return r, plain
 	}
 	return noValue, styleDim
 }
 
-func routeCell(_ Model, c store.Connection) (string, lipgloss.Style) {
+func routeCell(_ Model, c store.Connection) (string, paint) {
 	if r := Sanitize(c.Stats.Route.String(), MaxLabelCells); r != "" {
 		if c.Stats.Route.LocalType == "relay" || c.Stats.Route.RemoteType == "relay" {
 			return r, styleWarn
 		}
-		return r, lipgloss.Style{}
+		return r, plain
 	}
 	return noValue, styleDim
 }
 
-func upCell(m Model, c store.Connection) (string, lipgloss.Style) {
+func upCell(m Model, c store.Connection) (string, paint) {
 	if c.Status != store.StatusConnected {
 		return noValue, styleDim
 	}
-	return fmtSince(c.ConnectedAt, m.now), lipgloss.Style{}
+	return fmtSince(c.ConnectedAt, m.now), plain
 }

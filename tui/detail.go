@@ -43,9 +43,9 @@ func (m Model) detailLines(w int) []string {
 	sparkW := min(max(w-labelW-valueW-2, 0), store.HistoryLen)
 	g := m.grades[c.PeerID]
 	lines = append(lines,
-		sparkLine("RTT", sparkline(rtt, sparkW, 50), valueOr(rtt, "%.0f ms"), gradeStyle(g.rtt).Render, w),
-		sparkLine("recv", sparkline(recv, sparkW, 100), valueOr(recv, "%.0f kbps"), nil, w),
-		sparkLine("loss", sparkline(loss, sparkW, 5), valueOr(loss, "%.1f %%"), gradeStyle(g.loss).Render, w),
+		sparkLine("RTT", sparkline(rtt, sparkW, 50), valueOr(rtt, "%.0f ms"), gradeStyle(g.rtt), w),
+		sparkLine("recv", sparkline(recv, sparkW, 100), valueOr(recv, "%.0f kbps"), plain, w),
+		sparkLine("loss", sparkline(loss, sparkW, 5), valueOr(loss, "%.1f %%"), gradeStyle(g.loss), w),
 		clip(" "+styleDim.Render("route ")+routeText(c.Stats.Route), w),
 		clip(" "+styleDim.Render("media ")+codecText(c.Stats), w),
 		clip(" "+m.problemText(c), w),
@@ -67,11 +67,8 @@ func recentHistory(h []store.Sample, now time.Time) (rtt, recv, loss []float64) 
 	return rtt, recv, loss
 }
 
-func sparkLine(label, spark, value string, paint func(...string) string, w int) string {
-	if paint != nil {
-		spark = paint(spark)
-	}
-	return clip(" "+styleDim.Render(fit(label, 5))+spark+"  "+value, w)
+func sparkLine(label, spark, value string, colour paint, w int) string {
+	return clip(" "+styleDim.Render(fit(label, 5))+colour.Render(spark)+"  "+value, w)
 }
 
 // valueOr formats the latest value of a series, "-" when it is empty.

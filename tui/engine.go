@@ -44,6 +44,9 @@ type Options struct {
 	// JoinHint tells a second person how to join, e.g. a ready-to-paste
 	// "rtcterm join ..." line and a browser URL; shown under the header.
 	JoinHint string
+	// Video draws the peers' video for the video view (key t); without it
+	// the view shows name cards.
+	Video VideoSource
 }
 
 // DefaultStatsInterval is the stats polling interval when Options leave it

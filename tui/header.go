@@ -24,9 +24,9 @@ func (m Model) headerLines(w int) []string {
 	line1 := styleTitle.Render(fit(" "+strings.Join(title, " · "), w))
 
 	parts := []string{
-		mediaBadge("MIC", s.AudioEnabled, "MUTED"),
-		mediaBadge("CAM", s.VideoEnabled, "OFF"),
-		screenBadge(s),
+		mediaBadge("MIC", s.AudioEnabled, "MUTED", m.busy&opAudio != 0),
+		mediaBadge("CAM", s.VideoEnabled, "OFF", m.busy&opVideo != 0),
+		screenBadge(s.ScreenSharing, m.busy&opScreen != 0),
 		"source " + sourceText(s.LocalStream),
 		"audio out " + audioOutText(s.AudioOutput),
 	}
@@ -49,19 +49,24 @@ func signalingText(sig store.Signaling) string {
 }
 
 // mediaBadge shows a local device's state; the off state is white on red,
-// so a muted microphone cannot be missed.
-func mediaBadge(name string, on bool, off string) string {
-	if on {
-		return styleOn.Render(name + " on")
+// so a muted microphone cannot be missed. A trailing "…" says a change is
+// under way.
+func mediaBadge(name string, on bool, off string, changing bool) string {
+	more := ""
+	if changing {
+		more = "…"
 	}
-	return styleMuted.Render(" " + name + " " + off + " ")
+	if on {
+		return styleOn.Render(name+" on") + more
+	}
+	return styleMuted.Render(" "+name+" "+off+" ") + more
 }
 
-func screenBadge(s store.State) string {
+func screenBadge(sharing, changing bool) string {
 	switch {
-	case s.Loading:
+	case changing:
 		return styleWarn.Render("SCREEN …")
-	case s.ScreenSharing:
+	case sharing:
 		return styleOn.Render("SCREEN shared")
 	}
 	return styleDim.Render("SCREEN off")

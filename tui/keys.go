@@ -9,6 +9,7 @@ type keyMap struct {
 	Retry               key.Binding
 	Up, Down            key.Binding
 	Dump                key.Binding
+	Video               key.Binding
 	Dismiss             key.Binding
 	Help                key.Binding
 	Quit                key.Binding
@@ -22,6 +23,7 @@ func newKeyMap() keyMap {
 		Retry:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
 		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Video:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "video")),
 		Dump:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dump")),
 		Dismiss: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "dismiss")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -31,14 +33,14 @@ func newKeyMap() keyMap {
 
 // ShortHelp is the one-line help under the screen.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Mic, k.Camera, k.Screen, k.Retry, k.Dump, k.Help, k.Quit}
+	return []key.Binding{k.Mic, k.Camera, k.Screen, k.Video, k.Retry, k.Dump, k.Help, k.Quit}
 }
 
 // FullHelp is the key map shown by "?".
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Mic, k.Camera, k.Screen},
-		{k.Up, k.Down, k.Retry},
+		{k.Up, k.Down, k.Retry, k.Video},
 		{k.Dump, k.Dismiss, k.Help, k.Quit},
 	}
 }

@@ -26,6 +26,9 @@ type Model struct {
 	keys          keyMap
 	help          help.Model
 	showHelp      bool
+	videoView     bool                  // t: the video grid instead of the stats table
+	frames        map[string]VideoFrame // newest picture per peer; replaced, never mutated
+	sentTiles     map[string]TileSize   // the tiles the video source was last told about
 	leaving       bool
 	err           error
 }
@@ -65,8 +68,16 @@ func (m Model) Err() error { return m.err }
 func (m Model) Selected() string { return m.selected }
 
 // Fatal asks the UI to quit with an error, which Run returns once the
-// terminal is restored; main sends it for errors the call cannot survive.
+// terminal is restored: send it to the program, or cancel Run's context
+// with it as the cause (context.WithCancelCause) for an error the call
+// cannot survive.
 type Fatal struct{ Err error }
+
+// Error returns the fatal error's text.
+func (f Fatal) Error() string { return f.Err.Error() }
+
+// Unwrap returns the fatal error.
+func (f Fatal) Unwrap() error { return f.Err }
 
 // ops is a set of engine operations in flight.
 type ops uint8

@@ -14,13 +14,16 @@ import (
 // engine fails the test if Update or View calls it. Then it runs the
 // commands and checks they, and only they, reached the engine.
 func TestUpdateAndViewDoNoIO(t *testing.T) {
-	h := newHarness(t, callState(5))
+	h, v := newVideoHarness(t, callState(5))
 	var cmds []tea.Cmd
 	msgs := []tea.Msg{
 		tea.WindowSizeMsg{Width: 120, Height: 40},
 		statsTick{},
 		keyPress("m"), keyPress("v"), keyPress("s"), keyPress("j"), keyPress("r"),
 		keyPress("d"), keyPress("?"), keyPress("esc"), keyPress("k"), keyPress("up"), keyPress("down"),
+		keyPress("t"), tea.WindowSizeMsg{Width: 100, Height: 30},
+		VideoUpdate{Frames: []VideoFrame{{PeerID: "p00", Width: 4, Height: 1, Lines: []string{"abcd"}}}},
+		store.UpdateRemoteMedia{PeerID: "p00", Video: false},
 		store.AddPeerConnection{PeerID: "x", UserName: "X", At: t0},
 		store.UpdateConnectionStatus{PeerID: "x", Status: store.StatusConnected, At: t0},
 		store.CollectConnectionStatsFulfilled{PeerID: "x", Epoch: 1, At: t0},
@@ -45,5 +48,8 @@ func TestUpdateAndViewDoNoIO(t *testing.T) {
 	}
 	if len(h.eng.Calls()) == 0 {
 		t.Fatal("commands did not reach the engine")
+	}
+	if v.lastTiles() == nil {
+		t.Fatal("commands did not reach the video source")
 	}
 }

@@ -1,31 +1,48 @@
 package tui
 
 import (
-	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rtcterm/rtcterm/store"
 )
+
+// paint is a text style reduced once to its SGR sequence, so colouring a
+// cell is a concatenation: View runs on every message and a full Lipgloss
+// render per cell cost most of its time.
+type paint struct{ sgr string }
+
+func newPaint(s ansi.Style) paint { return paint{sgr: s.String()} }
+
+// Render styles s; the zero paint leaves it as it is.
+func (p paint) Render(s string) string {
+	if p.sgr == "" || s == "" {
+		return s
+	}
+	return p.sgr + s + ansi.ResetStyle
+}
 
 // The palette keeps to the 16 ANSI colours plus one 256-colour orange, so it
 // reads on light and dark terminals alike; Bubble Tea downsamples further
 // when the terminal has fewer colours.
 var (
-	styleTitle    = lipgloss.NewStyle().Bold(true).Reverse(true)
-	styleBold     = lipgloss.NewStyle().Bold(true)
-	styleDim      = lipgloss.NewStyle().Foreground(lipgloss.BrightBlack)
-	styleGood     = lipgloss.NewStyle().Foreground(lipgloss.Green)
-	styleWarn     = lipgloss.NewStyle().Foreground(lipgloss.Yellow)
-	styleBad      = lipgloss.NewStyle().Foreground(lipgloss.Red)
-	styleOrange   = lipgloss.NewStyle().Foreground(lipgloss.Color("208"))
-	styleMuted    = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.BrightWhite).Background(lipgloss.Red)
-	styleOn       = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Green)
-	styleHeading  = lipgloss.NewStyle().Bold(true)
-	styleSelected = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Cyan)
-	styleSpeaking = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Green)
+	plain         = paint{}
+	styleTitle    = newPaint(ansi.NewStyle().Bold().Reverse(true))
+	styleBold     = newPaint(ansi.NewStyle().Bold())
+	styleDim      = newPaint(ansi.NewStyle().ForegroundColor(ansi.BrightBlack))
+	styleGood     = newPaint(ansi.NewStyle().ForegroundColor(ansi.Green))
+	styleWarn     = newPaint(ansi.NewStyle().ForegroundColor(ansi.Yellow))
+	styleBad      = newPaint(ansi.NewStyle().ForegroundColor(ansi.Red))
+	styleBadBold  = newPaint(ansi.NewStyle().Bold().ForegroundColor(ansi.Red))
+	styleOrange   = newPaint(ansi.NewStyle().ForegroundColor(ansi.IndexedColor(208)))
+	styleMuted    = newPaint(ansi.NewStyle().Bold().ForegroundColor(ansi.BrightWhite).BackgroundColor(ansi.Red))
+	styleOn       = newPaint(ansi.NewStyle().Bold().ForegroundColor(ansi.Green))
+	styleHeading  = styleBold
+	styleSelected = newPaint(ansi.NewStyle().Bold().ForegroundColor(ansi.Cyan))
+	styleSpeaking = styleOn
 )
 
 // gradeStyle colours a measurement by its grade.
-func gradeStyle(g grade) lipgloss.Style {
+func gradeStyle(g grade) paint {
 	switch g {
 	case good:
 		return styleGood
@@ -34,11 +51,11 @@ func gradeStyle(g grade) lipgloss.Style {
 	case bad:
 		return styleBad
 	}
-	return lipgloss.NewStyle()
+	return plain
 }
 
 // statusStyle colours a connection status.
-func statusStyle(s store.Status) lipgloss.Style {
+func statusStyle(s store.Status) paint {
 	switch s {
 	case store.StatusConnecting:
 		return styleWarn
@@ -47,18 +64,18 @@ func statusStyle(s store.Status) lipgloss.Style {
 	case store.StatusDisconnected:
 		return styleOrange
 	case store.StatusFailed:
-		return styleBad.Bold(true)
+		return styleBadBold
 	}
 	return styleDim
 }
 
 // levelStyle colours a notice.
-func levelStyle(l level) lipgloss.Style {
+func levelStyle(l level) paint {
 	switch l {
 	case levelWarn:
 		return styleWarn
 	case levelError:
-		return styleBad.Bold(true)
+		return styleBadBold
 	}
 	return styleGood
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/lipgloss/v2"
-
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -16,7 +14,7 @@ type column struct {
 	width int
 	right bool // numbers align right
 	drop  int
-	cell  func(m Model, c store.Connection) (string, lipgloss.Style)
+	cell  func(m Model, c store.Connection) (string, paint)
 }
 
 // Name column limits, in cells, including the speaking indicator.

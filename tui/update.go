@@ -11,9 +11,26 @@ import (
 )
 
 // Update applies a message and returns the commands for the I/O it asks
-// for. It never blocks and never calls the Engine.
+// for. It never blocks and never calls the Engine or the VideoSource.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	nm, ok := next.(Model)
+	if !ok {
+		return next, cmd
+	}
+	nm, tiles := nm.syncTiles()
+	if tiles == nil {
+		return nm, cmd
+	}
+	return nm, tea.Batch(cmd, tiles)
+}
+
+// update is Update before the video tiles are synchronised with the
+// layout it leaves.
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case VideoUpdate:
+		return m.applyVideo(msg), nil
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
@@ -32,6 +49,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.busy &^= msg.op
 		if msg.action != nil {
 			m = m.apply(msg.action)
+		} else {
+			m = m.logEvent(Event{At: m.now, Action: "engine", Detail: msg.notice.text})
 		}
 		if msg.notice.text != "" {
 			m.notice = msg.notice
@@ -85,6 +104,19 @@ func (m Model) apply(a store.Action) Model {
 		m = m.regrade(a.PeerID)
 	case store.RemovePeerConnection:
 		m = m.forgetGrades(a.PeerID)
+		m = m.forgetFrame(a.PeerID)
+	case store.UpdateRemoteMedia:
+		if !a.Video {
+			m = m.forgetFrame(a.PeerID)
+		}
+	case store.UpdateConnectionStatus:
+		if a.Status != store.StatusConnected {
+			m = m.forgetFrame(a.PeerID)
+		}
+	case store.ToggleVideo:
+		if !a.Enabled {
+			m = m.forgetFrame(LocalPreview)
+		}
 	}
 	if n, ok := noticeFor(prev, next, a); ok {
 		m.notice = n
@@ -106,6 +138,8 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.notice = notice{}
 		m.showHelp = false
 		m.help.ShowAll = false
+	case key.Matches(k, m.keys.Video):
+		m.videoView = !m.videoView
 	case key.Matches(k, m.keys.Up):
 		m.selected = m.moveSelection(-1)
 	case key.Matches(k, m.keys.Down):

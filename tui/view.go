@@ -9,9 +9,12 @@ import (
 
 // View renders the screen. It reads only the model: no clock, no Engine.
 func (m Model) View() tea.View {
-	v := tea.NewView(m.render())
+	content := m.render
+	if m.videoView && !m.showHelp {
+		content = m.renderVideo
+	}
+	v := tea.NewView(content())
 	v.AltScreen = true
-	v.WindowTitle = "rtcterm"
 	return v
 }
 

@@ -1,0 +1,115 @@
+package devices
+
+// Jitter buffer sizes, in packets (20 ms each with the usual Opus framing).
+const (
+	jitterTarget = 3  // packets buffered before playout (re)starts: 60 ms
+	jitterMax    = 25 // more than this (500 ms) and playout skips ahead
+	jitterMisses = 3  // concealed packets in a row on an empty buffer before rebuffering
+)
+
+// popKind says what the jitter buffer hands the decoder next.
+type popKind int
+
+const (
+	popNothing popKind = iota // not playing: silence, no decoder call
+	popPacket                 // decode data
+	popFEC                    // data is the NEXT packet: recover the lost one from its in-band FEC
+	popPLC                    // lost: conceal
+)
+
+// jitterBuffer reorders one peer's packets by sequence number and decides,
+// once per playout frame, whether to decode a packet, recover a lost one
+// from the next packet's FEC, conceal it, or play nothing. It is plain data;
+// the Player locks around it.
+type jitterBuffer struct {
+	slots   map[uint16][]byte
+	playing bool
+	started bool   // next is meaningful: something was played since the last reset
+	next    uint16 // sequence number played next
+	misses  int    // consecutive frames concealed on an empty buffer
+	late    int    // packets dropped for arriving after their turn
+}
+
+func newJitterBuffer() jitterBuffer { return jitterBuffer{slots: map[uint16][]byte{}} }
+
+// seqBefore reports whether a comes before b, with wrap-around.
+func seqBefore(a, b uint16) bool { return int16(a-b) < 0 }
+
+// jitterRestart is a sequence jump (either way) that means the sender
+// restarted its stream rather than that packets were late or lost.
+const jitterRestart = 1000
+
+// reset forgets everything buffered; playout restarts after jitterTarget
+// packets.
+func (j *jitterBuffer) reset() {
+	clear(j.slots)
+	j.playing, j.started, j.misses = false, false, 0
+}
+
+// insert stores a packet's payload.
+func (j *jitterBuffer) insert(seq uint16, payload []byte) {
+	if d := int16(seq - j.next); j.started && (d > jitterRestart || d < -jitterRestart) {
+		j.reset()
+	}
+	if j.started && seqBefore(seq, j.next) {
+		j.late++
+		return
+	}
+	if len(j.slots) >= 4*jitterMax {
+		// A burst far beyond anything playable: start over.
+		j.reset()
+	}
+	j.slots[seq] = payload
+}
+
+// oldest is the lowest buffered sequence number; the buffer is not empty.
+func (j *jitterBuffer) oldest() uint16 {
+	first := true
+	var min uint16
+	for s := range j.slots {
+		if first || seqBefore(s, min) {
+			min, first = s, false
+		}
+	}
+	return min
+}
+
+// pop decides the next playout frame.
+func (j *jitterBuffer) pop() (popKind, []byte) {
+	if !j.playing {
+		if len(j.slots) < jitterTarget {
+			return popNothing, nil
+		}
+		j.playing, j.started, j.next, j.misses = true, true, j.oldest(), 0
+	}
+	if len(j.slots) > jitterMax {
+		// Too far behind (clock drift, a burst): drop down to the target.
+		for len(j.slots) > jitterTarget {
+			delete(j.slots, j.oldest())
+		}
+		j.next = j.oldest()
+	}
+	if data, ok := j.slots[j.next]; ok {
+		delete(j.slots, j.next)
+		j.next++
+		j.misses = 0
+		return popPacket, data
+	}
+	if len(j.slots) == 0 {
+		j.misses++
+		if j.misses > jitterMisses {
+			// The sender went quiet (muted, left): stop concealing. Its next
+			// packet is the one after the last played, not after the guesses.
+			j.playing = false
+			j.next -= jitterMisses
+			return popNothing, nil
+		}
+		j.next++
+		return popPLC, nil
+	}
+	j.next++
+	if data, ok := j.slots[j.next]; ok {
+		return popFEC, data
+	}
+	return popPLC, nil
+}

@@ -1,0 +1,95 @@
+package devices
+
+import "testing"
+
+func popAll(j *jitterBuffer, n int) []popKind {
+	var out []popKind
+	for range n {
+		k, _ := j.pop()
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestJitterBufferBuffersThenPlaysInOrder(t *testing.T) {
+	j := newJitterBuffer()
+	j.insert(65535, []byte{1})
+	if k, _ := j.pop(); k != popNothing {
+		t.Fatalf("played before %d packets were buffered", jitterTarget)
+	}
+	j.insert(1, []byte{3}) // out of order, across the wrap
+	j.insert(0, []byte{2})
+	for i, want := range []byte{1, 2, 3} {
+		k, data := j.pop()
+		if k != popPacket || data[0] != want {
+			t.Fatalf("pop %d = %v %v, want packet %d", i, k, data, want)
+		}
+	}
+}
+
+func TestJitterBufferRecoversLossWithFECThenConceals(t *testing.T) {
+	j := newJitterBuffer()
+	for _, s := range []uint16{10, 11, 12, 14} {
+		j.insert(s, []byte{byte(s)})
+	}
+	got := popAll(&j, 4)
+	want := []popKind{popPacket, popPacket, popPacket, popFEC}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("pops %v, want %v", got, want)
+		}
+	}
+	if k, data := j.pop(); k != popPacket || data[0] != 14 {
+		t.Fatalf("after FEC: %v %v, want packet 14", k, data)
+	}
+	// The sender went quiet: a few concealed frames, then silence.
+	got = popAll(&j, jitterMisses+2)
+	for i, k := range got {
+		want := popPLC
+		if i >= jitterMisses {
+			want = popNothing
+		}
+		if k != want {
+			t.Fatalf("quiet sender pops %v", got)
+		}
+	}
+	j.insert(13, nil) // late, even while rebuffering
+	if j.late != 1 || len(j.slots) != 0 {
+		t.Fatalf("late packet kept (late=%d, buffered=%d)", j.late, len(j.slots))
+	}
+	// Unmuted: the sender goes on right after packet 14.
+	for s := uint16(15); s < 15+jitterTarget; s++ {
+		j.insert(s, []byte{byte(s)})
+	}
+	if k, data := j.pop(); k != popPacket || data[0] != 15 {
+		t.Fatalf("after the pause: %v %v, want packet 15", k, data)
+	}
+}
+
+func TestJitterBufferRestartsOnSequenceJump(t *testing.T) {
+	j := newJitterBuffer()
+	for s := uint16(100); s < 104; s++ {
+		j.insert(s, []byte{1})
+	}
+	popAll(&j, 2)
+	for s := uint16(50000); s < 50003; s++ { // a new stream
+		j.insert(s, []byte{2})
+	}
+	if k, data := j.pop(); k != popPacket || data[0] != 2 {
+		t.Fatalf("after restart: %v %v, want the new stream", k, data)
+	}
+	if j.late != 0 {
+		t.Fatalf("new stream counted as late: %d", j.late)
+	}
+}
+
+func TestJitterBufferSkipsAheadWhenFarBehind(t *testing.T) {
+	j := newJitterBuffer()
+	for s := uint16(0); s < jitterMax+5; s++ {
+		j.insert(s, []byte{byte(s)})
+	}
+	j.pop()
+	if len(j.slots) >= jitterTarget {
+		t.Fatalf("%d packets still buffered, want below %d", len(j.slots), jitterTarget)
+	}
+}

@@ -1,0 +1,109 @@
+package devices
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/gen2brain/malgo"
+)
+
+// deviceOutput plays on the default output device through miniaudio.
+type deviceOutput struct {
+	ctx *malgo.AllocatedContext
+	dev *malgo.Device
+	buf []int16
+}
+
+// openDeviceOutput finds a real playback device. Miniaudio's null backend is
+// left out: it "plays" into nothing, which would hide that nobody hears.
+func openDeviceOutput() (*deviceOutput, error) {
+	ctx, err := malgo.InitContext([]malgo.Backend{malgo.BackendPulseaudio, malgo.BackendAlsa, malgo.BackendJack}, malgo.ContextConfig{}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%w)", errNoOutputDevice, err)
+	}
+	devs, err := ctx.Devices(malgo.Playback)
+	usable := 0
+	for _, d := range devs {
+		if d.ID.String() != nullDeviceLabel {
+			usable++
+		}
+	}
+	if err != nil || usable == 0 {
+		_ = ctx.Uninit()
+		ctx.Free()
+		return nil, errNoOutputDevice
+	}
+	return &deviceOutput{ctx: ctx}, nil
+}
+
+// Start opens the default device as mono 16-bit 48 kHz and starts pulling.
+func (o *deviceOutput) Start(fill func([]int16)) error {
+	cfg := malgo.DefaultDeviceConfig(malgo.Playback)
+	cfg.Playback.Format = malgo.FormatS16
+	cfg.Playback.Channels = 1
+	cfg.SampleRate = sampleRate
+	cfg.PeriodSizeInMilliseconds = 20
+	var mu sync.Mutex
+	cb := malgo.DeviceCallbacks{Data: func(out, _ []byte, frames uint32) {
+		mu.Lock()
+		defer mu.Unlock()
+		if cap(o.buf) < int(frames) {
+			o.buf = make([]int16, frames)
+		}
+		buf := o.buf[:frames]
+		fill(buf)
+		for i, v := range buf {
+			if 2*i+1 < len(out) {
+				binary.LittleEndian.PutUint16(out[2*i:], uint16(v))
+			}
+		}
+	}}
+	dev, err := malgo.InitDevice(o.ctx.Context, cfg, cb)
+	if err != nil {
+		o.release()
+		return fmt.Errorf("open output device: %w", err)
+	}
+	if err := dev.Start(); err != nil {
+		dev.Uninit()
+		o.release()
+		return fmt.Errorf("start output device: %w", err)
+	}
+	o.dev = dev
+	return nil
+}
+
+// Close stops the device; no callback runs after it returns.
+func (o *deviceOutput) Close() error {
+	if o.dev != nil {
+		o.dev.Uninit()
+		o.dev = nil
+	}
+	return o.release()
+}
+
+func (o *deviceOutput) release() error {
+	if o.ctx == nil {
+		return nil
+	}
+	err := o.ctx.Uninit()
+	o.ctx.Free()
+	o.ctx = nil
+	if err != nil {
+		return errors.Join(errors.New("release audio context"), err)
+	}
+	return nil
+}
+
+// OutputStatus says whether remote audio can be played here: "default
+// output device", or why not (e.g. "off: no output device"). It opens
+// nothing beyond a brief device query.
+func OutputStatus() string {
+	o, err := openDeviceOutput()
+	if err != nil {
+		return "off: " + err.Error()
+	}
+	_ = o.release()
+	return "default output device"
+}
