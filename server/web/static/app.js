@@ -880,7 +880,8 @@
   function renderStats(p) {
     const s = p.stats;
     const parts = [];
-    parts.push(`RTT ${s.rttMs === null || s.rttMs === undefined ? '–' : Math.round(s.rttMs) + ' ms'}`);
+    const rtt = s.rttMs;
+    parts.push(`RTT ${rtt === null || rtt === undefined ? '–' : (rtt < 10 ? rtt.toFixed(1) : Math.round(rtt)) + ' ms'}`);
     if (s.recvKbps !== undefined) {
       parts.push(`↓ ${Math.round(s.recvKbps)} kbps`, `↑ ${Math.round(s.sendKbps)} kbps`, `loss ${s.lossPct.toFixed(1)} %`);
     }
