@@ -126,6 +126,9 @@ func (s *Session) readyForOffer(from string) {
 		}
 		s.makeOffer(p, false)
 	case p.offerer:
+		if p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+			return // our restart offer is already on its way
+		}
 		s.makeOffer(p, true)
 	default:
 		// We answer in this pair; a broadcast from its join races ours.
