@@ -47,39 +47,45 @@ func parseVideoSize(s string) (w, h int, err error) {
 	return w, h, nil
 }
 
-// newSession builds an rtc.Session for spec, with media from devices.
-func newSession(spec callSpec) (*rtc.Session, error) {
-	w, h, err := parseVideoSize(spec.Media.VideoSize)
-	if err != nil {
+// iceServers checks the media flags and returns the ICE servers they
+// name, so a command can refuse bad flags before it starts anything.
+func (m mediaOptions) iceServers() ([]webrtc.ICEServer, error) {
+	if _, _, err := parseVideoSize(m.VideoSize); err != nil {
 		return nil, err
 	}
-	if spec.Media.FPS < 1 || spec.Media.FPS > 60 {
+	if m.FPS < 1 || m.FPS > 60 {
 		return nil, usageError{"--fps must be between 1 and 60"}
 	}
-	if spec.Media.VideoBitrate < 50 || spec.Media.VideoBitrate > 20000 {
+	if m.VideoBitrate < 50 || m.VideoBitrate > 20000 {
 		return nil, usageError{"--video-bitrate must be between 50 and 20000 kbps"}
 	}
-	if spec.Media.StatsInterval < 100*time.Millisecond {
+	if m.StatsInterval < 100*time.Millisecond {
 		return nil, usageError{"--stats-interval must be at least 100ms"}
 	}
 	var ice []webrtc.ICEServer
-	for _, s := range spec.Media.ICE {
+	for _, s := range append(append([]string(nil), m.ICE...), m.TURN) {
+		if s == "" {
+			continue
+		}
 		is, err := rtc.ParseICEServer(s)
 		if err != nil {
 			return nil, usageError{err.Error()}
 		}
 		ice = append(ice, is)
 	}
-	if spec.Media.TURN != "" {
-		is, err := rtc.ParseICEServer(spec.Media.TURN)
-		if err != nil {
-			return nil, usageError{err.Error()}
-		}
-		ice = append(ice, is)
-	}
-	if spec.Media.RelayOnly && spec.Media.TURN == "" {
+	if m.RelayOnly && m.TURN == "" {
 		return nil, usageError{"--relay-only needs --turn"}
 	}
+	return ice, nil
+}
+
+// newSession builds an rtc.Session for spec, with media from devices.
+func newSession(spec callSpec) (*rtc.Session, error) {
+	ice, err := spec.Media.iceServers()
+	if err != nil {
+		return nil, err
+	}
+	w, h, _ := parseVideoSize(spec.Media.VideoSize)
 	log := spec.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -148,6 +154,42 @@ func statsWriter(path string, stdout io.Writer) (io.Writer, func(), error) {
 		return nil, nil, fmt.Errorf("stats file: %w", err)
 	}
 	return f, func() { _ = f.Close() }, nil
+}
+
+// runCall runs this participant's side of a call — audio playback, the
+// decoder of the others' video for the UI, the session — under the UI or,
+// with --no-tui, the line-oriented output. hint tells others how to join.
+func runCall(ctx context.Context, spec callSpec, hint string, env lookupEnv, io stdio) error {
+	log, closeLog, err := openLog(spec.Media.LogFile)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	spec.Logger = log
+	player := devices.NewPlayer(devices.PlayerConfig{Disabled: spec.Media.NoAudioOut, Logger: log})
+	defer player.Close()
+	spec.Player = player
+	video, err := newVideoSink(spec.Media, env, log)
+	if err != nil {
+		return err
+	}
+	defer closeVideo(video)
+	spec.Video = video
+	sess, err := newSession(spec)
+	if err != nil {
+		return err
+	}
+	if !spec.Media.NoTUI {
+		return runSessionTUI(ctx, sess, spec.Media, player, video, hint, io)
+	}
+	if hint != "" {
+		lines := io.out
+		if spec.Media.StatsJSON == "-" {
+			lines = io.err // keep stdout pure JSON
+		}
+		fmt.Fprintln(lines, hint)
+	}
+	return runSessionHeadless(ctx, sess, spec.Media, io)
 }
 
 // runSessionHeadless runs a session with the line-oriented output of

@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"log/slog"
-
-	"github.com/rtcterm/rtcterm/devices"
 )
 
 // demoOptions are the flags of `rtcterm demo`.
@@ -30,35 +27,15 @@ func setupDemo(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		if err := checkTerminal(o.Media); err != nil {
 			return err
 		}
-		log, closeLog, err := openLog(o.Media.LogFile)
-		if err != nil {
+		if _, err := o.Media.iceServers(); err != nil {
 			return err
 		}
-		defer closeLog()
 		demo, err := startDemo(ctx, o.Bots, o.Clean, botMedia, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return err
 		}
 		defer demo.close()
-		player := devices.NewPlayer(devices.PlayerConfig{Disabled: o.Media.NoAudioOut, Logger: log})
-		defer player.Close()
-		video, err := newVideoSink(o.Media, env, log)
-		if err != nil {
-			return err
-		}
-		defer closeVideo(video)
-		sess, err := newSession(callSpec{ServerURL: demo.url, Room: demoRoom, Name: o.Name, Media: o.Media, Player: player, Video: video, Logger: log})
-		if err != nil {
-			return err
-		}
-		if o.Media.NoTUI {
-			lines := io.out
-			if o.Media.StatsJSON == "-" {
-				lines = io.err
-			}
-			fmt.Fprintln(lines, demo.joinHint())
-			return runSessionHeadless(ctx, sess, o.Media, io)
-		}
-		return runSessionTUI(ctx, sess, o.Media, player, video, demo.joinHint(), io)
+		spec := callSpec{ServerURL: demo.url, Room: demoRoom, Name: o.Name, Media: o.Media}
+		return runCall(ctx, spec, demo.joinHint(), env, io)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/videoview"
 )
@@ -74,25 +73,7 @@ func setupJoin(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) err
 		if err != nil {
 			return usageError{fmt.Sprintf("--server: %v", err)}
 		}
-		log, closeLog, err := openLog(o.Media.LogFile)
-		if err != nil {
-			return err
-		}
-		defer closeLog()
-		player := devices.NewPlayer(devices.PlayerConfig{Disabled: o.Media.NoAudioOut, Logger: log})
-		defer player.Close()
-		video, err := newVideoSink(o.Media, env, log)
-		if err != nil {
-			return err
-		}
-		defer closeVideo(video)
-		sess, err := newSession(callSpec{ServerURL: url, Room: o.Room, Name: o.Name, Token: o.Token, Media: o.Media, Player: player, Video: video, Logger: log})
-		if err != nil {
-			return err
-		}
-		if o.Media.NoTUI {
-			return runSessionHeadless(ctx, sess, o.Media, io)
-		}
-		return runSessionTUI(ctx, sess, o.Media, player, video, "", io)
+		spec := callSpec{ServerURL: url, Room: o.Room, Name: o.Name, Token: o.Token, Media: o.Media}
+		return runCall(ctx, spec, "", env, io)
 	}
 }
