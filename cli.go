@@ -17,9 +17,6 @@ const (
 	exitUsage = 2
 )
 
-// errNotBuilt marks a subcommand whose implementation has not landed yet.
-var errNotBuilt = errors.New("not built yet")
-
 // stdio is where a command reads and writes.
 type stdio struct {
 	in       io.Reader

@@ -26,7 +26,7 @@ func (l *limiter) apply(acc []int32, out []int16) {
 	if peak > math.MaxInt16 {
 		target = float64(math.MaxInt16) / float64(peak)
 	}
-	from, to := l.gain, l.gain
+	from, to := l.gain, 0.0
 	if target < l.gain {
 		from, to = target, target
 	} else {

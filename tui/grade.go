@@ -99,6 +99,3 @@ func (m Model) forgetGrades(peerID string) Model {
 	m.grades = grades
 	return m
 }
-
-// worst is the worse of two grades; ungraded counts as nothing.
-func worst(a, b grade) grade { return max(a, b) }
