@@ -10,8 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -178,8 +180,14 @@ func tmux(t *testing.T, sock string, args ...string) string {
 	return string(out)
 }
 
-// TestDemoInTmux drives the real `rtcterm demo` in a 120×40 tmux pane.
-func TestDemoInTmux(t *testing.T) {
+// tmuxDemo is the real `rtcterm demo` running in a 120×40 tmux pane.
+type tmuxDemo struct {
+	t                 *testing.T
+	sock, status, log string
+}
+
+func startTmuxDemo(t *testing.T) *tmuxDemo {
+	t.Helper()
 	bin := binary(t)
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv("RTCTERM_REQUIRE_CHROMIUM") != "" { // set by make test: tools must be there
@@ -188,23 +196,28 @@ func TestDemoInTmux(t *testing.T) {
 		t.Skip("tmux not installed")
 	}
 	dir := t.TempDir()
-	sock := "rtcterm-test-" + filepath.Base(dir)
-	status, logf := filepath.Join(dir, "status"), filepath.Join(dir, "debug.log")
-	tmux(t, sock, "new-session", "-d", "-x", "120", "-y", "40",
-		"env TERM=xterm-256color "+bin+" demo --name Tester --log "+logf+"; echo $? > "+status+"; sleep 60")
+	d := &tmuxDemo{t: t, sock: "rtcterm-test-" + filepath.Base(dir), status: filepath.Join(dir, "status"), log: filepath.Join(dir, "debug.log")}
+	tmux(t, d.sock, "new-session", "-d", "-x", "120", "-y", "40",
+		"env TERM=xterm-256color "+bin+" demo --name Tester --log "+d.log+"; echo $? > "+d.status+"; sleep 60")
 	t.Cleanup(func() {
 		if t.Failed() {
-			b, _ := os.ReadFile(logf)
+			b, _ := os.ReadFile(d.log)
 			t.Logf("debug log (last 4 kB):\n%s", b[max(0, len(b)-4096):])
 		}
 	})
-	t.Cleanup(func() { _ = exec.Command("tmux", "-L", sock, "kill-server").Run() })
-	capture := func() string { return tmux(t, sock, "capture-pane", "-p") }
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", d.sock, "kill-server").Run() })
+	return d
+}
 
+func (d *tmuxDemo) capture() string { return tmux(d.t, d.sock, "capture-pane", "-p") }
+
+// waitBots waits until all three bots show as connected with figures.
+func (d *tmuxDemo) waitBots() {
+	d.t.Helper()
 	rowRe := regexp.MustCompile(`(?m)^\W*(Ada|Grace|Linus)\b.*connected\s+(\d+)\s+(\d+)\s+(\d+)`)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		screen := capture()
+		screen := d.capture()
 		rows := rowRe.FindAllStringSubmatch(screen, -1)
 		ok := len(rows) == 3
 		for _, r := range rows {
@@ -213,42 +226,75 @@ func TestDemoInTmux(t *testing.T) {
 			}
 		}
 		if ok {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("bots not all connected with figures within 15 s:\n%s", screen)
+			d.t.Fatalf("bots not all connected with figures within 15 s:\n%s", screen)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	if !strings.Contains(capture(), "MIC on") {
-		t.Fatalf("mic indicator not on at start:\n%s", capture())
-	}
-	tmux(t, sock, "send-keys", "m")
-	deadline = time.Now().Add(5 * time.Second)
-	for !strings.Contains(capture(), "MIC MUTED") {
-		if time.Now().After(deadline) {
-			t.Fatalf("m did not mute:\n%s", capture())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	tmux(t, sock, "send-keys", "q")
-	deadline = time.Now().Add(15 * time.Second)
+}
+
+// waitExit waits for the demo to exit 0 and checks the terminal is
+// restored (the alternate screen is off).
+func (d *tmuxDemo) waitExit(how string) {
+	d.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if b, err := os.ReadFile(status); err == nil {
+		if b, err := os.ReadFile(d.status); err == nil {
 			if code := strings.TrimSpace(string(b)); code != "0" {
-				t.Fatalf("demo exited with %s", code)
+				d.t.Fatalf("demo exited with %s after %s", code, how)
 			}
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("q did not exit:\n%s", capture())
+			d.t.Fatalf("%s did not exit:\n%s", how, d.capture())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	// The terminal is restored: the alternate screen is gone.
-	if alt := tmux(t, sock, "display-message", "-p", "#{alternate_on}"); strings.TrimSpace(alt) != "0" {
-		t.Fatalf("alternate screen still on after exit")
+	if alt := tmux(d.t, d.sock, "display-message", "-p", "#{alternate_on}"); strings.TrimSpace(alt) != "0" {
+		d.t.Fatalf("alternate screen still on after %s", how)
 	}
+}
+
+// TestDemoInTmux drives the real `rtcterm demo` in a 120×40 tmux pane:
+// the bots connect with figures, m mutes, q leaves with status 0.
+func TestDemoInTmux(t *testing.T) {
+	d := startTmuxDemo(t)
+	d.waitBots()
+	if !strings.Contains(d.capture(), "MIC on") {
+		t.Fatalf("mic indicator not on at start:\n%s", d.capture())
+	}
+	tmux(t, d.sock, "send-keys", "m")
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(d.capture(), "MIC MUTED") {
+		if time.Now().After(deadline) {
+			t.Fatalf("m did not mute:\n%s", d.capture())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tmux(t, d.sock, "send-keys", "q")
+	d.waitExit("q")
+}
+
+// TestDemoInTmuxExitsOnSIGTERM: SIGTERM leaves the call and restores the
+// terminal just like q.
+func TestDemoInTmuxExitsOnSIGTERM(t *testing.T) {
+	d := startTmuxDemo(t)
+	d.waitBots()
+	// Match the rtcterm process alone, not the shell that started it.
+	out, err := exec.Command("pgrep", "-f", "^"+binary(t)+" demo --name Tester --log "+d.log+"$").Output()
+	if err != nil {
+		t.Fatalf("pgrep: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.Fields(string(out))[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	d.waitExit("SIGTERM")
 }
 
 // TestJoinFullRoomFails: a join the server refuses ends with a clear error
