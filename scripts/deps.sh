@@ -38,6 +38,7 @@ if [ "$mode" = test ]; then
 	need_cmd tmux tmux
 	need_cmd ip iproute2
 	need_cmd unshare util-linux
+	need_cmd pgrep procps
 fi
 
 [ -z "$missing" ] && exit 0
