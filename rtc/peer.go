@@ -24,11 +24,11 @@ type peer struct {
 	candidates   []webrtc.ICECandidateInit
 	pendingOffer string // offer SDP held until local media is ready
 	lastStatus   store.Status
-	iceConnected bool // ICE got through at least once (to tell DTLS failures apart)
 	everUp       bool
 	restarts     int
 	restartTimer *time.Timer
 
+	iceUp     atomic.Bool                  // ICE got through at least once (tells DTLS failures apart)
 	getter    atomic.Pointer[stats.Getter] // the connection's RTP stats
 	frames    atomic.Uint64                // video frames received
 	rtpExp    atomic.Uint64                // RTP packets the network should have delivered
@@ -150,8 +150,10 @@ func (s *Session) newPeerConnection(p *peer) error {
 		s.post(func() { s.connectionStateChanged(p, pc) })
 	})
 	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		// Pion calls this synchronously, before DTLS starts, so the flag is
+		// set before any DTLS failure can be reported.
 		if st == webrtc.ICEConnectionStateConnected || st == webrtc.ICEConnectionStateCompleted {
-			s.post(func() { p.iceConnected = true })
+			p.iceUp.Store(true)
 		}
 	})
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) { s.receiveTrack(p, pc, t, r) })

@@ -58,12 +58,24 @@ func (s *Session) connectionStateChanged(p *peer, pc *webrtc.PeerConnection) {
 		}
 	case store.StatusFailed:
 		s.setStatus(p, st)
-		if p.iceConnected && !p.everUp {
-			s.emit(store.SetConnectionError{PeerID: p.id, Error: ErrTextDTLSFailed})
-		}
+		s.reportDTLSFailure(p)
 		s.scheduleRestart(p)
+	case store.StatusClosed:
+		// Pion closes a connection whose DTLS handshake failed on the other
+		// side; the peer is still in the room, so say why.
+		s.setStatus(p, st)
+		s.reportDTLSFailure(p)
 	default:
 		s.setStatus(p, st)
+	}
+}
+
+// reportDTLSFailure tells the user when ICE got through but the connection
+// never came up: the DTLS handshake failed, e.g. a certificate that does
+// not match the fingerprint the signaling server relayed.
+func (s *Session) reportDTLSFailure(p *peer) {
+	if p.iceUp.Load() && !p.everUp {
+		s.emit(store.SetConnectionError{PeerID: p.id, Error: ErrTextDTLSFailed})
 	}
 }
 
