@@ -50,8 +50,8 @@ func TestDemoVideoView(t *testing.T) {
 	runErr := make(chan error, 1)
 	go func() { runErr <- sess.Run(ctx) }()
 	defer func() {
-		_ = sess.Close()
 		go discardActions(sess.Actions())
+		_ = sess.Close()
 		<-runErr
 	}()
 
