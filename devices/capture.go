@@ -150,9 +150,19 @@ type deviceVideo struct {
 // Next reads the next frame from the device; a panic in the driver becomes
 // an error.
 func (s *deviceVideo) Next(ctx context.Context) (image.Image, error) {
+	img, err := readFrame(s.r)
+	if err == nil && img == nil {
+		err = errors.New("empty frame")
+	}
+	return img, err
+}
+
+// readFrame reads one frame from a driver's reader; a panic in the driver
+// becomes an error.
+func readFrame(r video.Reader) (image.Image, error) {
 	var img image.Image
 	err := guard(func() error {
-		i, release, err := s.r.Read()
+		i, release, err := r.Read()
 		if err != nil {
 			return err
 		}
@@ -160,9 +170,6 @@ func (s *deviceVideo) Next(ctx context.Context) (image.Image, error) {
 		release()
 		return nil
 	})
-	if err == nil && img == nil {
-		err = errors.New("empty frame")
-	}
 	return img, err
 }
 

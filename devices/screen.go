@@ -143,16 +143,7 @@ func (s *screenVideo) Next(ctx context.Context) (image.Image, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var img image.Image
-	err := guard(func() error {
-		i, release, err := s.r.Read()
-		if err != nil {
-			return err
-		}
-		img = i
-		release()
-		return nil
-	})
+	img, err := readFrame(s.r)
 	if err != nil {
 		return nil, err
 	}

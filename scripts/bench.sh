@@ -8,17 +8,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-if [ -z "${RTCTERM_IN_NETNS:-}" ]; then
-	go mod download # the namespace has no network: fetch modules first
-	if unshare -n true 2>/dev/null; then
-		exec env RTCTERM_IN_NETNS=1 unshare -n "$0" "$@"
-	elif unshare -rn true 2>/dev/null; then
-		exec env RTCTERM_IN_NETNS=1 unshare -rn "$0" "$@"
-	fi
-	echo "bench.sh: cannot create a network namespace here; running on the host's loopback" >&2
-else
-	ip link set lo up
-fi
+. scripts/netns.sh
+enter_netns scripts/bench.sh "$@"
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
