@@ -109,8 +109,8 @@ func discardActions(ch <-chan store.Action) {
 // joinHint is the lines that let a second person join the demo room, from
 // a terminal or a browser.
 func (d *demoCall) joinHint() string {
-	return fmt.Sprintf("join this call: rtcterm join --server %s --room %s --name YOUR_NAME\n"+
-		"or in a browser: %s", d.base, demoRoom, browserURL("http", d.ln.Addr(), demoRoom, "YOUR_NAME"))
+	return fmt.Sprintf("rtcterm join --server %s --room %s\n"+
+		"browser: %s", d.base, demoRoom, browserURL("http", d.ln.Addr(), demoRoom, "YOUR_NAME"))
 }
 
 // close stops the bots, then the server.

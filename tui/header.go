@@ -28,7 +28,7 @@ func (m Model) headerLines(w int) []string {
 		mediaBadge("CAM", s.VideoEnabled, "OFF", m.busy&opVideo != 0),
 		screenBadge(s.ScreenSharing, m.busy&opScreen != 0),
 		"source " + sourceText(s.LocalStream),
-		"audio out " + audioOutText(s.AudioOutput),
+		audioOutText(s.AudioOutput),
 	}
 	line2 := clip(" "+strings.Join(parts, "  "), w)
 	return []string{line1, line2}
@@ -96,7 +96,7 @@ func sourceText(l *store.LocalStream) string {
 
 func audioOutText(reason string) string {
 	if reason == "" {
-		return "playing"
+		return "audio out playing"
 	}
-	return "off (" + Sanitize(reason, MaxErrorCells) + ")"
+	return Sanitize(reason, MaxErrorCells) // says itself what is off and why
 }

@@ -61,7 +61,7 @@ func TestGoldenStates(t *testing.T) {
 		h.update(store.UpdateSignaling{Signaling: sig})
 		h.update(store.ToggleAudio{Enabled: false})
 		h.update(store.ToggleVideo{Enabled: false})
-		h.update(store.SetAudioOutput{Reason: "no sound card"})
+		h.update(store.SetAudioOutput{Reason: "audio output off: no sound card"})
 		golden.RequireEqual(t, ansi.Strip(h.view()))
 	})
 }
