@@ -196,7 +196,9 @@ func startTmuxDemo(t *testing.T) *tmuxDemo {
 		t.Skip("tmux not installed")
 	}
 	dir := t.TempDir()
-	d := &tmuxDemo{t: t, sock: "rtcterm-test-" + filepath.Base(dir), status: filepath.Join(dir, "status"), log: filepath.Join(dir, "debug.log")}
+	// TempDir's parent is unique per test; its own name is just "001".
+	sock := "rtcterm-test-" + filepath.Base(filepath.Dir(dir))
+	d := &tmuxDemo{t: t, sock: sock, status: filepath.Join(dir, "status"), log: filepath.Join(dir, "debug.log")}
 	tmux(t, d.sock, "new-session", "-d", "-x", "120", "-y", "40",
 		"env TERM=xterm-256color "+bin+" demo --name Tester --log "+d.log+"; echo $? > "+d.status+"; sleep 60")
 	t.Cleanup(func() {
