@@ -33,8 +33,6 @@ func TestStatsMatchSimulatedLink(t *testing.T) {
 	if _, err := a.s.CollectStats(context.Background(), idB); err != nil {
 		t.Fatal(err)
 	}
-	var lossWindow store.Stats
-	start := time.Now()
 	for i := 0; i < 8; i++ {
 		time.Sleep(time.Second)
 		st, err := a.s.CollectStats(context.Background(), idB)
@@ -44,16 +42,16 @@ func TestStatsMatchSimulatedLink(t *testing.T) {
 		if st.RTTMillis > 0 {
 			rtts = append(rtts, st.RTTMillis)
 		}
-		_ = lossWindow
 	}
-	_ = start
 	if len(rtts) < 4 {
 		t.Fatalf("only %d RTT samples: %v", len(rtts), rtts)
 	}
-	slices.Sort(rtts)
-	median := rtts[len(rtts)/2]
-	if median < 72 || median > 88 {
-		t.Errorf("median RTT %.1f ms over %v, want 80 ms ± 10 %%", median, rtts)
+	// On a loaded machine scheduling delays only ever add to a round trip,
+	// so the smallest sample is the one least disturbed by them. (The
+	// virtual-network test in vnet_test.go checks every sample exactly.)
+	best := slices.Min(rtts)
+	if best < 72 || best > 88 {
+		t.Errorf("best RTT %.1f ms over %v, want 80 ms ± 10 %%", best, rtts)
 	}
 
 	// Loss over one long window: enough packets for a tight estimate.
@@ -68,7 +66,7 @@ func TestStatsMatchSimulatedLink(t *testing.T) {
 	if st.LossPct < 3 || st.LossPct > 7 {
 		t.Errorf("loss %.2f %%, want 5 ± 2 %%", st.LossPct)
 	}
-	t.Logf("median RTT %.1f ms, loss %.2f %%", median, st.LossPct)
+	t.Logf("best RTT %.1f ms, loss %.2f %%", best, st.LossPct)
 }
 
 // TestICERestartAfterOutage cuts the link until the connection fails,
