@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/netip"
 	"os"
 	"slices"
 	"sync/atomic"
@@ -553,5 +554,40 @@ func TestSetCutDropsEverythingUntilRestored(t *testing.T) {
 	nr, _, err := b.ReadFrom(buf)
 	if err != nil || string(buf[:nr]) != "y" {
 		t.Fatalf("after restore: %q %v", buf[:nr], err)
+	}
+}
+
+// BenchmarkDatagram measures one datagram through two impaired sockets (out
+// of one, into the other) with no delay: the per-datagram cost of the link.
+func BenchmarkDatagram(b *testing.B) {
+	n, err := NewNet(Link{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.Close()
+	src, err := n.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst, err := n.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	type addrPortConn interface {
+		ReadFromAddrPort([]byte) (int, netip.AddrPort, error)
+		WriteToAddrPort([]byte, netip.AddrPort) (int, error)
+	}
+	to := dst.LocalAddr().(*net.UDPAddr).AddrPort()
+	payload := make([]byte, 1200)
+	buf := make([]byte, 1500)
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := src.(addrPortConn).WriteToAddrPort(payload, to); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := dst.(addrPortConn).ReadFromAddrPort(buf); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
