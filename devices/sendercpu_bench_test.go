@@ -303,21 +303,7 @@ func runSender(t *testing.T, mode string) error {
 		}
 		if keyFrame != nil {
 			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					pkts, _, err := s.ReadRTCP()
-					if err != nil {
-						return
-					}
-					for _, p := range pkts {
-						switch p.(type) {
-						case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-							keyFrame()
-						}
-					}
-				}
-			}()
+			go func() { defer wg.Done(); _ = ForwardKeyFrameRequests(s, keyFrame) }()
 		}
 		offer, err := pc.CreateOffer(nil)
 		if err != nil {

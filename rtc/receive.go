@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/devices"
 )
 
 // pliInterval rate-limits the picture-loss requests a receiver sends.
@@ -92,20 +93,8 @@ func drainRTCP(r *webrtc.RTPReceiver) {
 // readSenderRTCP turns picture-loss and full-intra requests from the peer
 // into key frames of the shared encoder.
 func (s *Session) readSenderRTCP(sender *webrtc.RTPSender, media LocalMedia) {
-	for {
-		pkts, _, err := sender.ReadRTCP()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				s.log.Debug("sender rtcp", "err", err)
-			}
-			return
-		}
-		for _, pkt := range pkts {
-			switch pkt.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				media.RequestKeyFrame()
-			}
-		}
+	if err := devices.ForwardKeyFrameRequests(sender, media.RequestKeyFrame); err != nil && !errors.Is(err, io.EOF) {
+		s.log.Debug("sender rtcp", "err", err)
 	}
 }
 
