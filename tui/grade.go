@@ -91,11 +91,17 @@ func (m Model) regrade(peerID string) Model {
 
 // forgetGrades drops the grades of a peer that left.
 func (m Model) forgetGrades(peerID string) Model {
-	if _, ok := m.grades[peerID]; !ok {
+	m.grades = without(m.grades, peerID)
+	return m
+}
+
+// without returns m without key k, copying only when k is there: the
+// model's maps are shared between successive models and never modified.
+func without[V any](m map[string]V, k string) map[string]V {
+	if _, ok := m[k]; !ok {
 		return m
 	}
-	grades := maps.Clone(m.grades)
-	delete(grades, peerID)
-	m.grades = grades
-	return m
+	out := maps.Clone(m)
+	delete(out, k)
+	return out
 }

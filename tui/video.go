@@ -209,12 +209,7 @@ func (m Model) applyVideo(u VideoUpdate) Model {
 // forgetFrame drops a peer's frame, so a camera turned off or a peer that
 // left never shows a frozen picture.
 func (m Model) forgetFrame(id string) Model {
-	if _, ok := m.frames[id]; !ok {
-		return m
-	}
-	frames := maps.Clone(m.frames)
-	delete(frames, id)
-	m.frames = frames
+	m.frames = without(m.frames, id)
 	return m
 }
 
