@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin/rtcterm
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+LDFLAGS := -X github.com/rtcterm/rtcterm/internal/cli.version=$(VERSION)
 
 .PHONY: all deps deps-test build run test bench fmt vet clean
 

@@ -1,9 +1,7 @@
-package main
+package e2e
 
 import (
 	"context"
-	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +9,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rtcterm/rtcterm/internal/call"
+	"github.com/rtcterm/rtcterm/internal/testkit"
 	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/server"
 	"github.com/rtcterm/rtcterm/server/web"
@@ -21,52 +21,25 @@ import (
 // process and returns its http:// base address.
 func startWebServer(t testing.TB, secret []byte) string {
 	t.Helper()
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", TokenSecret: secret, Static: web.Handler(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		<-done
-	})
-	return "http://" + ln.Addr().String()
+	return testkit.StartServer(t, server.Config{TokenSecret: secret, Static: web.Handler()}).Base
 }
 
 // terminal is an in-process rtcterm participant and the state its actions
 // build, as the terminal UI would show it.
 type terminal struct {
-	sess    *rtc.Session
-	mu      sync.Mutex
-	state   store.State
-	runErr  chan error
-	drained chan struct{}
-	once    sync.Once
+	sess   *rtc.Session
+	rec    *testkit.Recorder
+	runErr chan error
+	once   sync.Once
 }
+
+// smallMedia is what in-process participants send: small synthetic video.
+var smallMedia = call.Media{Fake: true, Width: 320, Height: 240, FPS: 15, VideoBitrateKbps: 300}
 
 func startTerminal(t testing.TB, base, room, name string) *terminal {
 	t.Helper()
-	media := mediaOptions{FakeMedia: true, VideoSize: "320x240", FPS: 15, VideoBitrate: 300, StatsInterval: time.Second}
-	sess, err := newSession(callSpec{ServerURL: "ws" + strings.TrimPrefix(base, "http") + "/ws", Room: room, Name: name, Media: media})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := &terminal{sess: sess, state: store.New(), runErr: make(chan error, 1), drained: make(chan struct{})}
-	go func() {
-		defer close(tm.drained)
-		for a := range sess.Actions() {
-			tm.mu.Lock()
-			tm.state = store.Reduce(tm.state, a)
-			tm.mu.Unlock()
-		}
-	}()
+	sess := call.NewSession(call.Config{ServerURL: "ws" + strings.TrimPrefix(base, "http") + "/ws", Room: room, Name: name, Media: smallMedia}, call.Sinks{})
+	tm := &terminal{sess: sess, rec: testkit.NewRecorder(sess.Actions()), runErr: make(chan error, 1)}
 	go func() { tm.runErr <- sess.Run(context.Background()) }()
 	t.Cleanup(tm.close)
 	return tm
@@ -77,35 +50,19 @@ func (tm *terminal) close() {
 	tm.once.Do(func() {
 		_ = tm.sess.Close()
 		<-tm.runErr
-		<-tm.drained
+		<-tm.rec.Done()
 	})
 }
 
 // peerNamed returns the terminal's connection to the peer with that name.
-func (tm *terminal) peerNamed(name string) (store.Connection, bool) {
-	tm.mu.Lock()
-	defer tm.mu.Unlock()
-	for _, c := range tm.state.Connections {
-		if c.UserName == name {
-			return c, true
-		}
-	}
-	return store.Connection{}, false
-}
+func (tm *terminal) peerNamed(name string) (store.Connection, bool) { return tm.rec.PeerNamed(name) }
 
 func (tm *terminal) waitFor(t testing.TB, timeout time.Duration, what, name string, cond func(store.Connection) bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
+	testkit.Eventually(t, timeout, "terminal: "+what+" with "+name, func() bool {
 		c, ok := tm.peerNamed(name)
-		if ok && cond(c) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("terminal: %s not within %v; connection to %s: %+v", what, timeout, name, c)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return ok && cond(c)
+	})
 }
 
 // TestMuteBothWaysBetweenBrowserAndTerminal: what one side mutes shows as
@@ -195,19 +152,9 @@ func TestBrowserICERestartInBothRoles(t *testing.T) {
 	// First in the room, Early offers to the browser; Late joins after it
 	// and gets the browser's offer.
 	early := startTerminal(t, base, "restart", "Early")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		early.mu.Lock()
-		up := early.state.Signaling.Status == store.SignalingConnected
-		early.mu.Unlock()
-		if up {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("Early did not join")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.Eventually(t, 10*time.Second, "Early joined", func() bool {
+		return early.rec.State().Signaling.Status == store.SignalingConnected
+	})
 	startChromium(t, hub.pageURL(base, "restart", "Browser", ""))
 	page.waitFor(t, 20*time.Second, "connected to Early", connectedWith("Early"))
 	late := startTerminal(t, base, "restart", "Late")

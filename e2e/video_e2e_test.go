@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/rtcterm/rtcterm/internal/call"
+	"github.com/rtcterm/rtcterm/internal/demo"
 	"github.com/rtcterm/rtcterm/store"
 	"github.com/rtcterm/rtcterm/tui"
 	"github.com/rtcterm/rtcterm/videoview"
@@ -26,36 +28,27 @@ func TestDemoVideoView(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	log := slog.New(slog.DiscardHandler)
-	media := mediaOptions{FakeMedia: true, VideoSize: "320x240", FPS: 15, VideoBitrate: 300, StatsInterval: time.Second, VideoFPS: 15}
-	demo, err := startDemo(ctx, 2, true, media, log)
+	d, err := demo.Start(ctx, demo.Config{Bots: 2, Clean: true, Media: &smallMedia, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer demo.close()
-	env := func(k string) (string, bool) {
-		return map[string]string{"COLORTERM": "truecolor", "TERM": "xterm-256color"}[k], true
-	}
-	sink, err := newVideoSink(media, env, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeVideo(sink)
+	defer d.Close()
+	env := map[string]string{"COLORTERM": "truecolor", "TERM": "xterm-256color"}
+	sink := call.NewVideoSink(call.Output{DrawFPS: 15, Getenv: func(k string) string { return env[k] }}, log)
+	defer sink.Close()
 	if sink.Mode() != videoview.TrueColor {
 		t.Fatalf("mode %v", sink.Mode())
 	}
-	sess, err := newSession(callSpec{ServerURL: demo.url, Room: demoRoom, Name: "Tester", Logger: log, Media: media, Video: sink})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := call.NewSession(call.Config{ServerURL: d.URL(), Room: demo.Room, Name: "Tester", Logger: log, Media: smallMedia}, call.Sinks{Video: sink})
 	runErr := make(chan error, 1)
 	go func() { runErr <- sess.Run(ctx) }()
 	defer func() {
-		go discardActions(sess.Actions())
+		go drain(sess.Actions()) // the loop below has stopped reading
 		_ = sess.Close()
 		<-runErr
 	}()
 
-	src := videoSource{sink}
+	src := call.VideoSource{Sink: sink}
 	var m tea.Model = tui.New(tui.Options{Engine: sess, Initial: store.New(), Video: src})
 	update := func(msg tea.Msg) {
 		var cmd tea.Cmd
@@ -75,7 +68,7 @@ func TestDemoVideoView(t *testing.T) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	done := func() bool {
-		for _, name := range botNames[:2] {
+		for _, name := range demo.BotNames[:2] {
 			if len(seen[name]) < 5 || len(bars[name]) < 3 {
 				return false
 			}
@@ -119,7 +112,7 @@ func TestDemoVideoView(t *testing.T) {
 	}
 	// The pattern's 75 % bars: yellow, cyan, green, magenta, red, blue.
 	bars75 := []color.RGBA{{191, 191, 0, 255}, {0, 191, 191, 255}, {0, 191, 0, 255}, {191, 0, 191, 255}, {191, 0, 0, 255}, {0, 0, 191, 255}}
-	for _, name := range botNames[:2] {
+	for _, name := range demo.BotNames[:2] {
 		for _, want := range bars75 {
 			if !anyNear(colours[name], want, 40) {
 				t.Errorf("%s's tile never shows %v", name, want)
@@ -218,4 +211,10 @@ func abs(x int) int {
 		return -x
 	}
 	return x
+}
+
+// drain reads actions nobody looks at any more.
+func drain(ch <-chan store.Action) {
+	for range ch {
+	}
 }

@@ -1,4 +1,4 @@
-package main
+package call
 
 import (
 	"context"
@@ -8,12 +8,14 @@ import (
 	"io"
 	"time"
 
+	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/store"
 	"github.com/rtcterm/rtcterm/tui"
 )
 
-// errNeverConnected is the --no-tui exit error when no peer ever connected.
-var errNeverConnected = errors.New("no peer ever connected")
+// ErrNeverConnected ends a headless call in which no peer ever connected,
+// so scripts can tell a call that never happened from one that ended.
+var ErrNeverConnected = errors.New("no peer ever connected")
 
 // callEngine is what the headless runner needs from a running call.
 type callEngine interface {
@@ -57,8 +59,21 @@ type statsRow struct {
 	Screen *bool `json:"screen,omitempty"`
 }
 
+// runHeadless runs a session with the line-oriented output until it ends:
+// status lines on lines, stats JSON rows on stats (nil for none).
+func runHeadless(ctx context.Context, sess *rtc.Session, o Output, lines, stats io.Writer) error {
+	runErr := make(chan error, 1)
+	go func() { runErr <- sess.Run(ctx) }()
+	h := &headless{engine: sess, actions: sess.Actions(), out: lines, stats: stats, interval: o.StatsInterval, duration: o.Duration, now: time.Now}
+	herr := h.run(ctx)
+	if err := <-runErr; err != nil {
+		return err
+	}
+	return herr
+}
+
 // run drives the call until ctx ends, the duration passes, or the session
-// ends; it returns errNeverConnected when no peer ever connected.
+// ends; it returns ErrNeverConnected when no peer ever connected.
 func (h *headless) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -123,7 +138,7 @@ func (h *headless) run(ctx context.Context) error {
 		}
 	}
 	if !everConnected {
-		return errNeverConnected
+		return ErrNeverConnected
 	}
 	return nil
 }

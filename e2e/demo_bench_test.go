@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rtcterm/rtcterm/internal/benchproc"
+	"github.com/rtcterm/rtcterm/internal/cli"
 )
 
 // Timing of BenchmarkDemoIdleCPU: the CPU is read over demoIdleWindow (the
@@ -76,7 +77,7 @@ func buildForBench(b *testing.B) string {
 	}
 	b.Cleanup(func() { _ = os.RemoveAll(dir) })
 	bin := filepath.Join(dir, "rtcterm")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/rtcterm/rtcterm").CombinedOutput(); err != nil {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
 	return bin
@@ -181,10 +182,10 @@ func TestDemoIdleCPUHelper(t *testing.T) {
 		cancel()
 	}()
 	w := &connectedWatcher{want: 3, onAll: func(n int) { _ = parent.Send(demoMsg{Connected: n}) }}
-	code := run(ctx, demoArgs, stdio{in: strings.NewReader(""), out: w, err: io.Discard}, os.LookupEnv)
+	code := cli.Run(ctx, demoArgs, cli.Stdio{In: strings.NewReader(""), Out: w, Err: io.Discard}, os.LookupEnv)
 	// Exit here rather than return: the parent reads the CPU, not the test
 	// framework's verdict.
-	if code != exitOK {
+	if code != cli.ExitOK {
 		fmt.Fprintf(os.Stderr, "demo exited with status %d\n", code)
 	}
 	os.Exit(code)

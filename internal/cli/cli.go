@@ -1,4 +1,8 @@
-package main
+// Package cli is rtcterm's command line: flag parsing, all validation,
+// environment defaults, usage and exit codes. It turns flags into the typed
+// configs of internal/call and internal/demo and starts nothing until every
+// flag of a command is valid.
+package cli
 
 import (
 	"context"
@@ -12,28 +16,28 @@ import (
 
 // Exit statuses: 0 success, 1 failure, 2 bad usage.
 const (
-	exitOK    = 0
-	exitFail  = 1
-	exitUsage = 2
+	ExitOK    = 0
+	ExitFail  = 1
+	ExitUsage = 2
 )
 
-// stdio is where a command reads and writes.
-type stdio struct {
-	in       io.Reader
-	out, err io.Writer
+// Stdio is where a command reads and writes.
+type Stdio struct {
+	In       io.Reader
+	Out, Err io.Writer
 }
 
-// lookupEnv is os.LookupEnv, injectable for tests.
-type lookupEnv func(string) (string, bool)
+// LookupEnv is os.LookupEnv, injectable for tests.
+type LookupEnv func(string) (string, bool)
 
 // command is one subcommand: its flags and what it runs.
 type command struct {
 	name    string
 	summary string
 	usage   string // arguments after the command name
-	// setup registers the command's flags and returns the function that runs
-	// it once they are parsed.
-	setup func(fs *flag.FlagSet, env lookupEnv) func(ctx context.Context, io stdio) error
+	// setup registers the command's flags and returns the function that
+	// checks them all, once parsed, and then runs the command.
+	setup func(fs *flag.FlagSet, env LookupEnv, st starters) func(ctx context.Context, io Stdio) error
 }
 
 // commands lists every subcommand in the order help shows them.
@@ -49,69 +53,79 @@ func commands() []command {
 	}
 }
 
-// run executes the command line and returns the process exit status.
-func run(ctx context.Context, args []string, io stdio, env lookupEnv) int {
+// Run executes the command line and returns the process exit status.
+func Run(ctx context.Context, args []string, io Stdio, env LookupEnv) int {
+	return run(ctx, args, io, env, realStarters())
+}
+
+// run is Run with what the commands start injected, so tests can prove
+// that a bad flag starts nothing.
+func run(ctx context.Context, args []string, io Stdio, env LookupEnv, st starters) int {
 	if len(args) == 0 {
-		usage(io.err)
-		return exitUsage
+		usage(io.Err)
+		return ExitUsage
 	}
 	name := args[0]
 	switch name {
 	case "-h", "-help", "--help":
-		usage(io.out)
-		return exitOK
+		usage(io.Out)
+		return ExitOK
 	case "help":
 		if len(args) > 1 {
-			return run(ctx, []string{args[1], "--help"}, io, env)
+			return run(ctx, []string{args[1], "--help"}, io, env, st)
 		}
-		usage(io.out)
-		return exitOK
+		usage(io.Out)
+		return ExitOK
 	}
 	for _, c := range commands() {
 		if c.name != name || c.setup == nil {
 			continue
 		}
 		fs := flag.NewFlagSet("rtcterm "+c.name, flag.ContinueOnError)
-		fs.SetOutput(io.err)
-		exec := c.setup(fs, env)
+		fs.SetOutput(io.Err)
+		exec := c.setup(fs, env, st)
 		fs.Usage = func() { commandUsage(fs.Output(), c, fs) }
 		if err := fs.Parse(args[1:]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(io.out)
+				fs.SetOutput(io.Out)
 				fs.Usage()
-				return exitOK
+				return ExitOK
 			}
-			return exitUsage // flag already printed the error and usage
+			return ExitUsage // flag already printed the error and usage
 		}
 		if fs.NArg() > 0 {
-			fmt.Fprintf(io.err, "rtcterm %s: unexpected argument %q\n", c.name, fs.Arg(0))
+			fmt.Fprintf(io.Err, "rtcterm %s: unexpected argument %q\n", c.name, fs.Arg(0))
 			fs.Usage()
-			return exitUsage
+			return ExitUsage
 		}
 		err := exec(ctx, io)
 		var ue usageError
 		switch {
 		case err == nil:
-			return exitOK
+			return ExitOK
 		case errors.As(err, &ue):
-			fmt.Fprintf(io.err, "rtcterm %s: %v\n", c.name, err)
+			fmt.Fprintf(io.Err, "rtcterm %s: %v\n", c.name, err)
 			fs.Usage()
-			return exitUsage
+			return ExitUsage
 		default:
-			fmt.Fprintf(io.err, "rtcterm %s: %v\n", c.name, err)
-			return exitFail
+			fmt.Fprintf(io.Err, "rtcterm %s: %v\n", c.name, err)
+			return ExitFail
 		}
 	}
-	fmt.Fprintf(io.err, "rtcterm: unknown command %q\n\n", name)
-	usage(io.err)
-	return exitUsage
+	fmt.Fprintf(io.Err, "rtcterm: unknown command %q\n\n", name)
+	usage(io.Err)
+	return ExitUsage
 }
 
 // usageError is a command-line mistake found after flag parsing, such as a
-// missing required flag; it exits with status 2 and the usage text.
+// missing required flag or a value out of range; it exits with status 2
+// and the usage text.
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
+
+// usagef builds a usageError.
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, "rtcterm — video calls in the terminal\n\nUsage:\n  rtcterm <command> [flags]\n\nCommands:\n")
@@ -131,35 +145,4 @@ func commandUsage(w io.Writer, c command, fs *flag.FlagSet) {
 		fmt.Fprint(w, "\nFlags:\n")
 		fs.PrintDefaults()
 	}
-}
-
-// envDefault returns the environment variable's value when it is set, the
-// fallback otherwise, so every flag can be given as RTCTERM_*.
-func envDefault(env lookupEnv, key, fallback string) string {
-	if v, ok := env(key); ok && v != "" {
-		return v
-	}
-	return fallback
-}
-
-// envName is the default user name: RTCTERM_NAME, then the login name.
-func envName(env lookupEnv) string {
-	if v := envDefault(env, "RTCTERM_NAME", ""); v != "" {
-		return v
-	}
-	if v, ok := env("USER"); ok && v != "" {
-		return v
-	}
-	return "me"
-}
-
-// listFlag is a repeatable string flag.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-
-// Set appends one value.
-func (l *listFlag) Set(v string) error {
-	*l = append(*l, v)
-	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -37,7 +37,7 @@ func binary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "rtcterm")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/rtcterm/rtcterm").CombinedOutput()
 		if err != nil {
 			buildErr = err
 			binPath = string(out)
@@ -323,5 +323,23 @@ func TestJoinFullRoomFails(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "room-full") {
 		t.Fatalf("second join does not say the room is full:\n%s", out)
+	}
+}
+
+// TestBadFlagExitsBeforeStarting: a demo with an out-of-range flag exits 2
+// with the flag named and prints nothing a started demo would (no join
+// hint, no status line). internal/cli's tests prove no server, listener or
+// bot was started.
+func TestBadFlagExitsBeforeStarting(t *testing.T) {
+	cmd := exec.Command(binary(t), "demo", "--no-tui", "--video-fps", "99", "--bots", "2")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("exit: %v; stderr %s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "--video-fps must be between 1 and 30") || stdout.Len() != 0 {
+		t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 )
 
 // setupDevices lists what `rtcterm join` can capture and whether audio can
-// be played, so a user picks --audio-device / --video-device ids from it.
-func setupDevices(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) error {
-	return func(ctx context.Context, io stdio) error {
+// be played.
+func setupDevices(fs *flag.FlagSet, env LookupEnv, _ starters) func(context.Context, Stdio) error {
+	return func(ctx context.Context, io Stdio) error {
 		list, err := devices.Enumerate()
 		if err != nil {
 			return fmt.Errorf("list devices: %w", err)
 		}
-		tw := tabwriter.NewWriter(io.out, 0, 0, 2, ' ', 0)
+		tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "KIND\tID\tLABEL\t")
 		for _, d := range list {
 			label := d.Label
@@ -29,8 +29,8 @@ func setupDevices(fs *flag.FlagSet, env lookupEnv) func(context.Context, stdio) 
 		if err := tw.Flush(); err != nil {
 			return fmt.Errorf("write device list: %w", err)
 		}
-		fmt.Fprintf(io.out, "\nSynthetic sources are used automatically when no real camera or microphone exists (or with --fake-media).\n")
-		fmt.Fprintf(io.out, "Audio output: %s\n", devices.OutputStatus())
+		fmt.Fprintf(io.Out, "\nSynthetic sources are used automatically when no real camera or microphone exists (or with --fake-media).\n")
+		fmt.Fprintf(io.Out, "Audio output: %s\n", devices.OutputStatus())
 		return nil
 	}
 }

@@ -1,0 +1,16 @@
+package call
+
+import (
+	"github.com/rtcterm/rtcterm/devices"
+	"github.com/rtcterm/rtcterm/rtc"
+	"github.com/rtcterm/rtcterm/videoview"
+)
+
+// The wiring adapts these packages to one another by their interfaces
+// alone; these guards break the build, not a call, when one drifts.
+var (
+	_ rtc.LocalMedia       = (*devices.Media)(nil)
+	_ rtc.AudioSink        = (*devices.Player)(nil)
+	_ rtc.VideoSink        = (*videoview.Sink)(nil)
+	_ videoview.PreviewTap = (*devices.Media)(nil)
+)

@@ -1,0 +1,84 @@
+package call
+
+import (
+	"context"
+	"errors"
+
+	"github.com/rtcterm/rtcterm/rtc"
+	"github.com/rtcterm/rtcterm/store"
+	"github.com/rtcterm/rtcterm/tui"
+	"github.com/rtcterm/rtcterm/videoview"
+)
+
+// runTUI runs a session under the terminal UI until the user leaves, ctx
+// ends or the duration passes.
+func runTUI(ctx context.Context, sess *rtc.Session, o Output, sinks Sinks) error {
+	if o.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Duration)
+		defer cancel()
+	}
+	// A session that ends by itself (the server refused the join) ends
+	// the UI too, which prints the error after restoring the terminal.
+	uiCtx, cancelUI := context.WithCancelCause(ctx)
+	defer cancelUI(nil)
+	runErr := make(chan error, 1)
+	go func() {
+		err := sess.Run(ctx)
+		if err != nil {
+			cancelUI(tui.Fatal{Err: err})
+		}
+		runErr <- err
+	}()
+	initial := store.New()
+	if sinks.Player != nil {
+		initial.AudioOutput = sinks.Player.Reason()
+	}
+	opts := tui.Options{Engine: sess, Initial: initial, StatsInterval: o.StatsInterval, JoinHint: o.JoinHint}
+	if sinks.Video != nil {
+		opts.Video = VideoSource{sinks.Video}
+	}
+	uiErr := tui.Run(uiCtx, opts, sess.Actions())
+	go discardActions(sess.Actions()) // the UI has stopped reading them; Close needs them drained
+	_ = sess.Close()
+	err := <-runErr
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(uiErr, err) {
+		err = nil // already in uiErr, or just the end of the call
+	}
+	return errors.Join(uiErr, err)
+}
+
+// discardActions drains actions nobody reads any more.
+// TODO(rtc-owner): gone once Session.Close no longer needs a reader.
+func discardActions(ch <-chan store.Action) {
+	for range ch {
+	}
+}
+
+// VideoSource adapts a videoview.Sink to the UI's tui.VideoSource: the same
+// data under the UI's own type names, so tui does not import videoview.
+type VideoSource struct{ Sink *videoview.Sink }
+
+var _ tui.VideoSource = VideoSource{}
+
+// SetTiles tells the sink which peers have a tile and of what size.
+func (v VideoSource) SetTiles(tiles map[string]tui.TileSize) {
+	out := make(map[string]videoview.Size, len(tiles))
+	for id, sz := range tiles {
+		out[id] = videoview.Size(sz)
+	}
+	v.Sink.SetTiles(out)
+}
+
+// Ready is signalled when new frames can be taken.
+func (v VideoSource) Ready() <-chan struct{} { return v.Sink.Ready() }
+
+// Take returns the newest frame of every peer that has a new one.
+func (v VideoSource) Take() []tui.VideoFrame {
+	frames := v.Sink.Take()
+	out := make([]tui.VideoFrame, len(frames))
+	for i, f := range frames {
+		out[i] = tui.VideoFrame(f)
+	}
+	return out
+}

@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/rtcterm/rtcterm/internal/call"
+	"github.com/rtcterm/rtcterm/internal/demo"
+	"github.com/rtcterm/rtcterm/server"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// started records what a command started; the fakes start nothing real.
+type started struct {
+	calls  []call.Config
+	demos  []demo.Config
+	listen int
+	server int
+}
+
+func (s *started) any() bool { return len(s.calls)+len(s.demos)+s.listen+s.server > 0 }
+
+type fakeDemo struct{}
+
+func (fakeDemo) URL() string      { return "ws://127.0.0.1:1/ws" }
+func (fakeDemo) JoinHint() string { return "hint" }
+func (fakeDemo) Close()           {}
+
+var errFake = errors.New("fake starter")
+
+func fakeStarters(s *started) starters {
+	return starters{
+		call: func(_ context.Context, cfg call.Config, _, _ io.Writer) error {
+			s.calls = append(s.calls, cfg)
+			return nil
+		},
+		demo: func(_ context.Context, cfg demo.Config) (demoCall, error) {
+			s.demos = append(s.demos, cfg)
+			return fakeDemo{}, nil
+		},
+		listen: func(string, string) (net.Listener, error) { s.listen++; return nil, errFake },
+		server: func(server.Config) (*server.Server, error) { s.server++; return nil, errFake },
+	}
+}
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var s started
+	return runWith(t, &s, env, args...)
+}
+
+func runWith(t *testing.T, s *started, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	code = run(context.Background(), args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errb}, lookup, fakeStarters(s))
+	return code, out.String(), errb.String()
+}
+
+func TestHelpListsEveryCommand(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "--help")
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(out, "  "+c.name+" ") {
+			t.Errorf("--help does not list %q:\n%s", c.name, out)
+		}
+	}
+}
+
+func TestCommandHelpListsFlagsWithDefaults(t *testing.T) {
+	want := map[string][]string{
+		"join":  {"-server", "-room", "-name", "-token", "-fake-media", "-no-tui", "-stats-json", "-duration", "-ice", "-turn", "-relay-only", "(default 800)", "-stats-interval"},
+		"demo":  {"-bots", "(default 3)", "-clean", "-no-tui"},
+		"serve": {"-addr", `(default "127.0.0.1:8443")`, "-max-peers", "(default 16)", "-token-secret", "-allow-origin", "-tls-cert", "-tls-key"},
+		"token": {"-room", "-user", "-ttl", "(default 1h0m0s)"},
+	}
+	for cmd, flags := range want {
+		for _, form := range [][]string{{cmd, "--help"}, {"help", cmd}} {
+			code, out, _ := runCLI(t, nil, form...)
+			if code != ExitOK {
+				t.Fatalf("%v: exit %d", form, code)
+			}
+			for _, f := range flags {
+				if !strings.Contains(out, f) {
+					t.Errorf("%v does not show %q:\n%s", form, f, out)
+				}
+			}
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := [][]string{
+		{},
+		{"bogus"},
+		{"join", "--no-such-flag"},
+		{"join", "--room", "r"},
+		{"version", "extra"},
+		{"token", "--room", "r"},
+	}
+	for _, args := range cases {
+		code, out, errs := runCLI(t, nil, args...)
+		if code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)
+		}
+		if out != "" || !strings.Contains(errs, "Usage") {
+			t.Errorf("%v: usage must go to stderr; stdout=%q stderr=%q", args, out, errs)
+		}
+	}
+}
+
+// TestFlagRangesStartNothing checks every range check of join, demo and
+// serve: each bad value exits 2 with a message naming the flag, and
+// nothing — no server, listener, demo or call — was started.
+func TestFlagRangesStartNothing(t *testing.T) {
+	join := []string{"join", "--server", "http://127.0.0.1:1", "--room", "r", "--no-tui"}
+	demoArgs := []string{"demo", "--no-tui"}
+	serve := []string{"serve", "--addr", "127.0.0.1:0"}
+	cases := []struct {
+		base []string
+		args []string
+		want string
+	}{
+		{demoArgs, []string{"--video-fps", "99"}, "--video-fps"},
+		{demoArgs, []string{"--video-fps", "0"}, "--video-fps"},
+		{demoArgs, []string{"--bots", "16"}, "--bots"},
+		{demoArgs, []string{"--bots", "-1"}, "--bots"},
+		{demoArgs, []string{"--fps", "61"}, "--fps"},
+		{join, []string{"--fps", "0"}, "--fps"},
+		{join, []string{"--video-fps", "31"}, "--video-fps"},
+		{join, []string{"--video-bitrate", "49"}, "--video-bitrate"},
+		{join, []string{"--video-bitrate", "20001"}, "--video-bitrate"},
+		{join, []string{"--video-size", "15x240"}, "--video-size"},
+		{join, []string{"--video-size", "640x4097"}, "--video-size"},
+		{join, []string{"--video-size", "big"}, "--video-size"},
+		{join, []string{"--stats-interval", "99ms"}, "--stats-interval"},
+		{join, []string{"--duration", "-1s"}, "--duration"},
+		{join, []string{"--relay-only"}, "--relay-only"},
+		{join, []string{"--ice", "http://x"}, "stun:HOST:PORT"},
+		{join, []string{"--turn", "turn:nopass@h:1"}, "turn"},
+		{[]string{"join", "--room", "r", "--no-tui", "--server", "ftp://x"}, nil, "--server"},
+		{[]string{"join", "--server", "http://127.0.0.1:1", "--room", "r"}, []string{"--stats-json", "-"}, "--stats-json"},
+		{serve, []string{"--max-peers", "0"}, "--max-peers"},
+		{serve, []string{"--max-peers", "65"}, "--max-peers"},
+		{serve, []string{"--tls-cert", "c.pem"}, "--tls-key"},
+		{serve, []string{"--ice", "bogus"}, "stun:HOST:PORT"},
+		{serve, []string{"--allow-origin", ""}, "--allow-origin"},
+		{[]string{"token", "--room", "r", "--user", "u", "--secret", "s"}, []string{"--ttl", "0s"}, "--ttl"},
+	}
+	for _, c := range cases {
+		args := append(append([]string(nil), c.base...), c.args...)
+		var s started
+		code, _, errs := runWith(t, &s, nil, args...)
+		if code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d; stderr %q", args, code, ExitUsage, errs)
+		}
+		if !strings.Contains(errs, c.want) {
+			t.Errorf("%v: stderr does not name %q:\n%s", args, c.want, errs)
+		}
+		if s.any() {
+			t.Errorf("%v: started something before failing: %+v", args, s)
+		}
+	}
+}
+
+// TestDemoConfigFromFlags: valid flags reach the demo and the call as typed
+// values, each parsed once.
+func TestDemoConfigFromFlags(t *testing.T) {
+	var s started
+	code, _, errs := runWith(t, &s, map[string]string{"RTCTERM_NAME": "Zoë"}, "demo", "--no-tui", "--bots", "2", "--clean",
+		"--video-size", "320x200", "--fps", "12", "--video-fps", "7", "--video-bitrate", "400", "--duration", "3s",
+		"--stats-json", "-", "--ice", "stun:127.0.0.1:3478")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if len(s.demos) != 1 || s.demos[0].Bots != 2 || !s.demos[0].Clean {
+		t.Fatalf("demo config %+v", s.demos)
+	}
+	if len(s.calls) != 1 {
+		t.Fatalf("%d calls", len(s.calls))
+	}
+	c := s.calls[0]
+	if c.Name != "Zoë" || c.Room != demo.Room || c.ServerURL != "ws://127.0.0.1:1/ws" || c.Output.JoinHint != "hint" {
+		t.Errorf("call config %+v", c)
+	}
+	m, o := c.Media, c.Output
+	if m.Width != 320 || m.Height != 200 || m.FPS != 12 || m.VideoBitrateKbps != 400 || len(m.ICEServers) != 1 {
+		t.Errorf("media %+v", m)
+	}
+	if !o.NoTUI || o.DrawFPS != 7 || o.Duration != 3*time.Second || o.StatsJSON != "-" || o.StatsInterval != time.Second {
+		t.Errorf("output %+v", o)
+	}
+}
+
+func TestJoinNormalizesServerURL(t *testing.T) {
+	var s started
+	code, _, errs := runWith(t, &s, map[string]string{"RTCTERM_TOKEN": "tok"}, "join", "--server", "http://127.0.0.1:9", "--room", "r", "--no-tui")
+	if code != ExitOK || len(s.calls) != 1 {
+		t.Fatalf("exit %d, %d calls: %s", code, len(s.calls), errs)
+	}
+	if c := s.calls[0]; c.ServerURL != "ws://127.0.0.1:9/ws" || c.Token != "tok" {
+		t.Errorf("call config %+v", c)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "version")
+	if code != ExitOK || !strings.HasPrefix(out, "rtcterm ") {
+		t.Fatalf("exit %d, %q", code, out)
+	}
+}
+
+func TestEnvironmentDefaults(t *testing.T) {
+	env := map[string]string{"RTCTERM_SERVER": "ws://example.test:1/ws", "RTCTERM_ROOM": "envroom", "RTCTERM_NAME": "Envname", "RTCTERM_TOKEN": "s3cr3t-value"}
+	code, out, _ := runCLI(t, env, "join", "--help")
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, v := range []string{"ws://example.test:1/ws", "envroom", "Envname"} {
+		if !strings.Contains(out, v) {
+			t.Errorf("join --help does not show env default %q", v)
+		}
+	}
+	if strings.Contains(out, "s3cr3t-value") {
+		t.Error("join --help shows the token from the environment")
+	}
+}

@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"context"
+	"flag"
+
+	"github.com/rtcterm/rtcterm/internal/call"
+	"github.com/rtcterm/rtcterm/internal/demo"
+)
+
+func setupDemo(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Context, Stdio) error {
+	var name string
+	var bots int
+	var clean bool
+	var media mediaFlags
+	fs.StringVar(&name, "name", envName(env), "your name as others see it (env RTCTERM_NAME)")
+	fs.IntVar(&bots, "bots", 3, "number of bot participants (0-15)")
+	fs.BoolVar(&clean, "clean", false, "no simulated delay or loss on the bots' links")
+	media.register(fs)
+	return func(ctx context.Context, io Stdio) error {
+		if bots < 0 || bots > demo.MaxBots {
+			return usagef("--bots must be between 0 and %d", demo.MaxBots)
+		}
+		m, out, err := media.config(env)
+		if err != nil {
+			return err
+		}
+		if err := checkTerminal(out.NoTUI); err != nil {
+			return err
+		}
+		d, err := st.demo(ctx, demo.Config{Bots: bots, Clean: clean})
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		out.JoinHint = d.JoinHint()
+		cfg := call.Config{ServerURL: d.URL(), Room: demo.Room, Name: name, Media: m, Output: out}
+		return st.call(ctx, cfg, io.Out, io.Err)
+	}
+}

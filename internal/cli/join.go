@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"context"
+	"flag"
+
+	"github.com/rtcterm/rtcterm/internal/call"
+	"github.com/rtcterm/rtcterm/signal"
+)
+
+func setupJoin(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Context, Stdio) error {
+	var server, room, name, token string
+	var media mediaFlags
+	fs.StringVar(&server, "server", envDefault(env, "RTCTERM_SERVER", ""), "signaling server `URL` (ws://, wss://, http://, https://; env RTCTERM_SERVER)")
+	fs.StringVar(&room, "room", envDefault(env, "RTCTERM_ROOM", ""), "room to join (env RTCTERM_ROOM)")
+	fs.StringVar(&name, "name", envName(env), "your name as others see it (env RTCTERM_NAME)")
+	// The token's default is not shown in --help: it is a credential.
+	fs.StringVar(&token, "token", "", "join token when the server requires one (env RTCTERM_TOKEN)")
+	media.register(fs)
+	return func(ctx context.Context, io Stdio) error {
+		if token == "" {
+			token = envDefault(env, "RTCTERM_TOKEN", "")
+		}
+		if server == "" || room == "" {
+			return usagef("--server and --room are required")
+		}
+		url, err := signal.NormalizeURL(server)
+		if err != nil {
+			return usagef("--server: %v", err)
+		}
+		m, out, err := media.config(env)
+		if err != nil {
+			return err
+		}
+		if err := checkTerminal(out.NoTUI); err != nil {
+			return err
+		}
+		cfg := call.Config{ServerURL: url, Room: room, Name: name, Token: token, Media: m, Output: out}
+		return st.call(ctx, cfg, io.Out, io.Err)
+	}
+}

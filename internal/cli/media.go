@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"flag"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/internal/call"
+	"github.com/rtcterm/rtcterm/rtc"
+	"github.com/rtcterm/rtcterm/videoview"
+)
+
+// Ranges of the media flags, checked before anything starts.
+const (
+	minCaptureFPS, maxCaptureFPS = 1, 60
+	minDrawFPS, maxDrawFPS       = 1, 30
+	minBitrate, maxBitrate       = 50, 20000 // kbps
+	minVideoSide, maxVideoSide   = 16, 4096
+	minStatsInterval             = 100 * time.Millisecond
+)
+
+// mediaFlags are the capture and call flags shared by join and demo.
+type mediaFlags struct {
+	FakeMedia     bool
+	NoTUI         bool
+	NoAudioOut    bool
+	StatsJSON     string
+	Duration      time.Duration
+	StatsInterval time.Duration
+	VideoBitrate  int
+	VideoSize     string
+	FPS           int
+	VideoFPS      int
+	ICE           listFlag
+	TURN          string
+	RelayOnly     bool
+	LogFile       string
+}
+
+func (m *mediaFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&m.FakeMedia, "fake-media", false, "send a synthetic test pattern and tone instead of camera and microphone")
+	fs.BoolVar(&m.NoTUI, "no-tui", false, "print status lines instead of the terminal UI")
+	fs.BoolVar(&m.NoAudioOut, "no-audio-out", false, "do not play the other participants' audio")
+	fs.StringVar(&m.StatsJSON, "stats-json", "", "write one JSON object per peer per stats tick to `FILE` (- for stdout)")
+	fs.DurationVar(&m.Duration, "duration", 0, "leave the call after this long (0 = stay until quit)")
+	fs.DurationVar(&m.StatsInterval, "stats-interval", time.Second, "how often to collect connection stats")
+	fs.IntVar(&m.VideoBitrate, "video-bitrate", 800, "video bitrate in `kbps`")
+	fs.StringVar(&m.VideoSize, "video-size", "640x480", "capture size `WxH`")
+	fs.IntVar(&m.FPS, "fps", 30, "capture frame rate")
+	fs.IntVar(&m.VideoFPS, "video-fps", videoview.DefaultFPS, "most frames a second drawn per video tile in the terminal (1-30)")
+	fs.Var(&m.ICE, "ice", "STUN server `stun:HOST:PORT` (repeatable)")
+	fs.StringVar(&m.TURN, "turn", "", "TURN server `turn:USER:PASS@HOST:PORT`")
+	fs.BoolVar(&m.RelayOnly, "relay-only", false, "connect only through the TURN relay")
+	fs.StringVar(&m.LogFile, "log", "", "write a debug log of signaling and WebRTC to `FILE`")
+}
+
+// config checks every media flag and returns the typed configuration.
+func (m *mediaFlags) config(env LookupEnv) (call.Media, call.Output, error) {
+	w, h, err := parseVideoSize(m.VideoSize)
+	if err != nil {
+		return call.Media{}, call.Output{}, err
+	}
+	switch {
+	case m.FPS < minCaptureFPS || m.FPS > maxCaptureFPS:
+		return call.Media{}, call.Output{}, usagef("--fps must be between %d and %d", minCaptureFPS, maxCaptureFPS)
+	case m.VideoFPS < minDrawFPS || m.VideoFPS > maxDrawFPS:
+		return call.Media{}, call.Output{}, usagef("--video-fps must be between %d and %d", minDrawFPS, maxDrawFPS)
+	case m.VideoBitrate < minBitrate || m.VideoBitrate > maxBitrate:
+		return call.Media{}, call.Output{}, usagef("--video-bitrate must be between %d and %d kbps", minBitrate, maxBitrate)
+	case m.StatsInterval < minStatsInterval:
+		return call.Media{}, call.Output{}, usagef("--stats-interval must be at least %v", minStatsInterval)
+	case m.Duration < 0:
+		return call.Media{}, call.Output{}, usagef("--duration must not be negative")
+	case m.RelayOnly && m.TURN == "":
+		return call.Media{}, call.Output{}, usagef("--relay-only needs --turn")
+	case m.StatsJSON != "" && !m.NoTUI:
+		return call.Media{}, call.Output{}, usagef("--stats-json needs --no-tui (the terminal UI shows the stats itself)")
+	}
+	ice, err := iceServers(append(append([]string(nil), m.ICE...), m.TURN))
+	if err != nil {
+		return call.Media{}, call.Output{}, err
+	}
+	media := call.Media{
+		Fake: m.FakeMedia, Width: w, Height: h, FPS: m.FPS, VideoBitrateKbps: m.VideoBitrate,
+		ICEServers: ice, RelayOnly: m.RelayOnly, NoAudioOut: m.NoAudioOut,
+	}
+	out := call.Output{
+		NoTUI: m.NoTUI, StatsJSON: m.StatsJSON, Duration: m.Duration, StatsInterval: m.StatsInterval,
+		DrawFPS: m.VideoFPS, LogFile: m.LogFile, Getenv: getenv(env),
+	}
+	return media, out, nil
+}
+
+// iceServers parses STUN and TURN servers; empty entries are skipped.
+func iceServers(specs []string) ([]webrtc.ICEServer, error) {
+	var ice []webrtc.ICEServer
+	for _, s := range specs {
+		if s == "" {
+			continue
+		}
+		is, err := rtc.ParseICEServer(s)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		ice = append(ice, is)
+	}
+	return ice, nil
+}
+
+// parseVideoSize reads "WxH".
+func parseVideoSize(s string) (w, h int, err error) {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	if ok {
+		w, err = strconv.Atoi(ws)
+		if err == nil {
+			h, err = strconv.Atoi(hs)
+		}
+	}
+	if !ok || err != nil || w < minVideoSide || h < minVideoSide || w > maxVideoSide || h > maxVideoSide {
+		return 0, 0, usagef("--video-size %q: want WxH between %dx%d and %dx%d, e.g. 640x480", s, minVideoSide, minVideoSide, maxVideoSide, maxVideoSide)
+	}
+	return w, h, nil
+}

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rtcterm/rtcterm/server"
+	"github.com/rtcterm/rtcterm/server/web"
+	"github.com/rtcterm/rtcterm/signal"
+)
+
+// maxRoomPeers bounds --max-peers: a mesh of more is not a call.
+const maxRoomPeers = 64
+
+func setupServe(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Context, Stdio) error {
+	var addr, tokenSecret, tlsCert, tlsKey string
+	var maxPeers int
+	var allowOrigins, ice listFlag
+	fs.StringVar(&addr, "addr", envDefault(env, "RTCTERM_ADDR", "127.0.0.1:8443"), "listen `address` (env RTCTERM_ADDR)")
+	fs.IntVar(&maxPeers, "max-peers", 16, fmt.Sprintf("peers allowed per room (1-%d)", maxRoomPeers))
+	fs.StringVar(&tokenSecret, "token-secret", "", "require JWT join tokens signed with this secret (env RTCTERM_TOKEN_SECRET)")
+	fs.Var(&allowOrigins, "allow-origin", "extra browser Origin `pattern` allowed (repeatable)")
+	fs.StringVar(&tlsCert, "tls-cert", "", "TLS certificate `file`")
+	fs.StringVar(&tlsKey, "tls-key", "", "TLS key `file`")
+	fs.Var(&ice, "ice", "STUN/TURN server handed to clients, `stun:HOST:PORT` or turn:USER:PASS@HOST:PORT (repeatable)")
+	return func(ctx context.Context, io Stdio) error {
+		if tokenSecret == "" {
+			tokenSecret = envDefault(env, "RTCTERM_TOKEN_SECRET", "")
+		}
+		if (tlsCert == "") != (tlsKey == "") {
+			return usagef("--tls-cert and --tls-key go together")
+		}
+		if maxPeers < 1 || maxPeers > maxRoomPeers {
+			return usagef("--max-peers must be between 1 and %d", maxRoomPeers)
+		}
+		for _, o := range allowOrigins {
+			if o == "" {
+				return usagef("--allow-origin: empty pattern")
+			}
+		}
+		servers, err := iceServers(ice)
+		if err != nil {
+			return err
+		}
+		cfg := server.Config{
+			Addr:         addr,
+			MaxPeers:     maxPeers,
+			AllowOrigins: allowOrigins,
+			Static:       web.Handler(),
+			Logger:       slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		}
+		if tokenSecret != "" {
+			cfg.TokenSecret = []byte(tokenSecret)
+		}
+		for _, is := range servers {
+			cfg.ICEServers = append(cfg.ICEServers, signal.ICEServer{URLs: is.URLs, Username: is.Username, Credential: fmt.Sprint(is.Credential)})
+		}
+		srv, err := st.server(cfg)
+		if err != nil {
+			return err
+		}
+		ln, err := st.listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		scheme := "http"
+		if tlsCert != "" {
+			scheme = "https"
+		}
+		fmt.Fprintf(io.Out, "rtcterm serve: listening on %s://%s\n", scheme, ln.Addr())
+		fmt.Fprintf(io.Out, "join with: rtcterm join --server %s://%s --room ROOM\n", scheme, ln.Addr())
+		fmt.Fprintf(io.Out, "or in a browser: %s\n", web.BrowserURL(scheme, ln.Addr(), "ROOM", "YOUR_NAME"))
+		return serveUntilDone(ctx, srv, ln, tlsCert, tlsKey)
+	}
+}
+
+// serveUntilDone serves until ctx ends, then shuts down gracefully.
+func serveUntilDone(ctx context.Context, srv *server.Server, ln net.Listener, cert, key string) error {
+	errc := make(chan error, 1)
+	go func() {
+		if cert != "" {
+			errc <- srv.ServeTLS(ln, cert, key)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	<-errc
+	return nil
+}

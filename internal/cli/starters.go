@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"net"
+
+	"github.com/rtcterm/rtcterm/internal/call"
+	"github.com/rtcterm/rtcterm/internal/demo"
+	"github.com/rtcterm/rtcterm/server"
+)
+
+// starters are everything the commands start once their flags are valid.
+// Run uses the real ones; tests replace them to prove that a command with
+// a bad flag reaches none of them.
+type starters struct {
+	call   func(ctx context.Context, cfg call.Config, out, errOut io.Writer) error
+	demo   func(ctx context.Context, cfg demo.Config) (demoCall, error)
+	listen func(network, addr string) (net.Listener, error)
+	server func(cfg server.Config) (*server.Server, error)
+}
+
+// demoCall is what the demo command needs of a running demo.
+type demoCall interface {
+	URL() string
+	JoinHint() string
+	Close()
+}
+
+func realStarters() starters {
+	return starters{
+		call: call.Run,
+		demo: func(ctx context.Context, cfg demo.Config) (demoCall, error) {
+			d, err := demo.Start(ctx, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return d, nil
+		},
+		listen: net.Listen,
+		server: server.New,
+	}
+}
