@@ -155,7 +155,11 @@ func TestDelayOrderAndIntegrity(t *testing.T) {
 	t.Logf("delay %v: shortest outbound %v, shortest inbound %v", delay, minOut, minIn)
 
 	c := n.Counters()
-	want := DirectionCounters{Offered: count, Delivered: count}
+	var bytes uint64
+	for i := range count {
+		bytes += uint64(len(datagram(i)))
+	}
+	want := DirectionCounters{Offered: count, Delivered: count, OfferedBytes: bytes, DeliveredBytes: bytes}
 	if c.Out != want || c.In != want {
 		t.Fatalf("counters %+v, want %+v both ways", c, want)
 	}
@@ -513,6 +517,8 @@ func TestInvalidLink(t *testing.T) {
 		{LossPct: -0.1},
 		{LossPct: 100.1},
 		{InLossPct: math.NaN()},
+		{RateKbps: -1},
+		{RateKbps: 100, QueueMs: -1},
 	} {
 		if _, err := NewNet(link); !errors.Is(err, ErrInvalidLink) {
 			t.Errorf("NewNet(%+v): %v, want ErrInvalidLink", link, err)
