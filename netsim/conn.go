@@ -59,7 +59,8 @@ func (p *packet) data() []byte { return (*p.buf)[:p.n] }
 // receiveLoop and wait in in until due, when a reader takes them.
 type udpConn struct {
 	n         *Net
-	raw       *net.UDPConn
+	raw       transport.UDPConn
+	fast      addrPortConn // raw without allocating addresses, when it can
 	connected bool
 	done      chan struct{}
 	wg        sync.WaitGroup
@@ -86,13 +87,15 @@ var (
 	_ net.Conn          = (*udpConn)(nil)
 )
 
-func newUDPConn(n *Net, raw *net.UDPConn) *udpConn {
+func newUDPConn(n *Net, raw transport.UDPConn) *udpConn {
 	seed := uint64(n.link.Seed) + n.sockets.Add(1)*0x9e3779b97f4a7c15
+	fast, _ := raw.(addrPortConn)
 	c := &udpConn{
 		n:            n,
 		outLoss:      newLossPattern(seed),
 		inLoss:       newLossPattern(^seed),
 		raw:          raw,
+		fast:         fast,
 		connected:    raw.RemoteAddr() != nil,
 		done:         make(chan struct{}),
 		out:          make(chan packet, queueLen),
@@ -115,7 +118,7 @@ func (c *udpConn) send(b []byte, addr netip.AddrPort) (int, error) {
 	if c.closed {
 		return 0, c.opError("write", net.ErrClosed)
 	}
-	due, ok := c.n.out.admit(time.Now(), c.outLoss)
+	due, ok := c.n.out.admit(time.Now(), len(b), c.outLoss)
 	if !ok {
 		return len(b), nil
 	}
@@ -158,7 +161,7 @@ func (c *udpConn) sendLoop() {
 		}
 		var err error
 		if p.addr.IsValid() {
-			_, err = c.raw.WriteToUDPAddrPort(p.data(), p.addr)
+			_, err = c.writeTo(p.data(), p.addr)
 		} else {
 			_, err = c.raw.Write(p.data())
 		}
@@ -166,7 +169,7 @@ func (c *udpConn) sendLoop() {
 		if err != nil {
 			c.n.out.dropped.Add(1)
 		} else {
-			c.n.out.delivered.Add(1)
+			c.n.out.deliver(p.n)
 		}
 	}
 }
@@ -176,7 +179,7 @@ func (c *udpConn) receiveLoop() {
 	scratch := make([]byte, maxDatagram)
 	var last time.Time
 	for {
-		n, addr, err := c.raw.ReadFromUDPAddrPort(scratch)
+		n, addr, err := c.readFrom(scratch)
 		now := time.Now()
 		if err != nil {
 			if c.isDone() || errors.Is(err, net.ErrClosed) {
@@ -191,7 +194,7 @@ func (c *udpConn) receiveLoop() {
 			}
 			continue
 		}
-		due, ok := c.n.in.admit(now, c.inLoss)
+		due, ok := c.n.in.admit(now, n, c.inLoss)
 		if !ok {
 			continue
 		}
@@ -208,6 +211,37 @@ func (c *udpConn) receiveLoop() {
 			c.n.in.dropped.Add(1)
 		}
 	}
+}
+
+// addrPortConn is the allocation-free half of *net.UDPConn's API.
+type addrPortConn interface {
+	ReadFromUDPAddrPort([]byte) (int, netip.AddrPort, error)
+	WriteToUDPAddrPort([]byte, netip.AddrPort) (int, error)
+}
+
+// readFrom reads a datagram from the socket under the link.
+func (c *udpConn) readFrom(b []byte) (int, netip.AddrPort, error) {
+	if c.fast != nil {
+		return c.fast.ReadFromUDPAddrPort(b)
+	}
+	n, addr, err := c.raw.ReadFrom(b)
+	ua, ok := addr.(*net.UDPAddr)
+	if err != nil || !ok {
+		if err == nil {
+			err = transport.ErrNotUDPAddress
+		}
+		return n, netip.AddrPort{}, err
+	}
+	ap := ua.AddrPort()
+	return n, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+}
+
+// writeTo writes a datagram to the socket under the link.
+func (c *udpConn) writeTo(b []byte, addr netip.AddrPort) (int, error) {
+	if c.fast != nil {
+		return c.fast.WriteToUDPAddrPort(b, addr)
+	}
+	return c.raw.WriteTo(b, net.UDPAddrFromAddrPort(addr))
 }
 
 func (c *udpConn) isDone() bool {
@@ -268,8 +302,8 @@ func (c *udpConn) receive(b []byte) (int, netip.AddrPort, error) {
 		return 0, netip.AddrPort{}, p.err
 	}
 	n := copy(b, p.data())
+	c.n.in.deliver(p.n)
 	putBuf(p.buf)
-	c.n.in.delivered.Add(1)
 	return n, p.addr, nil
 }
 

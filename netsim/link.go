@@ -8,6 +8,10 @@
 // datagrams this side sends and to datagrams it receives, so the round-trip
 // time to a peer on an unimpaired stack grows by about 2×Delay.
 //
+// A Link with RateKbps set also puts a bandwidth bottleneck in each
+// direction: every socket of the Net shares it, as every flow of a host
+// shares its access link, so several peer connections compete for the rate.
+//
 // TCP sockets pass through unchanged.
 package netsim
 
@@ -22,8 +26,8 @@ import (
 	"github.com/pion/transport/v5"
 )
 
-// ErrInvalidLink is returned by [NewNet] for a Link with a negative duration or
-// a loss percentage outside [0, 100].
+// ErrInvalidLink is returned by [NewNet] for a Link with a negative duration,
+// rate or queue depth, or a loss percentage outside [0, 100].
 var ErrInvalidLink = errors.New("netsim: invalid link")
 
 // Link describes the impairment one side of a call sits behind.
@@ -45,6 +49,20 @@ type Link struct {
 	// Seed seeds the random loss and jitter: the same Link gives the same drop
 	// pattern for the same sequence of datagrams.
 	Seed int64
+	// RateKbps caps each direction at this many kilobits (1000 bits) per
+	// second; 0 leaves the link unlimited. Every socket of the Net shares
+	// the cap of a direction. A datagram counts its UDP payload plus 28
+	// bytes of IPv4 and UDP headers. Datagrams wait their turn in FIFO
+	// order, are serialized at the rate, and then take Delay (and Jitter)
+	// to arrive; LossPct and InLossPct apply after the bottleneck, so a lost
+	// datagram has used its share of the rate, as on a real path.
+	RateKbps int
+	// QueueMs is the depth of the drop-tail queue in front of the rate cap,
+	// as the time the queue takes to drain at RateKbps: a datagram that
+	// would spend longer than QueueMs queued and serialized is dropped (an
+	// idle link still takes any one datagram). 0 with RateKbps set means
+	// 200 ms, a typical router buffer. Ignored when RateKbps is 0.
+	QueueMs int
 }
 
 func (l Link) validate() error {
@@ -57,6 +75,10 @@ func (l Link) validate() error {
 		return fmt.Errorf("%w: loss %v%% outside [0, 100]", ErrInvalidLink, l.LossPct)
 	case !(l.InLossPct >= 0 && l.InLossPct <= 100):
 		return fmt.Errorf("%w: inbound loss %v%% outside [0, 100]", ErrInvalidLink, l.InLossPct)
+	case l.RateKbps < 0:
+		return fmt.Errorf("%w: negative rate %d kbps", ErrInvalidLink, l.RateKbps)
+	case l.QueueMs < 0:
+		return fmt.Errorf("%w: negative queue depth %d ms", ErrInvalidLink, l.QueueMs)
 	}
 	return nil
 }
@@ -72,6 +94,22 @@ type DirectionCounters struct {
 	// Delivered is the number of datagrams that left the link: written to the
 	// socket (outbound) or returned to a reader (inbound).
 	Delivered uint64
+
+	// OfferedBytes and DeliveredBytes are the UDP payload bytes of the
+	// Offered and Delivered datagrams. The bytes the rate cap counts are
+	// OfferedBytes + 28×Offered (the headers), and likewise for delivered.
+	OfferedBytes, DeliveredBytes uint64
+	// QueueDropped is how many of the Dropped datagrams found the rate
+	// cap's queue full (tail drop); always 0 without a rate cap.
+	QueueDropped uint64
+	// QueueDelay is how long the bottleneck needs, at the moment the
+	// counters are read, to send what it holds: the queueing delay a
+	// datagram offered now would see before its own serialization.
+	QueueDelay time.Duration
+	// MaxQueueDelay is the longest any datagram has spent in the bottleneck
+	// (waiting and being serialized), at most QueueMs or one datagram's
+	// serialization time when that is longer.
+	MaxQueueDelay time.Duration
 }
 
 // Counters holds the per-direction datagram counts of a [Net].
@@ -92,17 +130,24 @@ type direction struct {
 	mu  sync.Mutex // guards rng (jitter)
 	rng *rand.Rand
 
-	offered, dropped, delivered atomic.Uint64
-	cut                         atomic.Bool // drop everything: the link is down
+	rate *bottleneck // nil: unlimited
+
+	offered, dropped, delivered  atomic.Uint64
+	offeredBytes, deliveredBytes atomic.Uint64
+	cut                          atomic.Bool // drop everything: the link is down
 }
 
-func newDirection(delay, jitter time.Duration, lossPct float64, seed uint64) *direction {
-	return &direction{
-		delay:   delay,
-		jitter:  jitter,
+func newDirection(link Link, lossPct float64, seed uint64) *direction {
+	d := &direction{
+		delay:   link.Delay,
+		jitter:  link.Jitter,
 		lossPct: lossPct,
 		rng:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}
+	if link.RateKbps > 0 {
+		d.rate = newBottleneck(link.RateKbps, link.QueueMs)
+	}
+	return d
 }
 
 // lossBlock is the number of datagrams over which the loss rate is exact:
@@ -143,13 +188,22 @@ func (l *lossPattern) drop(pct float64) bool {
 	return lost
 }
 
-// admit counts a datagram offered at now and decides whether the link drops
-// it; if not, it returns when the datagram is due at the far end.
-func (d *direction) admit(now time.Time, loss *lossPattern) (due time.Time, ok bool) {
+// admit counts a datagram of n bytes offered at now and decides whether the
+// link drops it; if not, it returns when the datagram is due at the far end.
+func (d *direction) admit(now time.Time, n int, loss *lossPattern) (due time.Time, ok bool) {
 	d.offered.Add(1)
+	d.offeredBytes.Add(uint64(n))
 	if d.cut.Load() {
 		d.dropped.Add(1)
 		return time.Time{}, false
+	}
+	if d.rate != nil {
+		// Queued and serialized first; the propagation delay starts when
+		// the datagram has left the bottleneck.
+		if now, ok = d.rate.admit(now, n); !ok {
+			d.dropped.Add(1)
+			return time.Time{}, false
+		}
 	}
 	if d.lossPct > 0 && loss.drop(d.lossPct) {
 		d.dropped.Add(1)
@@ -164,12 +218,24 @@ func (d *direction) admit(now time.Time, loss *lossPattern) (due time.Time, ok b
 	return now.Add(max(delay, 0)), true
 }
 
-func (d *direction) counters() DirectionCounters {
-	return DirectionCounters{
-		Offered:   d.offered.Load(),
-		Dropped:   d.dropped.Load(),
-		Delivered: d.delivered.Load(),
+// deliver counts a datagram of n bytes that left the link.
+func (d *direction) deliver(n int) {
+	d.delivered.Add(1)
+	d.deliveredBytes.Add(uint64(n))
+}
+
+func (d *direction) counters(now time.Time) DirectionCounters {
+	c := DirectionCounters{
+		Offered:        d.offered.Load(),
+		Dropped:        d.dropped.Load(),
+		Delivered:      d.delivered.Load(),
+		OfferedBytes:   d.offeredBytes.Load(),
+		DeliveredBytes: d.deliveredBytes.Load(),
 	}
+	if d.rate != nil {
+		c.QueueDelay, c.MaxQueueDelay, c.QueueDropped = d.rate.stats(now)
+	}
+	return c
 }
 
 var _ transport.Net = (*Net)(nil)

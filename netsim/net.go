@@ -6,18 +6,20 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
 )
 
-// Net is a [transport.Net] on the host's real network stack whose UDP sockets
-// sit behind a simulated [Link]. Every UDP socket it opens (ListenUDP,
+// Net is a [transport.Net] on the host's real network stack (or on another
+// transport.Net, see [NewNetOn]) whose UDP sockets sit behind a simulated
+// [Link]. Every UDP socket it opens (ListenUDP,
 // ListenPacket, DialUDP, Dial, and those made through CreateDialer and
 // CreateListenConfig) is impaired; TCP passes through. Close it after the
 // peer connections that use it.
 type Net struct {
-	std  *stdnet.Net
+	std  transport.Net
 	link Link
 	out  *direction
 	in   *direction
@@ -29,7 +31,8 @@ type Net struct {
 	closed bool
 }
 
-// NewNet returns a Net whose UDP sockets sit behind link.
+// NewNet returns a Net on the host's network stack whose UDP sockets sit
+// behind link.
 func NewNet(link Link) (*Net, error) {
 	if err := link.validate(); err != nil {
 		return nil, err
@@ -38,12 +41,24 @@ func NewNet(link Link) (*Net, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netsim: %w", err)
 	}
+	return NewNetOn(std, link)
+}
+
+// NewNetOn returns a Net whose UDP sockets are base's, behind link. With a
+// pion vnet.Net as base every socket blocks only on channels and timers, so
+// the whole link, rate cap included, runs on virtual time inside a
+// testing/synctest bubble; a host socket's blocking read would stop virtual
+// time from advancing.
+func NewNetOn(base transport.Net, link Link) (*Net, error) {
+	if err := link.validate(); err != nil {
+		return nil, err
+	}
 	seed := uint64(link.Seed)
 	return &Net{
-		std:   std,
+		std:   base,
 		link:  link,
-		out:   newDirection(link.Delay, link.Jitter, link.LossPct, seed),
-		in:    newDirection(link.Delay, link.Jitter, link.InLossPct, ^seed),
+		out:   newDirection(link, link.LossPct, seed),
+		in:    newDirection(link, link.InLossPct, ^seed),
 		conns: make(map[*udpConn]struct{}),
 	}, nil
 }
@@ -83,9 +98,11 @@ func (n *Net) Stats() (sent, dropped, delivered uint64) {
 	return c.Out.Offered + c.In.Offered, c.Out.Dropped + c.In.Dropped, c.Out.Delivered + c.In.Delivered
 }
 
-// Counters returns the datagram counts per direction.
+// Counters returns the datagram and byte counts per direction, and the rate
+// cap's queue as it is now.
 func (n *Net) Counters() Counters {
-	return Counters{Out: n.out.counters(), In: n.in.counters()}
+	now := time.Now()
+	return Counters{Out: n.out.counters(now), In: n.in.counters(now)}
 }
 
 // wrap puts a freshly opened socket behind the link. Anything other than a
@@ -94,8 +111,11 @@ func (n *Net) wrap(c any, err error) (any, error) {
 	if err != nil {
 		return c, err
 	}
-	raw, ok := c.(*net.UDPConn)
+	raw, ok := c.(transport.UDPConn)
 	if !ok {
+		return c, nil
+	}
+	if _, udp := raw.LocalAddr().(*net.UDPAddr); !udp {
 		return c, nil
 	}
 	n.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -155,7 +156,11 @@ func TestDelayOrderAndIntegrity(t *testing.T) {
 	t.Logf("delay %v: shortest outbound %v, shortest inbound %v", delay, minOut, minIn)
 
 	c := n.Counters()
-	want := DirectionCounters{Offered: count, Delivered: count}
+	var bytes uint64
+	for i := range count {
+		bytes += uint64(len(datagram(i)))
+	}
+	want := DirectionCounters{Offered: count, Delivered: count, OfferedBytes: bytes, DeliveredBytes: bytes}
 	if c.Out != want || c.In != want {
 		t.Fatalf("counters %+v, want %+v both ways", c, want)
 	}
@@ -362,60 +367,65 @@ func TestJitterKeepsOrder(t *testing.T) {
 	}
 }
 
+// TestReadDeadline runs on a virtual network inside a synctest bubble, so
+// "the reader is blocked" is a fact established by synctest.Wait rather than
+// hoped for after a sleep, and the datagram's delay is exact.
 func TestReadDeadline(t *testing.T) {
-	n := newNet(t, Link{Delay: 300 * time.Millisecond})
-	sim := listenSim(t, n)
-	plain := listenPlain(t)
-	buf := make([]byte, 1500)
+	synctest.Test(t, func(t *testing.T) {
+		n, b := newVirtualPair(t, Link{Delay: 300 * time.Millisecond})
+		sim := listenOn(t, n, vnetIPA)
+		plain := listenOn(t, b, vnetIPB)
+		buf := make([]byte, 1500)
 
-	// Nothing sent: the read times out.
-	_ = sim.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
-	_, _, err := sim.ReadFrom(buf)
-	var ne net.Error
-	if !errors.As(err, &ne) || !ne.Timeout() || !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("read with passed deadline: %v, want a timeout", err)
-	}
-
-	// A datagram in flight survives a read that times out while waiting for it.
-	start := time.Now()
-	if _, err := plain.WriteTo(datagram(1), sim.LocalAddr()); err != nil {
-		t.Fatal(err)
-	}
-	_ = sim.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
-	if _, _, err := sim.ReadFrom(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("read before the datagram is due: %v, want a timeout", err)
-	}
-	// A deadline in the past fails at once, even with data pending.
-	_ = sim.SetReadDeadline(time.Now().Add(-time.Second))
-	if _, _, err := sim.ReadFrom(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("read with a past deadline: %v, want a timeout", err)
-	}
-	_ = sim.SetReadDeadline(time.Time{})
-	m, _, err := sim.ReadFrom(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkDatagram(t, buf[:m], 1)
-	if got := time.Since(start); got < 300*time.Millisecond {
-		t.Fatalf("datagram arrived after %v, want >= 300ms", got)
-	}
-
-	// A deadline set while a read is blocked wakes it.
-	errc := make(chan error, 1)
-	go func() {
+		// Nothing sent: the read times out.
+		_ = sim.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 		_, _, err := sim.ReadFrom(buf)
-		errc <- err
-	}()
-	time.Sleep(10 * time.Millisecond)
-	_ = sim.SetDeadline(time.Now())
-	select {
-	case err := <-errc:
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() || !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("read with passed deadline: %v, want a timeout", err)
+		}
+
+		// A datagram in flight survives a read that times out while waiting for it.
+		start := time.Now()
+		if _, err := plain.WriteTo(datagram(1), sim.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		_ = sim.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if _, _, err := sim.ReadFrom(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("read before the datagram is due: %v, want a timeout", err)
+		}
+		// A deadline in the past fails at once, even with data pending.
+		_ = sim.SetReadDeadline(time.Now().Add(-time.Second))
+		if _, _, err := sim.ReadFrom(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("read with a past deadline: %v, want a timeout", err)
+		}
+		_ = sim.SetReadDeadline(time.Time{})
+		m, _, err := sim.ReadFrom(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkDatagram(t, buf[:m], 1)
+		if got := time.Since(start); got != 300*time.Millisecond {
+			t.Fatalf("datagram arrived after %v, want exactly 300ms", got)
+		}
+
+		// A deadline set while a read is blocked wakes it.
+		errc := make(chan error, 1)
+		go func() {
+			_, _, err := sim.ReadFrom(buf)
+			errc <- err
+		}()
+		synctest.Wait() // the reader is blocked
+		select {
+		case err := <-errc:
+			t.Fatalf("read returned %v with nothing to read and no deadline", err)
+		default:
+		}
+		_ = sim.SetDeadline(time.Now())
+		if err := <-errc; !errors.Is(err, os.ErrDeadlineExceeded) {
 			t.Fatalf("blocked read: %v, want a timeout", err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("blocked read ignored SetDeadline")
-	}
+	})
 }
 
 func TestCloseStopsEverything(t *testing.T) {
@@ -513,6 +523,8 @@ func TestInvalidLink(t *testing.T) {
 		{LossPct: -0.1},
 		{LossPct: 100.1},
 		{InLossPct: math.NaN()},
+		{RateKbps: -1},
+		{RateKbps: 100, QueueMs: -1},
 	} {
 		if _, err := NewNet(link); !errors.Is(err, ErrInvalidLink) {
 			t.Errorf("NewNet(%+v): %v, want ErrInvalidLink", link, err)
