@@ -10,4 +10,10 @@
 // second per tile, keep only the newest frame per peer, and signal Ready;
 // the UI takes the frames when it has time (latest wins, nothing queues).
 // Decode errors and losses ask the sender for a key frame, rate-limited.
+//
+// What a peer sends is bounded before it costs anything: a peer without a
+// tile is not decoded, a key frame declaring a picture above
+// Config.MaxWidth×MaxHeight never reaches the decoder, and sequence jumps
+// start a fresh sample builder instead of being purged packet by packet
+// (docs/limits.md).
 package videoview

@@ -32,13 +32,19 @@ type Frame struct {
 
 // PeerStats counts what a peer's worker did, for tests and diagnostics.
 type PeerStats struct {
-	Packets       uint64 // RTP packets received
+	Packets       uint64 // RTP packets the worker handled
 	Overflows     uint64 // packets dropped because the worker fell behind
+	Undrawn       uint64 // packets dropped because the peer had no tile
+	Jumps         uint64 // packets held back as sequence jumps (not assembled)
+	SeqResets     uint64 // fresh sample builders after a sequence jump
 	Decoded       uint64 // frames decoded
 	Rendered      uint64 // frames drawn for the UI
 	DecodeErrors  uint64 // frames the decoder refused
-	Skipped       uint64 // frames not decoded while waiting for a key frame
+	Refused       uint64 // key frames not decoded: malformed header or above the size cap
+	Skipped       uint64 // frames not decoded while waiting for a key frame or without a tile
 	KeyFrameAsks  uint64 // key frame requests sent
+	DecoderOpens  uint64 // decoders started
+	DecoderCloses uint64 // decoders closed (errors, tile gone, peer removed)
 	Width, Height int    // size of the last decoded frame
 }
 
@@ -57,6 +63,12 @@ type Config struct {
 	// (default 250 ms), so a lost first key frame is recovered well within
 	// a second.
 	KeyFrameGap time.Duration
+	// MaxWidth and MaxHeight cap the picture size a peer may make the
+	// decoder allocate (default DefaultMaxWidth×DefaultMaxHeight, in
+	// either orientation). A key frame declaring more is never decoded:
+	// the peer's video is skipped until a key frame within the cap
+	// arrives, and one is asked for, rate-limited.
+	MaxWidth, MaxHeight int
 	// Now reads the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -68,6 +80,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.KeyFrameGap <= 0 {
 		c.KeyFrameGap = 250 * time.Millisecond
+	}
+	if c.MaxWidth <= 0 {
+		c.MaxWidth = DefaultMaxWidth
+	}
+	if c.MaxHeight <= 0 {
+		c.MaxHeight = DefaultMaxHeight
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -126,8 +144,10 @@ func (s *Sink) SetKeyFrameRequester(fn func(peerID string)) {
 
 // Push hands one remote VP8 packet to the peer's worker, starting it on the
 // first packet. It never blocks: when the worker is behind, the packet is
-// dropped and the worker waits for a key frame. The Sink keeps pkt, so the
-// caller must not reuse it (Pion's TrackRemote.ReadRTP allocates each).
+// dropped and the worker waits for a key frame. A peer without a tile is
+// not decoded at all: its packets are dropped here, and when its tile
+// appears a key frame is asked for. The Sink keeps pkt, so the caller must
+// not reuse it (Pion's TrackRemote.ReadRTP allocates each).
 func (s *Sink) Push(peerID string, pkt *rtp.Packet) {
 	if peerID == Local || pkt == nil {
 		return
@@ -144,7 +164,12 @@ func (s *Sink) Push(peerID string, pkt *rtp.Packet) {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); w.run() }()
 	}
+	_, drawn := s.tileLocked(peerID)
 	s.mu.Unlock()
+	if !drawn {
+		w.skip()
+		return
+	}
 	w.push(pkt)
 }
 
@@ -176,15 +201,18 @@ func (s *Sink) Close() error {
 }
 
 // SetTiles says which tiles the UI shows and how large their picture
-// areas are; peers without a tile are decoded but not drawn. Workers whose
-// tile changed redraw their last frame at once.
+// areas are. Peers without a tile are not decoded, and their decoders and
+// buffers are freed; when a tile appears the peer is asked for a key
+// frame. Workers whose tile changed size redraw their last frame at once.
 func (s *Sink) SetTiles(tiles map[string]Size) {
 	s.mu.Lock()
 	old := s.tiles
 	s.tiles = maps.Clone(tiles)
 	var redraw []*worker
 	for id, w := range s.workers {
-		if sz, ok := tiles[id]; ok && sz != old[id] {
+		sz, ok := tiles[id]
+		was, had := old[id]
+		if ok != had || sz != was {
 			redraw = append(redraw, w)
 		}
 	}
@@ -202,6 +230,11 @@ func (s *Sink) SetTiles(tiles map[string]Size) {
 func (s *Sink) tile(peerID string) (Size, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.tileLocked(peerID)
+}
+
+// tileLocked is tile with s.mu held.
+func (s *Sink) tileLocked(peerID string) (Size, bool) {
 	sz, ok := s.tiles[peerID]
 	return sz, ok && sz.Width > 0 && sz.Height > 0
 }

@@ -33,14 +33,19 @@ type worker struct {
 	sink   *Sink
 	peerID string
 	inbox  chan *rtp.Packet
-	redraw chan struct{} // cap 1: the tile changed size
+	redraw chan struct{} // cap 1: the tile changed (size, appeared or went away)
 	quit   chan struct{}
 	once   sync.Once
 
 	overflow atomic.Bool // packets were dropped: the next inter frame cannot decode
+	// undrawn: packets were dropped (or the decoder freed) while the peer
+	// had no tile, so the next picture needs a key frame, asked for as
+	// soon as the tile is back.
+	undrawn atomic.Bool
 
 	// Owned by the worker goroutine.
-	sb      *samplebuilder.SampleBuilder
+	sb      *samplebuilder.SampleBuilder // nil until the first packet, and while hidden
+	guard   seqGuard
 	dec     codec.VideoDecoder
 	in      sampleReader
 	needKey bool
@@ -60,9 +65,13 @@ func newWorker(s *Sink, peerID string) *worker {
 		inbox:   make(chan *rtp.Packet, inboxSize),
 		redraw:  make(chan struct{}, 1),
 		quit:    make(chan struct{}),
-		sb:      samplebuilder.New(maxLatePackets, &codecs.VP8Packet{}, 90000, samplebuilder.WithMaxTimeDelay(maxLateTime)),
 		needKey: true,
 	}
+}
+
+// newSampleBuilder is the builder for one run of sequence numbers.
+func newSampleBuilder() *samplebuilder.SampleBuilder {
+	return samplebuilder.New(maxLatePackets, &codecs.VP8Packet{}, 90000, samplebuilder.WithMaxTimeDelay(maxLateTime))
 }
 
 // push queues a packet without blocking.
@@ -73,6 +82,13 @@ func (w *worker) push(pkt *rtp.Packet) {
 		w.overflow.Store(true)
 		w.count(func(st *PeerStats) { st.Overflows++ })
 	}
+}
+
+// skip drops a packet of a peer that has no tile: nothing of it is
+// decoded, and the stream is picked up again at a key frame.
+func (w *worker) skip() {
+	w.undrawn.Store(true)
+	w.count(func(st *PeerStats) { st.Undrawn++ })
 }
 
 func (w *worker) poke() {
@@ -98,32 +114,80 @@ func (w *worker) stats() PeerStats {
 
 // run is the worker goroutine.
 func (w *worker) run() {
-	defer func() {
-		if w.dec != nil {
-			_ = w.dec.Close()
-		}
-	}()
+	defer w.release()
 	for {
 		select {
 		case <-w.quit:
 			return
 		case <-w.redraw:
-			if w.last != nil {
-				w.draw(w.last)
-			}
+			w.tileChanged()
 		case pkt := <-w.inbox:
-			w.count(func(st *PeerStats) { st.Packets++ })
-			w.sb.Push(pkt)
-			for s := w.sb.Pop(); s != nil; s = w.sb.Pop() {
-				w.sample(s)
-			}
+			w.packet(pkt)
 		}
 	}
 }
 
-// sample decodes one whole frame and draws it when the tile is due.
-func (w *worker) sample(s *media.Sample) {
+// tileChanged follows the UI: without a tile the decoder and buffers are
+// freed; when the tile is back after a gap a key frame is asked for at
+// once; otherwise the last picture is redrawn at the new size.
+func (w *worker) tileChanged() {
+	if _, ok := w.sink.tile(w.peerID); !ok {
+		w.release()
+		return
+	}
+	if w.undrawn.Swap(false) {
+		w.needKey = true
+		w.askKeyFrame(w.sink.cfg.Now())
+	}
+	if w.last != nil {
+		w.draw(w.last)
+	}
+}
+
+// release frees what the peer's video holds: the decoder (libvpx's frame
+// buffers), the sample builder and the last picture. The stream resumes at
+// the next key frame.
+func (w *worker) release() {
+	w.resetDecoder()
+	w.sb, w.guard, w.last = nil, seqGuard{}, nil
+	w.needKey = true
+	w.undrawn.Store(true)
+}
+
+// packet assembles one RTP packet into frames and handles those that are
+// complete. Sequence jumps never reach the sample builder (see seqGuard).
+func (w *worker) packet(pkt *rtp.Packet) {
 	now := w.sink.cfg.Now()
+	w.count(func(st *PeerStats) { st.Packets++ })
+	if w.undrawn.Swap(false) {
+		w.needKey = true
+		w.askKeyFrame(now)
+	}
+	if w.sb == nil {
+		w.sb = newSampleBuilder() // the guard was reset with it
+	}
+	switch action, held := w.guard.admit(pkt, now); action {
+	case seqPush:
+		w.sb.Push(pkt)
+	case seqHold:
+		w.count(func(st *PeerStats) { st.Jumps++ })
+		return
+	case seqRestart:
+		w.count(func(st *PeerStats) { st.SeqResets++ })
+		w.sb = newSampleBuilder()
+		w.needKey = true
+		w.sb.Push(held)
+		w.sb.Push(pkt)
+	}
+	for s := w.sb.Pop(); s != nil; s = w.sb.Pop() {
+		w.sample(s, now)
+	}
+}
+
+// sample decodes one whole frame and draws it when the tile is due. A
+// frame is decoded only for a peer with a tile, and a key frame only when
+// the size it declares is within the cap.
+func (w *worker) sample(s *media.Sample, now time.Time) {
 	if len(s.Data) == 0 {
 		return
 	}
@@ -133,10 +197,25 @@ func (w *worker) sample(s *media.Sample) {
 		// against the wrong reference: wait for a key frame.
 		w.needKey = true
 	}
+	if _, ok := w.sink.tile(w.peerID); !ok {
+		// Queued before the tile went away: not decoded.
+		w.needKey = true
+		w.count(func(st *PeerStats) { st.Skipped++ })
+		return
+	}
 	if w.needKey && !key {
 		w.count(func(st *PeerStats) { st.Skipped++ })
 		w.askKeyFrame(now)
 		return
+	}
+	if key {
+		if err := checkKeyFrame(s.Data, w.sink.cfg.MaxWidth, w.sink.cfg.MaxHeight); err != nil {
+			w.sink.cfg.Logger.Debug("video key frame refused", "peer", w.peerID, "err", err)
+			w.count(func(st *PeerStats) { st.Refused++ })
+			w.needKey = true
+			w.askKeyFrame(now)
+			return
+		}
 	}
 	img, err := w.decode(s.Data)
 	if err != nil {
@@ -154,7 +233,7 @@ func (w *worker) sample(s *media.Sample) {
 	w.last = img
 	b := img.Bounds()
 	w.count(func(st *PeerStats) { st.Decoded++; st.Width, st.Height = b.Dx(), b.Dy() })
-	if _, ok := w.sink.tile(w.peerID); !ok || !w.pace.allow(now, w.sink.interval) {
+	if !w.pace.allow(now, w.sink.interval) {
 		return
 	}
 	w.draw(img)
@@ -209,6 +288,7 @@ func (w *worker) decode(data []byte) (img image.Image, err error) {
 			return nil, fmt.Errorf("vp8 decoder: %w", err)
 		}
 		w.dec = dec
+		w.count(func(st *PeerStats) { st.DecoderOpens++ })
 	}
 	defer func() {
 		w.in.data = nil
@@ -230,11 +310,12 @@ func (w *worker) decode(data []byte) (img image.Image, err error) {
 	return img, nil
 }
 
-// resetDecoder drops the decoder after an error; the next key frame starts
-// a fresh one.
+// resetDecoder drops the decoder (after an error, or to free its memory);
+// the next key frame starts a fresh one.
 func (w *worker) resetDecoder() {
 	if w.dec != nil {
 		_ = w.dec.Close()
 		w.dec = nil
+		w.count(func(st *PeerStats) { st.DecoderCloses++ })
 	}
 }
