@@ -90,14 +90,13 @@ func (h *headless) run(ctx context.Context) error {
 	inFlight := 0
 	closing := false
 	actions := h.actions
+	done := ctx.Done() // nil once closing, so it is selected only once
 	for actions != nil || inFlight > 0 {
 		select {
-		case <-ctx.Done():
-			if !closing {
-				closing = true
-				go func() { _ = h.engine.Close() }()
-			}
-			ctx = context.Background() // stop selecting on it
+		case <-done:
+			done = nil
+			closing = true
+			go func() { _ = h.engine.Close() }()
 		case a, ok := <-actions:
 			if !ok {
 				actions = nil
