@@ -25,6 +25,7 @@ type fakeVideo struct {
 	tiles []map[string]TileSize
 	ready chan struct{}
 	next  []VideoFrame
+	takes int // calls of Take
 }
 
 func newFakeVideo(eng *fakeEngine) *fakeVideo {
@@ -49,6 +50,7 @@ func (v *fakeVideo) Take() []VideoFrame {
 	defer v.mu.Unlock()
 	f := v.next
 	v.next = nil
+	v.takes++
 	return f
 }
 
@@ -61,6 +63,13 @@ func (v *fakeVideo) offer(frames ...VideoFrame) {
 	case v.ready <- struct{}{}:
 	default:
 	}
+}
+
+// taken is how many times Take has been called.
+func (v *fakeVideo) taken() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.takes
 }
 
 func (v *fakeVideo) lastTiles() map[string]TileSize {
@@ -211,15 +220,15 @@ func TestRunForwardsVideo(t *testing.T) {
 	if _, err := keys.Write([]byte("t")); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for v.lastTiles()["p00"] == (TileSize{}) {
-		if time.Now().After(deadline) {
-			t.Fatal("no tiles set")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitUntil(t, "tiles set", func() bool { return v.lastTiles()["p00"] != (TileSize{}) })
+	// The forwarder takes frames and sends them before it takes again: a
+	// second Take proves the first update was handed to the program
+	// before the keys below are typed.
+	n := v.taken()
 	v.offer(framesFor(v.lastTiles(), 7)...)
-	time.Sleep(50 * time.Millisecond)
+	waitUntil(t, "frames taken", func() bool { return v.taken() > n })
+	v.offer()
+	waitUntil(t, "the forwarder back for more", func() bool { return v.taken() > n+1 })
 	if _, err := keys.Write([]byte("qq")); err != nil {
 		t.Fatal(err)
 	}
@@ -283,5 +292,17 @@ func TestVideoHostileName(t *testing.T) {
 		if !strings.HasSuffix(seq, "m") || !strings.HasPrefix(seq, "\x1b[") {
 			t.Errorf("non-SGR escape %q on screen", seq)
 		}
+	}
+}
+
+// waitUntil polls cond until it holds, failing the test after 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
