@@ -27,6 +27,7 @@ type conn struct {
 	log     *slog.Logger
 	limiter *rate.Limiter // frames per second
 	bytes   *rate.Limiter // inbound bytes per second
+	light   *rate.Limiter // whether the connection is light; see throttle
 	strikes int           // consecutive rate-limited frames
 
 	ctx      context.Context // cancelled when the read loop ends
@@ -73,6 +74,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		log:      s.log.With("remote", r.RemoteAddr),
 		limiter:  rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
 		bytes:    rate.NewLimiter(rate.Limit(s.cfg.ConnBytesPerSec), s.cfg.ConnBytesBurst),
+		light:    newLightLimiter(),
 		ctx:      ctx,
 		cancel:   cancel,
 		unjoined: true,

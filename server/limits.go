@@ -79,19 +79,30 @@ func (s *Server) refuseHTTP(w http.ResponseWriter, reason string) {
 	http.Error(w, msg, status)
 }
 
+// A connection whose traffic fits lightBytesPerSec with bursts of
+// lightBurst (a few SDP offers, any amount of trickle ICE) is light and never
+// waits on the global byte budget. Bypassing it is bounded: MaxConns times
+// this rate.
+const (
+	lightBytesPerSec = 4 << 10
+	lightBurst       = 32 << 10
+)
+
+func newLightLimiter() *rate.Limiter { return rate.NewLimiter(lightBytesPerSec, lightBurst) }
+
 // throttle charges n inbound bytes to the connection's budget and the
 // server's, and sleeps (not reading, so TCP pushes back on the sender) for
-// as long as the connection is over its share. A connection that has used
-// less than half its own burst is light: it never waits on the global
-// budget, so a busy server slows its heavy senders and not a quiet call.
-// It returns false if the connection ended while waiting.
+// as long as the connection is over its share. Light connections (see
+// lightBytesPerSec) do not wait on the global budget, so a busy server slows
+// its heavy senders and not a quiet call. It returns false if the
+// connection ended while waiting.
 func (c *conn) throttle(n int) bool {
 	s := c.s
 	now := s.cfg.Now()
 	s.metrics.inbound.Add(float64(n))
 	own := c.bytes.ReserveN(now, min(n, c.bytes.Burst()))
 	delay := own.DelayFrom(now)
-	heavy := delay > 0 || c.bytes.TokensAt(now) < float64(c.bytes.Burst())/2
+	heavy := !c.light.AllowN(now, n)
 	global := s.inbound.ReserveN(now, min(n, s.inbound.Burst()))
 	scope := "connection"
 	if gd := global.DelayFrom(now); heavy && gd > delay {
