@@ -67,6 +67,34 @@ type Config struct {
 	// (default 4 MiB), so a stalled peer costs bounded memory.
 	SendQueueBytes int
 
+	// MaxConns is the most WebSocket connections open at once, joined or
+	// not (default 4096). An upgrade beyond it is refused with HTTP 503
+	// before the WebSocket exists.
+	MaxConns int
+	// MaxUnjoined is the most connections that have not joined a room yet
+	// (default 256). Together with JoinTimeout it bounds what idle sockets
+	// can cost; beyond it upgrades get HTTP 503.
+	MaxUnjoined int
+	// MaxUnjoinedPerIP is the most not-yet-joined connections from one
+	// client address (default 16), so one host cannot take all of
+	// MaxUnjoined; beyond it upgrades get HTTP 429.
+	MaxUnjoinedPerIP int
+	// MaxRooms is the most rooms that may exist at once (default 1024). A
+	// join that would create another gets server-busy and a 1013 close.
+	MaxRooms int
+	// InboundBytesPerSec and InboundBurst are the server-wide budget for
+	// bytes read from all connections (defaults 8 MiB/s, burst 1 MiB). Over
+	// it, connections that are themselves sending heavily stop being read
+	// until the budget refills; light connections are not held back.
+	InboundBytesPerSec float64
+	InboundBurst       int
+	// ConnBytesPerSec and ConnBytesBurst are each connection's inbound byte
+	// budget (defaults 64 KiB/s, burst 256 KiB: a few SDP offers at once,
+	// and far more than trickle ICE needs). Over it the server stops reading
+	// the connection for the time the excess takes to earn back.
+	ConnBytesPerSec float64
+	ConnBytesBurst  int
+
 	// Logger receives structured logs (default slog.Default()). Tokens and
 	// SDP are never logged.
 	Logger *slog.Logger
@@ -122,6 +150,34 @@ func (c Config) withDefaults() Config {
 	if c.SendQueueBytes < 2*int(c.MaxFrameBytes) {
 		c.SendQueueBytes = 2 * int(c.MaxFrameBytes)
 	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = 4096
+	}
+	if c.MaxUnjoined <= 0 {
+		c.MaxUnjoined = 256
+	}
+	if c.MaxUnjoinedPerIP <= 0 {
+		c.MaxUnjoinedPerIP = 16
+	}
+	if c.MaxRooms <= 0 {
+		c.MaxRooms = 1024
+	}
+	if c.InboundBytesPerSec <= 0 {
+		c.InboundBytesPerSec = 8 << 20
+	}
+	if c.InboundBurst <= 0 {
+		c.InboundBurst = 1 << 20
+	}
+	if c.ConnBytesPerSec <= 0 {
+		c.ConnBytesPerSec = 64 << 10
+	}
+	if c.ConnBytesBurst <= 0 {
+		c.ConnBytesBurst = 256 << 10
+	}
+	// A burst smaller than a frame would make every large frame wait a
+	// full refill; each frame must fit in one burst.
+	c.InboundBurst = max(c.InboundBurst, int(c.MaxFrameBytes))
+	c.ConnBytesBurst = max(c.ConnBytesBurst, int(c.MaxFrameBytes))
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -19,30 +18,39 @@ import (
 )
 
 // conn is one WebSocket connection. Its read loop runs in the HTTP handler
-// goroutine; keepalive, the join deadline and (once joined) the writer run
-// beside it and end when it does.
+// goroutine; once joined, keepalive and the writer run beside it and end
+// when it does. The join deadline is a timer, not a goroutine.
 type conn struct {
 	s       *Server
 	ws      *websocket.Conn
 	ip      string
 	log     *slog.Logger
-	limiter *rate.Limiter
-	strikes int // consecutive rate-limited frames
+	limiter *rate.Limiter // frames per second
+	bytes   *rate.Limiter // inbound bytes per second
+	light   *rate.Limiter // whether the connection is light; see throttle
+	strikes int           // consecutive rate-limited frames
 
 	ctx      context.Context // cancelled when the read loop ends
 	cancel   context.CancelFunc
-	joinedCh chan struct{} // closed on the first successful join
+	unjoined bool          // holds an unjoined slot; guarded by Server.mu
 	finished chan struct{} // closed when every goroutine of the connection has ended
+	deadline chan struct{} // closed when the join-deadline timer's function has returned
 	wg       sync.WaitGroup
 
 	peer *peer // set by the read loop on join; only the read loop writes it
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	ip := remoteIP(r)
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if reason := s.admitLocked(ip); reason != "" {
+		s.mu.Unlock()
+		s.refuseHTTP(w, reason)
 		return
 	}
 	s.wg.Add(1)
@@ -51,14 +59,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.AllowOrigins})
 	if err != nil {
+		s.mu.Lock()
+		s.releaseLocked(ip, true)
+		s.mu.Unlock()
 		s.log.Debug("signaling handshake refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
 	ws.SetReadLimit(16 * s.cfg.MaxFrameBytes)
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{
 		s:        s,
@@ -66,13 +73,17 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		ip:       ip,
 		log:      s.log.With("remote", r.RemoteAddr),
 		limiter:  rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
+		bytes:    rate.NewLimiter(rate.Limit(s.cfg.ConnBytesPerSec), s.cfg.ConnBytesBurst),
+		light:    newLightLimiter(),
 		ctx:      ctx,
 		cancel:   cancel,
-		joinedCh: make(chan struct{}),
+		unjoined: true,
 		finished: make(chan struct{}),
+		deadline: make(chan struct{}),
 	}
 	s.mu.Lock()
 	if s.closing {
+		s.releaseLocked(ip, true)
 		s.mu.Unlock()
 		cancel()
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
@@ -83,9 +94,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	c.log.Debug("signaling connection opened")
 
-	c.wg.Go(c.keepalive)
-	c.wg.Go(c.joinDeadline)
+	// Until it joins, a connection costs this goroutine only: the join
+	// deadline is a timer, and keepalive and the writer start on join.
+	t := time.AfterFunc(s.cfg.JoinTimeout, c.joinDeadline)
 	c.readLoop()
+	if !t.Stop() {
+		<-c.deadline
+	}
 	ws.CloseNow()
 	cancel()
 	c.wg.Wait()
@@ -93,6 +108,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.metrics.connections.Dec()
+	s.releaseLocked(ip, c.unjoined)
 	if c.peer != nil {
 		s.detachLocked(c.peer, c)
 	}
@@ -124,10 +140,16 @@ func (c *conn) readLoop() {
 		if err != nil {
 			return
 		}
-		if int64(len(data)) > max {
-			if _, err := io.Copy(io.Discard, r); err != nil {
+		n := int64(len(data))
+		if n > max {
+			extra, err := io.Copy(io.Discard, r)
+			if err != nil {
 				return // beyond the hard limit: the library closed with 1009
 			}
+			n += extra
+		}
+		if !c.throttle(int(n)) {
+			return
 		}
 		if !c.limiter.AllowN(c.s.cfg.Now(), 1) {
 			c.strikes++
@@ -141,7 +163,7 @@ func (c *conn) readLoop() {
 		}
 		c.strikes = 0
 		switch {
-		case int64(len(data)) > max:
+		case n > max:
 			c.reply(signal.CodeTooLarge, fmt.Sprintf("frame larger than %d bytes dropped", max), "")
 		case typ != websocket.MessageText:
 			c.reply(signal.CodeBadMessage, "binary frames are not accepted; send JSON text frames", "")
@@ -282,6 +304,14 @@ func (c *conn) join(j *signal.Join) bool {
 		c.reply(signal.CodeRoomFull, fmt.Sprintf("room has %d peers, the maximum", s.cfg.MaxPeers), signal.TypeJoin)
 		return true
 	}
+	if r == nil && len(s.rooms) >= s.cfg.MaxRooms {
+		s.mu.Unlock()
+		s.metrics.refused.WithLabelValues(refusedRooms).Inc()
+		c.log.Info("signaling join refused: room limit reached", "rooms", s.cfg.MaxRooms)
+		c.reply(signal.CodeServerBusy, "the server has as many rooms as it allows; retry later", signal.TypeJoin)
+		c.ws.Close(websocket.StatusTryAgainLater, "server busy")
+		return false
+	}
 	if r == nil {
 		r = &room{name: j.Room}
 		s.rooms[j.Room] = r
@@ -355,12 +385,17 @@ func (c *conn) resume(j *signal.Join) bool {
 	return true
 }
 
-// attachLocked makes c the connection of p and starts its writer.
+// attachLocked makes c the connection of p, gives back its unjoined slot
+// and starts its writer and keepalive.
 func (c *conn) attachLocked(p *peer) {
 	p.conn = c
 	c.peer = p
-	close(c.joinedCh)
+	if c.unjoined {
+		c.unjoined = false
+		c.s.joinedLocked(c.ip)
+	}
 	c.wg.Go(func() { c.writeLoop(p.out) })
+	c.wg.Go(c.keepalive)
 }
 
 func (c *conn) leave() {
@@ -492,15 +527,18 @@ func (c *conn) keepalive() {
 	}
 }
 
-// joinDeadline closes a connection that has not joined within JoinTimeout.
+// joinDeadline runs when JoinTimeout has passed since the upgrade: a
+// connection that has not joined by then is closed (1008), freeing its
+// unjoined slot.
 func (c *conn) joinDeadline() {
-	t := time.NewTimer(c.s.cfg.JoinTimeout)
-	defer t.Stop()
-	select {
-	case <-c.ctx.Done():
-	case <-c.joinedCh:
-	case <-t.C:
-		c.log.Info("signaling connection closed: no join in time")
-		c.ws.Close(websocket.StatusPolicyViolation, "join timeout")
+	defer close(c.deadline)
+	c.s.mu.Lock()
+	late := c.unjoined
+	c.s.mu.Unlock()
+	if !late || c.ctx.Err() != nil {
+		return
 	}
+	c.s.metrics.joinTimeouts.Inc()
+	c.log.Info("signaling connection closed: no join in time")
+	c.ws.Close(websocket.StatusPolicyViolation, "join timeout")
 }

@@ -145,7 +145,8 @@ func TestRateLimitJoinsPerIP(t *testing.T) {
 }
 
 func TestSlowConsumerDisconnected(t *testing.T) {
-	ts := newTestServer(t, Config{SendQueue: 16, MessageRate: 1e6, MessageBurst: 1e6, PingInterval: time.Hour})
+	ts := newTestServer(t, Config{SendQueue: 16, MessageRate: 1e6, MessageBurst: 1e6, PingInterval: time.Hour,
+		ConnBytesPerSec: 1e12, InboundBytesPerSec: 1e12}) // the flood must reach the queue, not the byte budget
 	a, c := dial(t, ts.url), dial(t, ts.url)
 	slow := dialSilent(t, ts.url)
 	a.join("r", "A")

@@ -15,6 +15,14 @@ type metrics struct {
 	relayed     *prometheus.CounterVec
 	errors      *prometheus.CounterVec
 	dropped     *prometheus.CounterVec
+
+	unjoined        prometheus.Gauge
+	refused         *prometheus.CounterVec
+	joinTimeouts    prometheus.Counter
+	inbound         prometheus.Counter
+	throttled       *prometheus.CounterVec
+	throttleSeconds prometheus.Counter
+	limits          *prometheus.GaugeVec
 }
 
 func newMetrics(reg *prometheus.Registry, own bool) (*metrics, error) {
@@ -40,8 +48,30 @@ func newMetrics(reg *prometheus.Registry, own bool) (*metrics, error) {
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rtcterm_signal_peers_dropped_total", Help: "Memberships ended by the server, by reason (grace-expired, slow-consumer).",
 		}, []string{"reason"}),
+		unjoined: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rtcterm_signal_unjoined_connections", Help: "Open connections that have not joined a room yet.",
+		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rtcterm_signal_refused_total", Help: "Connections and joins refused by a global limit, by limit (connections, unjoined, unjoined-per-ip, rooms).",
+		}, []string{"limit"}),
+		joinTimeouts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rtcterm_signal_join_timeouts_total", Help: "Connections closed for not joining within the join timeout.",
+		}),
+		inbound: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rtcterm_signal_inbound_bytes_total", Help: "Frame payload bytes read from clients.",
+		}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rtcterm_signal_throttled_frames_total", Help: "Frames after which reading paused for the byte budget, by the budget that was exceeded (connection, global).",
+		}, []string{"budget"}),
+		throttleSeconds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rtcterm_signal_throttle_seconds_total", Help: "Time connections spent not being read because of the byte budgets.",
+		}),
+		limits: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rtcterm_signal_limit", Help: "Configured global limits, so dashboards can show usage against them.",
+		}, []string{"limit"}),
 	}
-	cs := []prometheus.Collector{m.rooms, m.peers, m.connections, m.joins, m.relayed, m.errors, m.dropped}
+	cs := []prometheus.Collector{m.rooms, m.peers, m.connections, m.joins, m.relayed, m.errors, m.dropped,
+		m.unjoined, m.refused, m.joinTimeouts, m.inbound, m.throttled, m.throttleSeconds, m.limits}
 	if own {
 		cs = append(cs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}

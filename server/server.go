@@ -35,6 +35,13 @@ type Server struct {
 	conns     map[*conn]struct{}
 	ipLimits  map[string]*ipLimit
 	lastSweep time.Time
+	inbound   *rate.Limiter // server-wide inbound byte budget
+
+	// Global connection accounting (see limits.go), guarded by mu.
+	nConns       int
+	nUnjoined    int
+	unjoinedByIP map[string]int
+
 	servers   []*http.Server
 	closing   bool
 	dropQueue []*peer        // peers whose send queue overflowed; see flushDropsLocked
@@ -72,6 +79,21 @@ func New(cfg Config) (*Server, error) {
 		peers:    make(map[string]*peer),
 		conns:    make(map[*conn]struct{}),
 		ipLimits: make(map[string]*ipLimit),
+		inbound:  newInboundLimiter(cfg),
+
+		unjoinedByIP: make(map[string]int),
+	}
+	for name, v := range map[string]float64{
+		"max-connections":       float64(cfg.MaxConns),
+		"max-unjoined":          float64(cfg.MaxUnjoined),
+		"max-unjoined-per-ip":   float64(cfg.MaxUnjoinedPerIP),
+		"max-rooms":             float64(cfg.MaxRooms),
+		"max-peers-per-room":    float64(cfg.MaxPeers),
+		"inbound-bytes-per-sec": cfg.InboundBytesPerSec,
+		"conn-bytes-per-sec":    cfg.ConnBytesPerSec,
+		"join-timeout-seconds":  cfg.JoinTimeout.Seconds(),
+	} {
+		m.limits.WithLabelValues(name).Set(v)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws", s.serveWS)
@@ -138,6 +160,7 @@ func (s *Server) newHTTPServer() (*http.Server, error) {
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       30 * time.Second, // refused upgrades close; this covers other idle HTTP clients
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	s.mu.Lock()

@@ -52,12 +52,15 @@ func (s ClientStatus) String() string {
 }
 
 // ClientState is one status change. Attempt counts reconnection attempts
-// since the last successful join (1 for the first retry); Err is the reason
-// the previous attempt or connection ended, if any.
+// since the last stable connection (1 for the first retry); Err is the reason
+// the previous attempt or connection ended, if any; Delay is the backoff
+// the client waits before making attempt Attempt (reconnecting only), so a
+// UI can say "retrying in 2s".
 type ClientState struct {
 	Status  ClientStatus
 	Attempt int
 	Err     error
+	Delay   time.Duration
 }
 
 // ClientConfig configures a Client. Only URL and Join are required.
@@ -81,6 +84,14 @@ type ClientConfig struct {
 	MinBackoff, MaxBackoff time.Duration
 	// Rand returns numbers in [0,1) for the jitter (default math/rand/v2.Float64).
 	Rand func() float64
+	// StableAfter is how long a joined connection must stay up before the
+	// backoff starts again from MinBackoff (default 5s). A welcome alone does
+	// not reset it: a server that welcomes and closes at once would otherwise
+	// be redialled every MinBackoff.
+	StableAfter time.Duration
+	// Now is the clock that measures how long a connection stayed up
+	// (default time.Now).
+	Now func() time.Time
 	// DialTimeout bounds one connection attempt including the join (default 10s).
 	DialTimeout time.Duration
 	// PingInterval is how often the client pings the server; a ping without a
@@ -128,6 +139,12 @@ func NewClient(cfg ClientConfig) *Client {
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
+	}
+	if cfg.StableAfter <= 0 {
+		cfg.StableAfter = 5 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 10 * time.Second
@@ -273,8 +290,9 @@ func (c *Client) run(ctx context.Context, closed bool) error {
 		if attempt == 0 {
 			c.setState(ClientState{Status: ClientConnecting})
 		} else {
-			c.setState(ClientState{Status: ClientReconnecting, Attempt: attempt, Err: lastErr})
-			t := time.NewTimer(c.backoff(attempt))
+			delay := c.backoff(attempt)
+			c.setState(ClientState{Status: ClientReconnecting, Attempt: attempt, Err: lastErr, Delay: delay})
+			t := time.NewTimer(delay)
 			select {
 			case <-ctx.Done():
 				t.Stop()
@@ -284,16 +302,20 @@ func (c *Client) run(ctx context.Context, closed bool) error {
 				t.Stop()
 			}
 		}
-		joined, err := c.session(ctx)
+		joined, joinedAt, err := c.session(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		var se *Error
-		if !joined && errors.As(err, &se) && se.Code != CodeRateLimited {
+		if !joined && errors.As(err, &se) && !retryable(se.Code) {
 			return se
 		}
 		if joined {
-			attempt = 0
+			// Only a connection that stayed up resets the backoff; one
+			// that ends right after its welcome counts as a failed attempt.
+			if c.cfg.Now().Sub(joinedAt) >= c.cfg.StableAfter {
+				attempt = 0
+			}
 			select { // a retry asked for while connected is stale
 			case <-c.retryNow:
 			default:
@@ -304,6 +326,12 @@ func (c *Client) run(ctx context.Context, closed bool) error {
 		c.log.Warn("signaling connection lost", "attempt", attempt, "err", err)
 	}
 	return nil
+}
+
+// retryable reports whether a join refused with code may succeed later on a
+// new connection, so Run keeps trying instead of returning the error.
+func retryable(code string) bool {
+	return code == CodeRateLimited || code == CodeServerBusy
 }
 
 // backoff returns the jittered delay before reconnection attempt n (n ≥ 1).
@@ -337,8 +365,8 @@ func (c *Client) setState(s ClientState) {
 }
 
 // session makes one connection: dial, join, then read until the connection
-// ends. joined reports whether a Welcome arrived.
-func (c *Client) session(ctx context.Context) (joined bool, err error) {
+// ends. joined reports whether a Welcome arrived, joinedAt when (by Config.Now).
+func (c *Client) session(ctx context.Context) (joined bool, joinedAt time.Time, err error) {
 	// One deadline covers the handshake and the join; it is released once
 	// welcome arrives and never bounds the session itself.
 	dialCtx, cancelDial := context.WithTimeout(ctx, c.cfg.DialTimeout)
@@ -348,7 +376,7 @@ func (c *Client) session(ctx context.Context) (joined bool, err error) {
 		HTTPClient: c.cfg.HTTPClient,
 	})
 	if err != nil {
-		return false, err
+		return false, joinedAt, err
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(1 << 20)
@@ -384,10 +412,10 @@ func (c *Client) session(ctx context.Context) (joined bool, err error) {
 	c.mu.Unlock()
 	b, err := Encode(join)
 	if err != nil {
-		return false, err
+		return false, joinedAt, err
 	}
 	if err := conn.Write(dialCtx, websocket.MessageText, b); err != nil {
-		return false, err
+		return false, joinedAt, err
 	}
 
 	// Wait for welcome (or a refusal) within the dial timeout.
@@ -400,14 +428,14 @@ func (c *Client) session(ctx context.Context) (joined bool, err error) {
 	for !joined {
 		m, err := c.read(readCtx, conn)
 		if err != nil {
-			return false, err
+			return false, joinedAt, err
 		}
 		switch m := m.(type) {
 		case *Error:
-			return false, m
+			return false, joinedAt, m
 		case *Welcome:
 			if !joinTimer() {
-				return false, context.DeadlineExceeded
+				return false, joinedAt, context.DeadlineExceeded
 			}
 			cancelDial()
 			c.mu.Lock()
@@ -419,9 +447,10 @@ func (c *Client) session(ctx context.Context) (joined bool, err error) {
 			c.conn = conn
 			c.mu.Unlock()
 			joined = true
+			joinedAt = c.cfg.Now()
 			c.setState(ClientState{Status: ClientConnected})
 			if !c.deliver(readCtx, m) {
-				return true, ctx.Err()
+				return true, joinedAt, ctx.Err()
 			}
 		default:
 			c.log.Debug("signaling message before welcome ignored", "type", m.MessageType())
@@ -439,7 +468,7 @@ func (c *Client) session(ctx context.Context) (joined bool, err error) {
 	for {
 		m, err := c.read(readCtx, conn)
 		if err != nil {
-			return true, err
+			return true, joinedAt, err
 		}
 		if w, ok := m.(*Welcome); ok { // not expected mid-session; keep resume current anyway
 			c.mu.Lock()
@@ -447,7 +476,7 @@ func (c *Client) session(ctx context.Context) (joined bool, err error) {
 			c.mu.Unlock()
 		}
 		if !c.deliver(readCtx, m) {
-			return true, ctx.Err()
+			return true, joinedAt, ctx.Err()
 		}
 	}
 }

@@ -40,6 +40,10 @@ const (
 	CodeRateLimited = "rate-limited"
 	// CodeTooLarge: the frame exceeded the server's read limit and was dropped.
 	CodeTooLarge = "too-large"
+	// CodeServerBusy: the server is at a global limit (its room cap); the
+	// join was refused and the server closes with 1013 (try again later).
+	// Clients retry with backoff.
+	CodeServerBusy = "server-busy"
 )
 
 // Resume is the one-time credential a welcome hands out; presenting it in a
