@@ -18,12 +18,22 @@ import (
 // maxRoomPeers bounds --max-peers: a mesh of more is not a call.
 const maxRoomPeers = 64
 
+// maxServerLimit bounds the server's global limits: beyond it a limit
+// protects nothing on one machine.
+const maxServerLimit = 1 << 20
+
 func setupServe(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Context, Stdio) error {
 	var addr, tokenSecret, tlsCert, tlsKey string
-	var maxPeers int
+	var maxPeers, maxConns, maxUnjoined, maxUnjoinedPerIP, maxRooms, inboundKiB, connKiB int
 	var allowOrigins, ice listFlag
 	fs.StringVar(&addr, "addr", envDefault(env, "RTCTERM_ADDR", "127.0.0.1:8443"), "listen `address` (env RTCTERM_ADDR)")
 	fs.IntVar(&maxPeers, "max-peers", 16, fmt.Sprintf("peers allowed per room (1-%d)", maxRoomPeers))
+	fs.IntVar(&maxConns, "max-conns", 4096, "WebSocket connections open at once, in all (further upgrades get HTTP 503)")
+	fs.IntVar(&maxUnjoined, "max-unjoined", 256, "connections that have not joined a room yet, in all")
+	fs.IntVar(&maxUnjoinedPerIP, "max-unjoined-per-ip", 16, "not-yet-joined connections from one address (further ones get HTTP 429)")
+	fs.IntVar(&maxRooms, "max-rooms", 1024, "rooms at once (further joins get server-busy)")
+	fs.IntVar(&inboundKiB, "inbound-kib", 8192, "signaling bytes read per second from all clients together, in `KiB`")
+	fs.IntVar(&connKiB, "conn-inbound-kib", 64, "signaling bytes read per second from one client, in `KiB`")
 	fs.StringVar(&tokenSecret, "token-secret", "", "require JWT join tokens signed with this secret (env RTCTERM_TOKEN_SECRET)")
 	fs.Var(&allowOrigins, "allow-origin", "extra browser Origin `pattern` allowed (repeatable)")
 	fs.StringVar(&tlsCert, "tls-cert", "", "TLS certificate `file`")
@@ -39,6 +49,15 @@ func setupServe(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Conte
 		if maxPeers < 1 || maxPeers > maxRoomPeers {
 			return usagef("--max-peers must be between 1 and %d", maxRoomPeers)
 		}
+		for _, lim := range []struct {
+			name string
+			v    int
+		}{{"--max-conns", maxConns}, {"--max-unjoined", maxUnjoined}, {"--max-unjoined-per-ip", maxUnjoinedPerIP},
+			{"--max-rooms", maxRooms}, {"--inbound-kib", inboundKiB}, {"--conn-inbound-kib", connKiB}} {
+			if lim.v < 1 || lim.v > maxServerLimit {
+				return usagef("%s must be between 1 and %d", lim.name, maxServerLimit)
+			}
+		}
 		for _, o := range allowOrigins {
 			if o == "" {
 				return usagef("--allow-origin: empty pattern")
@@ -49,11 +68,17 @@ func setupServe(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Conte
 			return err
 		}
 		cfg := server.Config{
-			Addr:         addr,
-			MaxPeers:     maxPeers,
-			AllowOrigins: allowOrigins,
-			Static:       web.Handler(),
-			Logger:       slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: slog.LevelInfo})),
+			Addr:               addr,
+			MaxPeers:           maxPeers,
+			MaxConns:           maxConns,
+			MaxUnjoined:        maxUnjoined,
+			MaxUnjoinedPerIP:   maxUnjoinedPerIP,
+			MaxRooms:           maxRooms,
+			InboundBytesPerSec: float64(inboundKiB * 1024),
+			ConnBytesPerSec:    float64(connKiB * 1024),
+			AllowOrigins:       allowOrigins,
+			Static:             web.Handler(),
+			Logger:             slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		}
 		if tokenSecret != "" {
 			cfg.TokenSecret = []byte(tokenSecret)
