@@ -339,7 +339,7 @@ func TestBadFlagExitsBeforeStarting(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
 		t.Fatalf("exit: %v; stderr %s", err, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "--video-fps must be between 1 and 30") || stdout.Len() != 0 {
+	if !strings.Contains(stderr.String(), "--draw-fps must be between 1 and 30") || stdout.Len() != 0 {
 		t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -82,8 +83,8 @@ func TestHelpListsEveryCommand(t *testing.T) {
 
 func TestCommandHelpListsFlagsWithDefaults(t *testing.T) {
 	want := map[string][]string{
-		"join":  {"-server", "-room", "-name", "-token", "-fake-media", "-no-tui", "-stats-json", "-duration", "-ice", "-turn", "-relay-only", "(default 800)", "-stats-interval"},
-		"demo":  {"-bots", "(default 3)", "-clean", "-no-tui"},
+		"join":  {"--server", "--room", "--name", "--token", "--fake-media", "--no-tui", "--stats-json", "--duration", "--ice", "--relay-only", "(default 800)", "--stats-interval", "--capture-fps", "--draw-fps", "Connection:", "Media:", "Output:", "Examples:"},
+		"demo":  {"--bots", "(default 3)", "--clean", "--no-tui", "Examples:"},
 		"serve": {"-addr", `(default "127.0.0.1:8443")`, "-max-peers", "(default 16)", "-token-secret", "-allow-origin", "-tls-cert", "-tls-key"},
 		"token": {"-room", "-user", "-ttl", "(default 1h0m0s)"},
 	}
@@ -107,6 +108,8 @@ func TestUsageErrors(t *testing.T) {
 		{},
 		{"bogus"},
 		{"join", "--no-such-flag"},
+		{"join", "--server"},
+		{"demo", "--bots", "many"},
 		{"join", "--room", "r"},
 		{"version", "extra"},
 		{"token", "--room", "r"},
@@ -116,8 +119,11 @@ func TestUsageErrors(t *testing.T) {
 		if code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)
 		}
-		if out != "" || !strings.Contains(errs, "Usage") {
-			t.Errorf("%v: usage must go to stderr; stdout=%q stderr=%q", args, out, errs)
+		if out != "" || !strings.Contains(errs, "--help") {
+			t.Errorf("%v: the error and where help is must go to stderr; stdout=%q stderr=%q", args, out, errs)
+		}
+		if len(args) > 0 && strings.Contains(errs, "Flags:") || strings.Contains(errs, "Media:") {
+			t.Errorf("%v: a usage error prints the whole flag list:\n%s", args, errs)
 		}
 	}
 }
@@ -134,13 +140,13 @@ func TestFlagRangesStartNothing(t *testing.T) {
 		args []string
 		want string
 	}{
-		{demoArgs, []string{"--video-fps", "99"}, "--video-fps"},
-		{demoArgs, []string{"--video-fps", "0"}, "--video-fps"},
+		{demoArgs, []string{"--video-fps", "99"}, "--draw-fps"}, // the old name is an alias
+		{demoArgs, []string{"--draw-fps", "0"}, "--draw-fps"},
 		{demoArgs, []string{"--bots", "16"}, "--bots"},
 		{demoArgs, []string{"--bots", "-1"}, "--bots"},
-		{demoArgs, []string{"--fps", "61"}, "--fps"},
-		{join, []string{"--fps", "0"}, "--fps"},
-		{join, []string{"--video-fps", "31"}, "--video-fps"},
+		{demoArgs, []string{"--fps", "61"}, "--capture-fps"},
+		{join, []string{"--capture-fps", "0"}, "--capture-fps"},
+		{join, []string{"--draw-fps", "31"}, "--draw-fps"},
 		{join, []string{"--video-bitrate", "49"}, "--video-bitrate"},
 		{join, []string{"--video-bitrate", "20001"}, "--video-bitrate"},
 		{join, []string{"--video-size", "15x240"}, "--video-size"},
@@ -149,8 +155,12 @@ func TestFlagRangesStartNothing(t *testing.T) {
 		{join, []string{"--stats-interval", "99ms"}, "--stats-interval"},
 		{join, []string{"--duration", "-1s"}, "--duration"},
 		{join, []string{"--relay-only"}, "--relay-only"},
-		{join, []string{"--ice", "http://x"}, "stun:HOST:PORT"},
-		{join, []string{"--turn", "turn:nopass@h:1"}, "turn"},
+		{join, []string{"--ice", "http://x"}, "bad ICE server"},
+		{join, []string{"--turn", "turn:nopass@h:1"}, "bad ICE server"},
+		{join, []string{"--relay-only", "--ice", "stun:127.0.0.1:3478"}, "--relay-only"},
+		{[]string{"join", "--server", "http://127.0.0.1:1", "--no-tui", "--room", "bad room"}, nil, "--room"},
+		{[]string{"join", "--server", "http://127.0.0.1:1", "--no-tui", "--room", "r", "--name", "Eve\u202e"}, nil, "--name"},
+		{demoArgs, []string{"--name", ""}, "--name"},
 		{[]string{"join", "--room", "r", "--no-tui", "--server", "ftp://x"}, nil, "--server"},
 		{[]string{"join", "--server", "http://127.0.0.1:1", "--room", "r"}, []string{"--stats-json", "-"}, "--stats-json"},
 		{serve, []string{"--max-peers", "0"}, "--max-peers"},
@@ -162,7 +172,7 @@ func TestFlagRangesStartNothing(t *testing.T) {
 		{serve, []string{"--inbound-kib", "0"}, "--inbound-kib"},
 		{serve, []string{"--conn-inbound-kib", "0"}, "--conn-inbound-kib"},
 		{serve, []string{"--tls-cert", "c.pem"}, "--tls-key"},
-		{serve, []string{"--ice", "bogus"}, "stun:HOST:PORT"},
+		{serve, []string{"--ice", "bogus"}, "bad ICE server"},
 		{serve, []string{"--allow-origin", ""}, "--allow-origin"},
 		{[]string{"token", "--room", "r", "--user", "u", "--secret", "s"}, []string{"--ttl", "0s"}, "--ttl"},
 	}
@@ -242,5 +252,85 @@ func TestEnvironmentDefaults(t *testing.T) {
 	}
 	if strings.Contains(out, "s3cr3t-value") {
 		t.Error("join --help shows the token from the environment")
+	}
+}
+
+// TestHelpOnceOnStdout: --help prints the help once, on stdout, and
+// nothing on stderr; hidden aliases are not listed.
+func TestHelpOnceOnStdout(t *testing.T) {
+	code, out, errs := runCLI(t, nil, "join", "--help")
+	if code != ExitOK || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	if n := strings.Count(out, "Usage: rtcterm join"); n != 1 {
+		t.Errorf("help printed %d times", n)
+	}
+	for _, hidden := range []string{"--fps ", "--video-fps", "--turn"} {
+		if strings.Contains(out, hidden) {
+			t.Errorf("help lists the hidden alias %s", hidden)
+		}
+	}
+}
+
+// TestOldFlagNamesStillWork: the names of earlier releases are aliases.
+func TestOldFlagNamesStillWork(t *testing.T) {
+	var s started
+	code, _, errs := runWith(t, &s, nil, "join", "--server", "http://127.0.0.1:1", "--room", "r", "--no-tui",
+		"--fps", "12", "--video-fps", "9", "--turn", "turn:u:p@127.0.0.1:3478", "--relay-only")
+	if code != ExitOK || len(s.calls) != 1 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	c := s.calls[0]
+	if c.Media.FPS != 12 || c.Output.DrawFPS != 9 || len(c.Media.ICEServers) != 1 || !c.Media.RelayOnly {
+		t.Errorf("config %+v", c)
+	}
+}
+
+func TestUnknownCommandSuggests(t *testing.T) {
+	code, out, errs := runCLI(t, nil, "jion")
+	if code != ExitUsage || out != "" || !strings.Contains(errs, `Did you mean "join"?`) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if _, _, errs := runCLI(t, nil, "frobnicate"); strings.Contains(errs, "Did you mean") {
+		t.Errorf("suggests for a far-off name: %q", errs)
+	}
+}
+
+// TestFailureTextIsSanitized: an error carrying a server's text (here a
+// failing call) is printed without its escape sequences.
+func TestFailureTextIsSanitized(t *testing.T) {
+	var out, errb bytes.Buffer
+	st := fakeStarters(&started{})
+	st.call = func(context.Context, call.Config, io.Writer, io.Writer) error {
+		return errors.New("join refused: \x1b]52;c;aGk=\a\x1b[2J\u202eevil\u009b")
+	}
+	code := run(context.Background(), []string{"join", "--server", "http://127.0.0.1:1", "--room", "r", "--no-tui"},
+		Stdio{In: strings.NewReader(""), Out: &out, Err: &errb}, func(string) (string, bool) { return "", false }, st)
+	if code != ExitFail {
+		t.Fatalf("exit %d", code)
+	}
+	for _, bad := range []string{"\x1b", "\a", "\u202e", "\u009b"} {
+		if strings.Contains(errb.String(), bad) {
+			t.Errorf("stderr carries %q: %q", bad, errb.String())
+		}
+	}
+	if !strings.Contains(errb.String(), "join refused") {
+		t.Errorf("stderr lost the message: %q", errb.String())
+	}
+}
+
+func TestVersionLine(t *testing.T) {
+	bi := &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}
+	got := versionLine("v1.2.3", bi)
+	if !strings.HasPrefix(got, "rtcterm v1.2.3 (revision 0123456789ab-dirty, go") {
+		t.Errorf("versionLine = %q", got)
+	}
+	if got := versionLine("dev", nil); !strings.HasPrefix(got, "rtcterm dev (go") {
+		t.Errorf("versionLine without build info = %q", got)
+	}
+	code, out, _ := runCLI(t, nil, "--version")
+	if code != ExitOK || !strings.HasPrefix(out, "rtcterm ") {
+		t.Errorf("--version: exit %d, %q", code, out)
 	}
 }

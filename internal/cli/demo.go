@@ -2,13 +2,12 @@ package cli
 
 import (
 	"context"
-	"flag"
 
 	"github.com/rtcterm/rtcterm/internal/call"
 	"github.com/rtcterm/rtcterm/internal/demo"
 )
 
-func setupDemo(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Context, Stdio) error {
+func setupDemo(fs *flagSet, env LookupEnv, st starters) func(context.Context, Stdio) error {
 	var name string
 	var bots int
 	var clean bool
@@ -17,9 +16,15 @@ func setupDemo(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Contex
 	fs.IntVar(&bots, "bots", 3, "number of bot participants (0-15)")
 	fs.BoolVar(&clean, "clean", false, "no simulated delay or loss on the bots' links")
 	media.register(fs)
+	fs.group("Demo", "name", "bots", "clean")
+	fs.group("Connection", "ice", "relay-only")
+	media.groups(fs)
 	return func(ctx context.Context, io Stdio) error {
 		if bots < 0 || bots > demo.MaxBots {
 			return usagef("--bots must be between 0 and %d", demo.MaxBots)
+		}
+		if err := checkRoomAndName(demo.Room, name); err != nil {
+			return err
 		}
 		m, out, err := media.config(env)
 		if err != nil {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"text/tabwriter"
 
@@ -11,7 +10,7 @@ import (
 
 // setupDevices lists what `rtcterm join` can capture and whether audio can
 // be played.
-func setupDevices(fs *flag.FlagSet, env LookupEnv, _ starters) func(context.Context, Stdio) error {
+func setupDevices(fs *flagSet, env LookupEnv, _ starters) func(context.Context, Stdio) error {
 	return func(ctx context.Context, io Stdio) error {
 		list, err := devices.Enumerate()
 		if err != nil {

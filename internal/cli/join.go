@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
-	"flag"
+	"strings"
 
 	"github.com/rtcterm/rtcterm/internal/call"
 	"github.com/rtcterm/rtcterm/signal"
 )
 
-func setupJoin(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Context, Stdio) error {
+func setupJoin(fs *flagSet, env LookupEnv, st starters) func(context.Context, Stdio) error {
 	var server, room, name, token string
 	var media mediaFlags
 	fs.StringVar(&server, "server", envDefault(env, "RTCTERM_SERVER", ""), "signaling server `URL` (ws://, wss://, http://, https://; env RTCTERM_SERVER)")
@@ -17,12 +17,17 @@ func setupJoin(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Contex
 	// The token's default is not shown in --help: it is a credential.
 	fs.StringVar(&token, "token", "", "join token when the server requires one (env RTCTERM_TOKEN)")
 	media.register(fs)
+	fs.group("Connection", "server", "room", "name", "token", "ice", "relay-only")
+	media.groups(fs)
 	return func(ctx context.Context, io Stdio) error {
 		if token == "" {
 			token = envDefault(env, "RTCTERM_TOKEN", "")
 		}
 		if server == "" || room == "" {
 			return usagef("--server and --room are required")
+		}
+		if err := checkRoomAndName(room, name); err != nil {
+			return err
 		}
 		url, err := signal.NormalizeURL(server)
 		if err != nil {
@@ -38,4 +43,16 @@ func setupJoin(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Contex
 		cfg := call.Config{ServerURL: url, Room: room, Name: name, Token: token, Media: m, Output: out}
 		return st.call(ctx, cfg, io.Out, io.Err)
 	}
+}
+
+// checkRoomAndName applies the protocol's rules to --room and --name
+// here, so a bad one is a usage error before anything connects.
+func checkRoomAndName(room, name string) error {
+	if err := signal.ValidateRoom(room); err != nil {
+		return usagef("--room %q: %s", room, strings.TrimPrefix(err.Error(), signal.ErrBadMessage.Error()+": "))
+	}
+	if err := signal.ValidateUserName(name); err != nil {
+		return usagef("--name: %s", strings.TrimPrefix(err.Error(), signal.ErrBadMessage.Error()+": "))
+	}
+	return nil
 }

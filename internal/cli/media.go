@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"flag"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -33,27 +33,38 @@ type mediaFlags struct {
 	VideoSize     string
 	FPS           int
 	VideoFPS      int
-	ICE           listFlag
-	TURN          string
+	ICE           listFlag // stun: and turn: servers, from --ice and its alias --turn
 	RelayOnly     bool
 	LogFile       string
 }
 
-func (m *mediaFlags) register(fs *flag.FlagSet) {
+// register adds the flags to fs; --ice and --relay-only go under the
+// command's Connection heading in help, the rest under groups'.
+func (m *mediaFlags) register(fs *flagSet) {
 	fs.BoolVar(&m.FakeMedia, "fake-media", false, "send a synthetic test pattern and tone instead of camera and microphone")
-	fs.BoolVar(&m.NoTUI, "no-tui", false, "print status lines instead of the terminal UI")
 	fs.BoolVar(&m.NoAudioOut, "no-audio-out", false, "do not play the other participants' audio")
-	fs.StringVar(&m.StatsJSON, "stats-json", "", "write one JSON object per peer per stats tick to `FILE` (- for stdout)")
-	fs.DurationVar(&m.Duration, "duration", 0, "leave the call after this long (0 = stay until quit)")
-	fs.DurationVar(&m.StatsInterval, "stats-interval", time.Second, "how often to collect connection stats")
-	fs.IntVar(&m.VideoBitrate, "video-bitrate", 800, "video bitrate in `kbps`")
 	fs.StringVar(&m.VideoSize, "video-size", "640x480", "capture size `WxH`")
-	fs.IntVar(&m.FPS, "fps", 30, "capture frame rate")
-	fs.IntVar(&m.VideoFPS, "video-fps", videoview.DefaultFPS, "most frames a second drawn per video tile in the terminal (1-30)")
-	fs.Var(&m.ICE, "ice", "STUN server `stun:HOST:PORT` (repeatable)")
-	fs.StringVar(&m.TURN, "turn", "", "TURN server `turn:USER:PASS@HOST:PORT`")
-	fs.BoolVar(&m.RelayOnly, "relay-only", false, "connect only through the TURN relay")
+	fs.IntVar(&m.FPS, "capture-fps", 30, fmt.Sprintf("camera frame rate (%d-%d)", minCaptureFPS, maxCaptureFPS))
+	fs.IntVar(&m.VideoBitrate, "video-bitrate", 800, fmt.Sprintf("video bitrate in `kbps` (%d-%d)", minBitrate, maxBitrate))
+	fs.BoolVar(&m.NoTUI, "no-tui", false, "print status lines instead of the terminal UI")
+	fs.StringVar(&m.StatsJSON, "stats-json", "", "with --no-tui: write one JSON object per peer per stats tick to `FILE` (- for stdout)")
+	fs.DurationVar(&m.StatsInterval, "stats-interval", time.Second, "how often to collect connection stats")
+	fs.DurationVar(&m.Duration, "duration", 0, "leave the call after this long (0 = stay until quit)")
+	fs.IntVar(&m.VideoFPS, "draw-fps", videoview.DefaultFPS, fmt.Sprintf("most frames a second drawn per video tile in the terminal (%d-%d)", minDrawFPS, maxDrawFPS))
 	fs.StringVar(&m.LogFile, "log", "", "write a debug log of signaling and WebRTC to `FILE`")
+	fs.Var(&m.ICE, "ice", "STUN or TURN server, `stun:HOST:PORT` or turn:USER:PASS@HOST:PORT (repeatable)")
+	fs.BoolVar(&m.RelayOnly, "relay-only", false, "connect only through a TURN relay given with --ice")
+	// The names of earlier releases keep working.
+	fs.alias("fps", "capture-fps")
+	fs.alias("video-fps", "draw-fps")
+	fs.alias("turn", "ice")
+}
+
+// groups lists the media flags under their headings in help, after the
+// command's own.
+func (m *mediaFlags) groups(fs *flagSet) {
+	fs.group("Media", "fake-media", "no-audio-out", "video-size", "capture-fps", "video-bitrate")
+	fs.group("Output", "no-tui", "stats-json", "stats-interval", "duration", "draw-fps", "log")
 }
 
 // config checks every media flag and returns the typed configuration.
@@ -64,23 +75,24 @@ func (m *mediaFlags) config(env LookupEnv) (call.Media, call.Output, error) {
 	}
 	switch {
 	case m.FPS < minCaptureFPS || m.FPS > maxCaptureFPS:
-		return call.Media{}, call.Output{}, usagef("--fps must be between %d and %d", minCaptureFPS, maxCaptureFPS)
+		return call.Media{}, call.Output{}, usagef("--capture-fps must be between %d and %d", minCaptureFPS, maxCaptureFPS)
 	case m.VideoFPS < minDrawFPS || m.VideoFPS > maxDrawFPS:
-		return call.Media{}, call.Output{}, usagef("--video-fps must be between %d and %d", minDrawFPS, maxDrawFPS)
+		return call.Media{}, call.Output{}, usagef("--draw-fps must be between %d and %d", minDrawFPS, maxDrawFPS)
 	case m.VideoBitrate < minBitrate || m.VideoBitrate > maxBitrate:
 		return call.Media{}, call.Output{}, usagef("--video-bitrate must be between %d and %d kbps", minBitrate, maxBitrate)
 	case m.StatsInterval < minStatsInterval:
 		return call.Media{}, call.Output{}, usagef("--stats-interval must be at least %v", minStatsInterval)
 	case m.Duration < 0:
 		return call.Media{}, call.Output{}, usagef("--duration must not be negative")
-	case m.RelayOnly && m.TURN == "":
-		return call.Media{}, call.Output{}, usagef("--relay-only needs --turn")
 	case m.StatsJSON != "" && !m.NoTUI:
 		return call.Media{}, call.Output{}, usagef("--stats-json needs --no-tui (the terminal UI shows the stats itself)")
 	}
-	ice, err := iceServers(append(append([]string(nil), m.ICE...), m.TURN))
+	ice, err := iceServers(m.ICE)
 	if err != nil {
 		return call.Media{}, call.Output{}, err
+	}
+	if m.RelayOnly && !hasTURN(ice) {
+		return call.Media{}, call.Output{}, usagef("--relay-only needs a TURN server: --ice turn:USER:PASS@HOST:PORT")
 	}
 	media := call.Media{
 		Fake: m.FakeMedia, Width: w, Height: h, FPS: m.FPS, VideoBitrateKbps: m.VideoBitrate,
@@ -107,6 +119,18 @@ func iceServers(specs []string) ([]webrtc.ICEServer, error) {
 		ice = append(ice, is)
 	}
 	return ice, nil
+}
+
+// hasTURN reports whether any of the servers is a TURN relay.
+func hasTURN(servers []webrtc.ICEServer) bool {
+	for _, s := range servers {
+		for _, u := range s.URLs {
+			if strings.HasPrefix(u, "turn:") || strings.HasPrefix(u, "turns:") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // parseVideoSize reads "WxH".

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,7 +21,7 @@ const maxRoomPeers = 64
 // protects nothing on one machine.
 const maxServerLimit = 1 << 20
 
-func setupServe(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Context, Stdio) error {
+func setupServe(fs *flagSet, env LookupEnv, st starters) func(context.Context, Stdio) error {
 	var addr, tokenSecret, tlsCert, tlsKey string
 	var maxPeers, maxConns, maxUnjoined, maxUnjoinedPerIP, maxRooms, inboundKiB, connKiB int
 	var allowOrigins, ice listFlag
@@ -39,6 +38,8 @@ func setupServe(fs *flag.FlagSet, env LookupEnv, st starters) func(context.Conte
 	fs.StringVar(&tlsCert, "tls-cert", "", "TLS certificate `file`")
 	fs.StringVar(&tlsKey, "tls-key", "", "TLS key `file`")
 	fs.Var(&ice, "ice", "STUN/TURN server handed to clients, `stun:HOST:PORT` or turn:USER:PASS@HOST:PORT (repeatable)")
+	fs.group("Server", "addr", "tls-cert", "tls-key", "token-secret", "allow-origin", "ice")
+	fs.group("Limits", "max-peers", "max-rooms", "max-conns", "max-unjoined", "max-unjoined-per-ip", "inbound-kib", "conn-inbound-kib")
 	return func(ctx context.Context, io Stdio) error {
 		if tokenSecret == "" {
 			tokenSecret = envDefault(env, "RTCTERM_TOKEN_SECRET", "")

@@ -2,14 +2,13 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
 	"github.com/rtcterm/rtcterm/server"
 )
 
-func setupToken(fs *flag.FlagSet, env LookupEnv, _ starters) func(context.Context, Stdio) error {
+func setupToken(fs *flagSet, env LookupEnv, _ starters) func(context.Context, Stdio) error {
 	var room, user, secret string
 	var ttl time.Duration
 	fs.StringVar(&room, "room", envDefault(env, "RTCTERM_ROOM", ""), "room the token admits to (env RTCTERM_ROOM)")
