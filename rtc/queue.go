@@ -31,11 +31,19 @@ func (q *queue[T]) push(v T) {
 
 // drain takes every queued item.
 func (q *queue[T]) drain() []T {
+	items, _ := q.take()
+	return items
+}
+
+// take takes every queued item and reports whether the queue is closed:
+// then these are the last items it will ever hold, and the drainer can
+// stop once it has handled them.
+func (q *queue[T]) take() (items []T, last bool) {
 	q.mu.Lock()
-	items := q.items
+	items, last = q.items, q.closed
 	q.items = nil
 	q.mu.Unlock()
-	return items
+	return items, last
 }
 
 // close drops future pushes; queued items can still be drained. It wakes

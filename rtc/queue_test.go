@@ -25,3 +25,22 @@ func TestQueueCloseWakesTheDrainer(t *testing.T) {
 		t.Fatalf("push after close kept %v", got)
 	}
 }
+
+// TestQueueTakeReportsTheLastItems: take says "last" only once the queue is
+// closed, and hands over what was queued before close with it.
+func TestQueueTakeReportsTheLastItems(t *testing.T) {
+	q := newQueue[int]()
+	q.push(1)
+	if items, last := q.take(); len(items) != 1 || last {
+		t.Fatalf("open queue: take = %v, %v; want [1], false", items, last)
+	}
+	q.push(2)
+	q.push(3)
+	q.close()
+	if items, last := q.take(); len(items) != 2 || items[0] != 2 || items[1] != 3 || !last {
+		t.Fatalf("closed queue: take = %v, %v; want [2 3], true", items, last)
+	}
+	if items, last := q.take(); len(items) != 0 || !last {
+		t.Fatalf("closed, empty queue: take = %v, %v; want [], true", items, last)
+	}
+}
