@@ -12,7 +12,6 @@ import (
 	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/server"
 	"github.com/rtcterm/rtcterm/server/web"
-	"github.com/rtcterm/rtcterm/store"
 )
 
 // demoRoom is the room the demo call happens in.
@@ -93,17 +92,10 @@ func startDemo(ctx context.Context, bots int, clean bool, media mediaOptions, lo
 			return nil, err
 		}
 		d.bots = append(d.bots, sess)
-		d.wg.Add(2)
-		go func() { defer d.wg.Done(); _ = sess.Run(ctx) }()
-		go func() { defer d.wg.Done(); discardActions(sess.Actions()) }()
+		d.wg.Add(1)
+		go func() { defer d.wg.Done(); _ = sess.Run(ctx) }() // nobody reads a bot's actions
 	}
 	return d, nil
-}
-
-// discardActions drains a bot's actions: nobody looks at its state.
-func discardActions(ch <-chan store.Action) {
-	for range ch {
-	}
 }
 
 // joinHint is the lines that let a second person join the demo room, from

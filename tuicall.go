@@ -56,7 +56,6 @@ func runSessionTUI(ctx context.Context, sess *rtc.Session, o mediaOptions, playe
 		opts.Video = videoSource{video}
 	}
 	uiErr := tui.Run(uiCtx, opts, sess.Actions())
-	go discardActions(sess.Actions()) // the UI has stopped reading them; Close needs them drained
 	_ = sess.Close()
 	err := <-runErr
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(uiErr, err) {

@@ -50,7 +50,6 @@ func TestDemoVideoView(t *testing.T) {
 	runErr := make(chan error, 1)
 	go func() { runErr <- sess.Run(ctx) }()
 	defer func() {
-		go discardActions(sess.Actions())
 		_ = sess.Close()
 		<-runErr
 	}()

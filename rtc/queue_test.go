@@ -44,3 +44,20 @@ func TestQueueTakeReportsTheLastItems(t *testing.T) {
 		t.Fatalf("closed, empty queue: take = %v, %v; want [], true", items, last)
 	}
 }
+
+// TestBoundedQueueDropsBeyondItsLimit: a queue nobody drains stops growing
+// at its limit and counts what it refused.
+func TestBoundedQueueDropsBeyondItsLimit(t *testing.T) {
+	q := newBoundedQueue[int](3)
+	for i := range 5 {
+		if kept := q.push(i); kept != (i < 3) {
+			t.Fatalf("push(%d) kept = %v", i, kept)
+		}
+	}
+	if items := q.drain(); len(items) != 3 || items[2] != 2 || q.dropped != 2 {
+		t.Fatalf("drained %v, dropped %d; want [0 1 2], 2", items, q.dropped)
+	}
+	if !q.push(9) {
+		t.Fatal("push refused after the queue was drained")
+	}
+}

@@ -40,6 +40,12 @@ const closeTimeout = 10 * time.Second
 // reader, yet a reader that is still there gets the last actions.
 const forwardGrace = 500 * time.Millisecond
 
+// maxQueuedActions bounds the actions waiting for a reader of Actions
+// (remote events produce them). A reader this far behind is not reading;
+// what comes beyond is dropped, so a session whose actions nobody reads
+// (a demo bot) keeps running in bounded memory.
+const maxQueuedActions = 4096
+
 // Error texts of the specification, shown to the user.
 const (
 	ErrTextICEFailed   = "ICE Connection Failed: no route to peer"
@@ -147,7 +153,7 @@ func New(cfg Config) *Session {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		client:  signal.NewClient(cfg.Signal),
-		actions: newQueue[store.Action](),
+		actions: newBoundedQueue[store.Action](maxQueuedActions),
 		out:     make(chan store.Action, 64),
 		events:  newQueue[func()](),
 		outbox:  newQueue[signal.Message](),
@@ -161,13 +167,18 @@ func New(cfg Config) *Session {
 
 // Actions delivers every state change of the call as store actions, in
 // order. It is closed when Run has returned. Read it promptly: while the
-// call runs, an unread channel holds the actions back. Once the session is
-// ending, actions nobody takes within forwardGrace are dropped, so Close
-// and Run never wait for a reader.
+// call runs, an unread channel holds the actions back, and beyond
+// maxQueuedActions new ones are dropped. Once the session is ending,
+// actions nobody takes within forwardGrace are dropped, so Close and Run
+// never wait for a reader; nobody has to read Actions at all.
 func (s *Session) Actions() <-chan store.Action { return s.out }
 
 // emit queues an action for Actions without blocking.
-func (s *Session) emit(a store.Action) { s.actions.push(a) }
+func (s *Session) emit(a store.Action) {
+	if !s.actions.push(a) {
+		s.log.Debug("action dropped: queue full or closed", "action", fmt.Sprintf("%T", a))
+	}
+}
 
 // post runs fn on the session loop. Safe from any goroutine, never blocks.
 func (s *Session) post(fn func()) { s.events.push(fn) }
