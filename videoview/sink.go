@@ -38,7 +38,7 @@ type PeerStats struct {
 	Rendered      uint64 // frames drawn for the UI
 	DecodeErrors  uint64 // frames the decoder refused
 	Skipped       uint64 // frames not decoded while waiting for a key frame
-	KeyFrameAsks  uint64 // key frame requests sent
+	KeyFrameAsks  uint64 // key frames asked of the requester
 	Width, Height int    // size of the last decoded frame
 }
 
@@ -50,13 +50,12 @@ type Config struct {
 	// Mode is the cell encoding (see DetectMode).
 	Mode Mode
 	// RequestKeyFrame asks a peer for a key frame (a PLI). The Sink calls it
-	// rate-limited, from the peer's worker; it must not block for long.
-	// SetKeyFrameRequester can set it later.
+	// from the peer's worker on every frame it cannot decode until a key
+	// frame arrives, so it must rate-limit (rtc.Session.RequestKeyFrame
+	// does, per peer, with the same gate as the rest of the key-frame
+	// traffic) and must not block for long. SetKeyFrameRequester can set it
+	// later.
 	RequestKeyFrame func(peerID string)
-	// KeyFrameGap is the shortest time between two requests to one peer
-	// (default 250 ms), so a lost first key frame is recovered well within
-	// a second.
-	KeyFrameGap time.Duration
 	// Now reads the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -65,9 +64,6 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.FPS <= 0 {
 		c.FPS = DefaultFPS
-	}
-	if c.KeyFrameGap <= 0 {
-		c.KeyFrameGap = 250 * time.Millisecond
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -44,7 +44,6 @@ type worker struct {
 	dec     codec.VideoDecoder
 	in      sampleReader
 	needKey bool
-	lastAsk time.Time
 	pace    pacer
 	last    image.Image // last decoded frame, for redraws
 	r       Renderer
@@ -135,7 +134,7 @@ func (w *worker) sample(s *media.Sample) {
 	}
 	if w.needKey && !key {
 		w.count(func(st *PeerStats) { st.Skipped++ })
-		w.askKeyFrame(now)
+		w.askKeyFrame()
 		return
 	}
 	img, err := w.decode(s.Data)
@@ -144,7 +143,7 @@ func (w *worker) sample(s *media.Sample) {
 		w.count(func(st *PeerStats) { st.DecodeErrors++ })
 		w.resetDecoder()
 		w.needKey = true
-		w.askKeyFrame(now)
+		w.askKeyFrame()
 		return
 	}
 	if img == nil {
@@ -171,12 +170,9 @@ func (w *worker) draw(img image.Image) {
 	w.sink.publish(Frame{PeerID: w.peerID, Width: sz.Width, Height: sz.Height, Lines: lines}, w)
 }
 
-// askKeyFrame requests a key frame unless one was asked for recently.
-func (w *worker) askKeyFrame(now time.Time) {
-	if !w.lastAsk.IsZero() && now.Sub(w.lastAsk) < w.sink.cfg.KeyFrameGap {
-		return
-	}
-	w.lastAsk = now
+// askKeyFrame asks the requester for a key frame; the requester
+// rate-limits (see Config.RequestKeyFrame).
+func (w *worker) askKeyFrame() {
 	w.count(func(st *PeerStats) { st.KeyFrameAsks++ })
 	w.sink.requestKeyFrame(w.peerID)
 }
