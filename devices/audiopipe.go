@@ -10,6 +10,7 @@ import (
 	"github.com/pion/mediadevices/pkg/prop"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/rtcterm/rtcterm/store"
 )
 
 // audioBitrate is the Opus target: plenty for mono speech.
@@ -96,12 +97,12 @@ func (p *audioPipe) packet(data []byte) {
 }
 
 // failed ends audio capture after the source broke: the call goes on
-// without local audio and the owner gets a StreamEnded event.
+// without local audio and the owner gets a store.MediaStreamEnded event.
 func (p *audioPipe) failed(src audioSource, cause error) {
 	m := p.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p.ended = true
 	label := src.Describe().Label
-	m.emitLocked(StreamEnded, "audio", fmt.Errorf("%w: microphone %q: %w (audio off)", ErrStreamEnded, label, cause))
+	m.emitLocked(store.MediaStreamEnded, "audio", fmt.Errorf("%w: microphone %q: %w (audio off)", ErrStreamEnded, label, cause))
 }

@@ -70,10 +70,10 @@ func TestDeviceVanishingFallsBack(t *testing.T) {
 	if d := m.Description(); len(d.Tracks) != 2 || d.Synthetic() {
 		t.Fatalf("Description = %+v, want two real tracks", d)
 	}
-	seen := map[string]Event{}
+	seen := map[string]store.MediaEvent{}
 	for len(seen) < 2 {
 		ev := <-m.Events()
-		if ev.Kind != StreamEnded || !errors.Is(ev.Err, ErrStreamEnded) {
+		if ev.Kind != store.MediaStreamEnded || !errors.Is(ev.Err, ErrStreamEnded) {
 			t.Fatalf("event %+v", ev)
 		}
 		seen[ev.Track] = ev
@@ -96,7 +96,7 @@ func TestOpenRecoversFromUnavailableDevices(t *testing.T) {
 		microphone: func(Config) (audioSource, error) { return nil, errNoDevice },
 	})
 	ev := <-m.Events()
-	if ev.Kind != NotAvailable || ev.Track != "video" || !errors.Is(ev.Err, ErrMediaNotAvailable) {
+	if ev.Kind != store.MediaNotAvailable || ev.Track != "video" || !errors.Is(ev.Err, ErrMediaNotAvailable) {
 		t.Fatalf("event %+v", ev)
 	}
 	if d := m.Description(); len(d.Tracks) != 2 || !d.Synthetic() {

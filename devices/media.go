@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/mediacodec"
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -19,7 +20,7 @@ type Media struct {
 	cfg    Config
 	audioT *webrtc.TrackLocalStaticSample
 	videoT *webrtc.TrackLocalStaticSample
-	events chan Event
+	events chan store.MediaEvent
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -42,7 +43,7 @@ const (
 // real devices when present (and Fake is false), synthetic sources
 // otherwise; a video failure leaves the call audio-only and a failure of
 // both leaves it receive-only. A device that exists but fails to open is
-// reported as a NotAvailable event. Open fails only when ctx is done or the
+// reported as a store.MediaNotAvailable event. Open fails only when ctx is done or the
 // tracks cannot be made.
 func Open(ctx context.Context, cfg Config) (*Media, error) {
 	return open(ctx, cfg, capturers{camera: openCamera, microphone: openMicrophone})
@@ -56,20 +57,15 @@ type capturers struct {
 
 func open(ctx context.Context, cfg Config, devs capturers) (*Media, error) {
 	cfg = cfg.withDefaults()
-	audioT, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
-		MimeType: webrtc.MimeTypeOpus, ClockRate: sampleRate, Channels: 2,
-		SDPFmtpLine: "minptime=10;useinbandfec=1",
-	}, audioTrackID, streamID)
+	audioT, err := webrtc.NewTrackLocalStaticSample(mediacodec.Opus, audioTrackID, streamID)
 	if err != nil {
 		return nil, fmt.Errorf("audio track: %w", err)
 	}
-	videoT, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
-		MimeType: webrtc.MimeTypeVP8, ClockRate: 90000,
-	}, videoTrackID, streamID)
+	videoT, err := webrtc.NewTrackLocalStaticSample(mediacodec.VP8, videoTrackID, streamID)
 	if err != nil {
 		return nil, fmt.Errorf("video track: %w", err)
 	}
-	m := &Media{cfg: cfg, audioT: audioT, videoT: videoT, events: make(chan Event, 16)}
+	m := &Media{cfg: cfg, audioT: audioT, videoT: videoT, events: make(chan store.MediaEvent, 16)}
 	m.audio = newAudioPipe(m, audioT)
 	m.video = newVideoPipe(m, videoT)
 
@@ -103,7 +99,7 @@ func (m *Media) openVideo(openCamera func(Config) (videoSource, error)) {
 		case err == nil:
 			src = cam
 		case !errors.Is(err, errNoDevice):
-			m.emitLocked(NotAvailable, "video", err)
+			m.emitLocked(store.MediaNotAvailable, "video", err)
 		}
 	}
 	if src == nil {
@@ -112,7 +108,7 @@ func (m *Media) openVideo(openCamera func(Config) (videoSource, error)) {
 	feed, err := newVideoFeed(src, c.Width, c.Height, c.FPS, c.VideoBitrateKbps)
 	if err != nil {
 		_ = src.Close()
-		m.emitLocked(NotAvailable, "video", fmt.Errorf("%w: %w (joining audio-only)", ErrMediaNotAvailable, err))
+		m.emitLocked(store.MediaNotAvailable, "video", fmt.Errorf("%w: %w (joining audio-only)", ErrMediaNotAvailable, err))
 		return
 	}
 	feed.isCam = true
@@ -131,7 +127,7 @@ func (m *Media) openAudio(ctx context.Context, openMicrophone func(Config) (audi
 		case err == nil:
 			src = mic
 		case !errors.Is(err, errNoDevice):
-			m.emitLocked(NotAvailable, "audio", err)
+			m.emitLocked(store.MediaNotAvailable, "audio", err)
 		}
 	}
 	if src == nil {
@@ -140,7 +136,7 @@ func (m *Media) openAudio(ctx context.Context, openMicrophone func(Config) (audi
 	enc, err := newOpusEncoder(src)
 	if err != nil {
 		_ = src.Close()
-		m.emitLocked(NotAvailable, "audio", fmt.Errorf("%w: %w (no audio)", ErrMediaNotAvailable, err))
+		m.emitLocked(store.MediaNotAvailable, "audio", fmt.Errorf("%w: %w (no audio)", ErrMediaNotAvailable, err))
 		return
 	}
 	m.audio.src, m.audio.enc = src, enc
@@ -199,20 +195,6 @@ func (m *Media) SetVideoEnabled(on bool) {
 	m.video.poke()
 }
 
-// AudioEnabled reports whether the microphone is unmuted.
-func (m *Media) AudioEnabled() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.audio.enabled
-}
-
-// VideoEnabled reports whether the camera feed is on.
-func (m *Media) VideoEnabled() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.video.enabled
-}
-
 // SetPreview registers fn to see every local video frame that is sent
 // (camera or screen), for a preview of yourself. fn runs on the capture
 // goroutine, must be quick and must not keep the image.
@@ -229,7 +211,7 @@ func (m *Media) SetPreview(fn func(image.Image)) {
 // key frame at the end of the gap. It never blocks for long.
 func (m *Media) RequestKeyFrame() {
 	m.mu.Lock()
-	m.video.gate.request()
+	m.video.gate.Request()
 	m.mu.Unlock()
 }
 
@@ -241,19 +223,20 @@ func (m *Media) Stats() MediaStats {
 }
 
 // Events delivers what happened to local media without being asked (a
-// device vanished, a fallback was used). It is buffered; events are dropped
-// (and logged) when nobody reads. It is closed by Close.
-func (m *Media) Events() <-chan Event { return m.events }
+// device vanished, a fallback was used), as rtc.LocalMedia asks. It is
+// buffered; events are dropped (and logged) when nobody reads. It is closed
+// by Close.
+func (m *Media) Events() <-chan store.MediaEvent { return m.events }
 
 // emitLocked queues an event without blocking. m.mu is held (or Media is
 // not shared yet).
-func (m *Media) emitLocked(kind EventKind, track string, err error) {
+func (m *Media) emitLocked(kind store.MediaEventKind, track string, err error) {
 	m.cfg.Logger.Warn("local media", "event", kind.String(), "track", track, "err", err)
 	if m.closed {
 		return
 	}
 	select {
-	case m.events <- Event{Kind: kind, Track: track, Err: err, Stream: m.descriptionLocked()}:
+	case m.events <- store.MediaEvent{Kind: kind, Track: track, Err: err, Stream: m.descriptionLocked()}:
 	default:
 		m.cfg.Logger.Warn("local media event dropped: nobody reads Events", "event", kind.String())
 	}

@@ -303,7 +303,7 @@ func runSender(t *testing.T, mode string) error {
 		}
 		if keyFrame != nil {
 			wg.Add(1)
-			go func() { defer wg.Done(); _ = ForwardKeyFrameRequests(s, keyFrame) }()
+			go func() { defer wg.Done(); _ = forwardKeyFrameRequests(s, keyFrame) }()
 		}
 		offer, err := pc.CreateOffer(nil)
 		if err != nil {

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/pion/mediadevices/pkg/wave"
+	"github.com/rtcterm/rtcterm/mediacodec"
 	"github.com/rtcterm/rtcterm/store"
 )
 
 // Synthetic audio parameters: 48 kHz mono in 20 ms chunks, a tone pulsed
 // 600 ms on and 400 ms off so a speaking indicator visibly moves.
 const (
-	sampleRate     = 48000
+	sampleRate     = mediacodec.OpusSampleRate
 	chunkSamples   = sampleRate / 50 // 20 ms
 	toneAmplitude  = 0.3             // of full scale
 	pulseOnSamples = sampleRate * 6 / 10

@@ -48,31 +48,6 @@ func TestNullDeviceIsNeverUsable(t *testing.T) {
 	}
 }
 
-func TestKeyFrameGateMergesRequests(t *testing.T) {
-	g := keyFrameGate{minGap: 300 * time.Millisecond}
-	t0 := time.Unix(1000, 0)
-	if g.due(t0) {
-		t.Fatal("due without a request")
-	}
-	g.request()
-	if !g.due(t0) {
-		t.Fatal("first request not due")
-	}
-	g.sent(t0)
-	g.request()
-	g.request()
-	if g.due(t0.Add(100 * time.Millisecond)) {
-		t.Fatal("due inside the gap")
-	}
-	if !g.due(t0.Add(300 * time.Millisecond)) {
-		t.Fatal("merged request not due at the end of the gap")
-	}
-	g.sent(t0.Add(300 * time.Millisecond))
-	if g.due(t0.Add(time.Second)) {
-		t.Fatal("due again without a new request")
-	}
-}
-
 func TestPatternMovesAndShowsNameAndClock(t *testing.T) {
 	now := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
 	s := newPatternSource("Zoë", 320, 240, 30, func() time.Time { return now })

@@ -8,6 +8,8 @@ import (
 
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/rtcterm/rtcterm/mediacodec"
+	"github.com/rtcterm/rtcterm/store"
 )
 
 // videoPipe moves frames from the active feed (screen while sharing, else
@@ -25,7 +27,7 @@ type videoPipe struct {
 	forceNext bool       // next written frame must be a key frame (feed changed)
 	lastFeed  *videoFeed // feed of the last written frame
 	lastWrite time.Time
-	gate      keyFrameGate
+	gate      mediacodec.KeyFrameGate
 
 	wake chan struct{} // cap 1: state changed
 	// onFrame, when set (tests), sees every written frame.
@@ -43,7 +45,7 @@ func newVideoPipe(m *Media, track *webrtc.TrackLocalStaticSample) *videoPipe {
 		m:       m,
 		track:   track,
 		enabled: true,
-		gate:    keyFrameGate{minGap: keyFrameMinGap},
+		gate:    mediacodec.KeyFrameGate{MinGap: keyFrameMinGap},
 		wake:    make(chan struct{}, 1),
 	}
 }
@@ -118,7 +120,7 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 		p.m.mu.Unlock()
 		return
 	}
-	force := p.forceNext || p.lastFeed != feed || p.gate.due(now)
+	force := p.forceNext || p.lastFeed != feed || p.gate.Due(now)
 	p.forceNext = false
 	preview := p.preview
 	p.m.mu.Unlock()
@@ -153,7 +155,7 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 	p.m.stats.VideoBytes += uint64(len(data))
 	if key {
 		p.m.stats.KeyFrames++
-		p.gate.sent(now)
+		p.gate.Sent(now)
 	}
 	if p.onFrame != nil {
 		p.onFrame(writtenFrame{key: key, forced: force, screen: feed == p.screen})
@@ -162,7 +164,7 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 
 // failed handles a capture or encode error of feed: a failed camera falls
 // back to the test pattern (or to no video), a failed screen share ends and
-// the camera takes over again. Either way the owner gets an Event.
+// the camera takes over again. Either way the owner gets a store.MediaEvent.
 func (p *videoPipe) failed(feed *videoFeed, cause error) {
 	m := p.m
 	m.mu.Lock()
@@ -172,7 +174,7 @@ func (p *videoPipe) failed(feed *videoFeed, cause error) {
 		p.screen = nil
 		p.forceNext = true
 		p.retired = append(p.retired, feed)
-		m.emitLocked(ScreenShareEnded, "video", fmt.Errorf("%w: screen capture: %w", ErrStreamEnded, cause))
+		m.emitLocked(store.MediaScreenShareEnded, "video", fmt.Errorf("%w: screen capture: %w", ErrStreamEnded, cause))
 	case p.camera:
 		old := feed.src.Describe()
 		_ = feed.src.Close()
@@ -180,11 +182,11 @@ func (p *videoPipe) failed(feed *videoFeed, cause error) {
 			c := m.cfg
 			feed.src = newPatternSource(c.Name, c.Width, c.Height, c.FPS, c.Now)
 			p.forceNext = true
-			m.emitLocked(StreamEnded, "video", fmt.Errorf("%w: camera %q: %w (showing the test pattern)", ErrStreamEnded, old.Label, cause))
+			m.emitLocked(store.MediaStreamEnded, "video", fmt.Errorf("%w: camera %q: %w (showing the test pattern)", ErrStreamEnded, old.Label, cause))
 			return
 		}
 		p.camera = nil
 		p.retired = append(p.retired, feed)
-		m.emitLocked(StreamEnded, "video", fmt.Errorf("%w: test pattern: %w (video off)", ErrStreamEnded, cause))
+		m.emitLocked(store.MediaStreamEnded, "video", fmt.Errorf("%w: test pattern: %w (video off)", ErrStreamEnded, cause))
 	}
 }

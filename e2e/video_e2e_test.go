@@ -43,7 +43,6 @@ func TestDemoVideoView(t *testing.T) {
 	runErr := make(chan error, 1)
 	go func() { runErr <- sess.Run(ctx) }()
 	defer func() {
-		go drain(sess.Actions()) // the loop below has stopped reading
 		_ = sess.Close()
 		<-runErr
 	}()
@@ -211,10 +210,4 @@ func abs(x int) int {
 		return -x
 	}
 	return x
-}
-
-// drain reads actions nobody looks at any more.
-func drain(ch <-chan store.Action) {
-	for range ch {
-	}
 }

@@ -8,30 +8,7 @@ import (
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/stats"
 	"github.com/pion/webrtc/v4"
-)
-
-// Payload types and codecs rtcterm offers: VP8 and Opus only, so browsers
-// and terminals always agree and one encoder per kind serves every peer.
-const (
-	vp8PayloadType  = 96
-	opusPayloadType = 111
-)
-
-// VideoCodec and AudioCodec are the codecs every local track uses.
-var (
-	VideoCodec = webrtc.RTPCodecCapability{
-		MimeType:  webrtc.MimeTypeVP8,
-		ClockRate: 90000,
-		RTCPFeedback: []webrtc.RTCPFeedback{
-			{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
-		},
-	}
-	AudioCodec = webrtc.RTPCodecCapability{
-		MimeType:    webrtc.MimeTypeOpus,
-		ClockRate:   48000,
-		Channels:    2,
-		SDPFmtpLine: "minptime=10;useinbandfec=1",
-	}
+	"github.com/rtcterm/rtcterm/mediacodec"
 )
 
 // newAPI builds the Pion API for one peer connection. Each connection gets
@@ -39,10 +16,10 @@ var (
 // captured for exactly that connection; onStats receives it.
 func (s *Session) newAPI(onStats func(stats.Getter)) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: VideoCodec, PayloadType: vp8PayloadType}, webrtc.RTPCodecTypeVideo); err != nil {
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: mediacodec.VP8, PayloadType: mediacodec.VP8PayloadType}, webrtc.RTPCodecTypeVideo); err != nil {
 		return nil, fmt.Errorf("register VP8: %w", err)
 	}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: AudioCodec, PayloadType: opusPayloadType}, webrtc.RTPCodecTypeAudio); err != nil {
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: mediacodec.Opus, PayloadType: mediacodec.OpusPayloadType}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register Opus: %w", err)
 	}
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
-	"github.com/rtcterm/rtcterm/devices"
+	"github.com/rtcterm/rtcterm/mediacodec"
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -22,15 +22,15 @@ type fakeMedia struct {
 	screen       atomic.Bool
 	keyFrames    atomic.Int64
 	stop         chan struct{}
-	events       chan devices.Event
+	events       chan store.MediaEvent
 	wg           sync.WaitGroup
 	closeOnce    sync.Once
 }
 
 func newFakeMedia() *fakeMedia {
-	a, _ := webrtc.NewTrackLocalStaticSample(AudioCodec, "audio", "rtcterm")
-	v, _ := webrtc.NewTrackLocalStaticSample(VideoCodec, "video", "rtcterm")
-	m := &fakeMedia{audio: a, video: v, stop: make(chan struct{}), events: make(chan devices.Event, 4)}
+	a, _ := webrtc.NewTrackLocalStaticSample(mediacodec.Opus, "audio", "rtcterm")
+	v, _ := webrtc.NewTrackLocalStaticSample(mediacodec.VP8, "video", "rtcterm")
+	m := &fakeMedia{audio: a, video: v, stop: make(chan struct{}), events: make(chan store.MediaEvent, 4)}
 	m.audioOn.Store(true)
 	m.videoOn.Store(true)
 	m.wg.Add(2)
@@ -79,7 +79,7 @@ func (m *fakeMedia) Close() error {
 	return nil
 }
 
-func (m *fakeMedia) Events() <-chan devices.Event { return m.events }
+func (m *fakeMedia) Events() <-chan store.MediaEvent { return m.events }
 
 func fakeOpener(m *fakeMedia) MediaOpener {
 	return func(context.Context) (LocalMedia, error) { return m, nil }

@@ -9,8 +9,10 @@ import (
 )
 
 // LocalMedia is what a Session needs from the captured media: one track per
-// kind for the whole call (encode once), switches for what feeds them, and
-// key frames on demand. devices.Media implements it.
+// kind for the whole call (encode once), switches for what feeds them, key
+// frames on demand, and a report of what changed by itself. devices.Media
+// implements it; the wiring, which imports both, holds the compile-time
+// guard.
 type LocalMedia interface {
 	Description() store.LocalStream
 	AudioTrack() *webrtc.TrackLocalStaticSample
@@ -20,6 +22,10 @@ type LocalMedia interface {
 	StartScreenShare() error
 	StopScreenShare() error
 	RequestKeyFrame()
+	// Events reports changes the media made without being asked (a device
+	// vanished, screen capture failed). Close closes it; nil means the
+	// media never changes by itself.
+	Events() <-chan store.MediaEvent
 	Close() error
 }
 

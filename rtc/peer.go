@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/interceptor/pkg/stats"
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/mediacodec"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/store"
 )
@@ -37,7 +38,8 @@ type peer struct {
 	width     atomic.Uint32                // received video size, from key frames
 	height    atomic.Uint32
 
-	mu        sync.Mutex // guards the stats baseline and the SSRC lists
+	mu        sync.Mutex              // guards the stats baseline, the SSRC lists and plis
+	plis      mediacodec.KeyFrameGate // picture-loss requests sent to this peer
 	inSSRCs   []uint32
 	outSSRCs  []uint32
 	baseline  counters
@@ -74,8 +76,8 @@ func (s *Session) setPC(p *peer, pc *webrtc.PeerConnection) {
 	s.mu.Unlock()
 }
 
-// peerConnection returns the peer's connection, if any, for Engine calls
-// made from other goroutines.
+// peerByID returns the peer with this id, if any, for Engine calls made
+// from other goroutines.
 func (s *Session) peerByID(id string) *peer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -88,7 +90,7 @@ func (s *Session) ensurePeer(id, userID, userName string) *peer {
 	s.mu.Lock()
 	p, ok := s.peers[id]
 	if !ok {
-		p = &peer{id: id, userID: userID, userName: userName, lastStatus: store.StatusConnecting, codecs: map[string]string{}}
+		p = &peer{id: id, userID: userID, userName: userName, lastStatus: store.StatusConnecting, codecs: map[string]string{}, plis: mediacodec.KeyFrameGate{MinGap: pliMinGap}}
 		s.peers[id] = p
 	}
 	s.mu.Unlock()

@@ -9,11 +9,13 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
-	"github.com/rtcterm/rtcterm/devices"
 )
 
-// pliInterval rate-limits the picture-loss requests a receiver sends.
-const pliInterval = 500 * time.Millisecond
+// pliMinGap is the shortest time between two picture-loss requests to one
+// peer, whoever asks (the receive loop waiting for a first key frame, or
+// the video view after a loss): short, so a lost first key frame is
+// recovered well within a second, yet never a request per frame.
+const pliMinGap = 250 * time.Millisecond
 
 // receiveTrack reads one remote track until it ends: audio goes to the
 // audio sink, video frames are counted (and passed to the video sink), and
@@ -29,9 +31,8 @@ func (s *Session) receiveTrack(p *peer, pc *webrtc.PeerConnection, t *webrtc.Tra
 		p.videoSSRC.Store(uint32(t.SSRC()))
 		// Media sent before DTLS was up is lost, often with the first key
 		// frame: ask for one as soon as the track arrives.
-		requestKeyFrame(pc, t.SSRC())
+		s.askKeyFrame(p, pc, t.SSRC())
 	}
-	var lastPLI time.Time
 	seq := seqCounter{expected: &p.rtpExp, lost: &p.rtpLost}
 	for {
 		pkt, _, err := t.ReadRTP()
@@ -55,29 +56,37 @@ func (s *Session) receiveTrack(p *peer, pc *webrtc.PeerConnection, t *webrtc.Tra
 			if s.cfg.Video != nil {
 				s.cfg.Video.Push(p.id, pkt)
 			}
-			if p.width.Load() == 0 && time.Since(lastPLI) > pliInterval {
+			if p.width.Load() == 0 {
 				// Still no key frame seen: keep asking, rate-limited.
-				lastPLI = time.Now()
-				requestKeyFrame(pc, t.SSRC())
+				s.askKeyFrame(p, pc, t.SSRC())
 			}
 		}
 	}
 }
 
 // RequestKeyFrame asks a peer for a video key frame (a picture loss
-// indication), e.g. after a decode error. Callers should rate-limit it.
+// indication), e.g. after a decode error. It is rate-limited per peer
+// (pliMinGap), so callers may ask on every frame they cannot decode.
 func (s *Session) RequestKeyFrame(peerID string) {
 	p := s.peerByID(peerID)
 	if p == nil {
 		return
 	}
 	if pc, ssrc := s.peerPC(p), p.videoSSRC.Load(); pc != nil && ssrc != 0 {
-		requestKeyFrame(pc, webrtc.SSRC(ssrc))
+		s.askKeyFrame(p, pc, webrtc.SSRC(ssrc))
 	}
 }
 
-func requestKeyFrame(pc *webrtc.PeerConnection, ssrc webrtc.SSRC) {
-	_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
+// askKeyFrame sends p a picture loss indication unless one went out less
+// than pliMinGap ago; a request inside the gap is dropped, since whoever
+// wants the key frame keeps asking until it arrives.
+func (s *Session) askKeyFrame(p *peer, pc *webrtc.PeerConnection, ssrc webrtc.SSRC) {
+	p.mu.Lock()
+	ok := p.plis.Allow(s.now())
+	p.mu.Unlock()
+	if ok {
+		_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
+	}
 }
 
 // drainRTCP reads a receiver's RTCP until it ends, so the interceptors see
@@ -93,7 +102,7 @@ func drainRTCP(r *webrtc.RTPReceiver) {
 // readSenderRTCP turns picture-loss and full-intra requests from the peer
 // into key frames of the shared encoder.
 func (s *Session) readSenderRTCP(sender *webrtc.RTPSender, media LocalMedia) {
-	if err := devices.ForwardKeyFrameRequests(sender, media.RequestKeyFrame); err != nil && !errors.Is(err, io.EOF) {
+	if err := forwardKeyFrameRequests(sender, media.RequestKeyFrame); err != nil && !errors.Is(err, io.EOF) {
 		s.log.Debug("sender rtcp", "err", err)
 	}
 }

@@ -44,6 +44,7 @@ func TestScreenShareSwitchesTheFeed(t *testing.T) {
 		return st.Width > 320 && st.FramesPerSecond > 0
 	})
 	waitFor(t, 10*time.Second, "B sees the share", func() bool { return b.snapshot().Connections[idA].Media.Screen })
+	waitFor(t, 10*time.Second, "A records its share", func() bool { return a.snapshot().ScreenSharing })
 	if err := a.s.SetScreenShare(false); err != nil {
 		t.Fatal(err)
 	}
@@ -51,4 +52,7 @@ func TestScreenShareSwitchesTheFeed(t *testing.T) {
 		st := statsOf(t, b, idA, 500*time.Millisecond)
 		return st.Width == 320 && st.FramesPerSecond > 0
 	})
+	if a.snapshot().ScreenSharing {
+		t.Fatal("A still records a screen share after stopping it")
+	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/pion/logging"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
-	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/store"
 )
@@ -34,6 +33,18 @@ var ErrCloseTimeout = errors.New("session did not close in time")
 // closeTimeout bounds how long Close waits, so leaving a call can never
 // hang the terminal.
 const closeTimeout = 10 * time.Second
+
+// forwardGrace is how long, once the session is ending, the forwarder waits
+// for someone to take an action from Actions before it concludes that
+// nobody reads any more and drops the rest. Close must never depend on a
+// reader, yet a reader that is still there gets the last actions.
+const forwardGrace = 500 * time.Millisecond
+
+// maxQueuedActions bounds the actions waiting for a reader of Actions
+// (remote events produce them). A reader this far behind is not reading;
+// what comes beyond is dropped, so a session whose actions nobody reads
+// (a demo bot) keeps running in bounded memory.
+const maxQueuedActions = 4096
 
 // Error texts of the specification, shown to the user.
 const (
@@ -112,14 +123,19 @@ type Session struct {
 	outbox  *queue[signal.Message] // to the signaling server, in order
 	sigUp   chan struct{}          // signalled when signaling (re)connects
 
+	// switchMu serialises SetAudio, SetVideo and SetScreenShare, so the
+	// switches, the media and the actions they emit change in one order.
+	switchMu sync.Mutex
+
 	mu      sync.Mutex // guards the fields below, read by Engine calls from other goroutines
 	peers   map[string]*peer
 	media   LocalMedia
-	audioOn bool
-	videoOn bool
+	noMedia bool // opening the media failed: the call receives only
+	audioOn bool // the local media switches: rtc owns them and emits their
+	videoOn bool // actions (ToggleAudio, ToggleVideo, ToggleScreenShare)
 	screen  bool
 	selfID  string
-	closed  bool
+	closed  bool // Close was called or Run has ended
 
 	// Owned by the session loop.
 	mediaReady bool
@@ -137,7 +153,7 @@ func New(cfg Config) *Session {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		client:  signal.NewClient(cfg.Signal),
-		actions: newQueue[store.Action](),
+		actions: newBoundedQueue[store.Action](maxQueuedActions),
 		out:     make(chan store.Action, 64),
 		events:  newQueue[func()](),
 		outbox:  newQueue[signal.Message](),
@@ -150,11 +166,19 @@ func New(cfg Config) *Session {
 }
 
 // Actions delivers every state change of the call as store actions, in
-// order. It is closed when Run has returned. Read it promptly.
+// order. It is closed when Run has returned. Read it promptly: while the
+// call runs, an unread channel holds the actions back, and beyond
+// maxQueuedActions new ones are dropped. Once the session is ending,
+// actions nobody takes within forwardGrace are dropped, so Close and Run
+// never wait for a reader; nobody has to read Actions at all.
 func (s *Session) Actions() <-chan store.Action { return s.out }
 
 // emit queues an action for Actions without blocking.
-func (s *Session) emit(a store.Action) { s.actions.push(a) }
+func (s *Session) emit(a store.Action) {
+	if !s.actions.push(a) {
+		s.log.Debug("action dropped: queue full or closed", "action", fmt.Sprintf("%T", a))
+	}
+}
 
 // post runs fn on the session loop. Safe from any goroutine, never blocks.
 func (s *Session) post(fn func()) { s.events.push(fn) }
@@ -175,7 +199,7 @@ func (s *Session) Run(ctx context.Context) error {
 	defer close(s.done)
 
 	fwdDone := make(chan struct{})
-	go s.forwardActions(fwdDone)
+	go s.forwardActions(ctx.Done(), fwdDone)
 
 	s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingConnecting, Room: s.cfg.Signal.Join.Room, UserName: s.cfg.Signal.Join.UserName}})
 	s.openMedia(ctx)
@@ -187,6 +211,9 @@ func (s *Session) Run(ctx context.Context) error {
 
 	err := s.loop(ctx, clientErr)
 	cancel()
+	s.mu.Lock()
+	s.closed = true // the switches refuse from now on
+	s.mu.Unlock()
 	s.shutdown()
 	s.wg.Wait()
 	s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingClosed, Room: s.cfg.Signal.Join.Room, UserName: s.cfg.Signal.Join.UserName}})
@@ -247,21 +274,46 @@ func (s *Session) loop(ctx context.Context, clientErr <-chan error) error {
 	}
 }
 
-// forwardActions moves queued actions to the Actions channel.
-func (s *Session) forwardActions(done chan<- struct{}) {
+// forwardActions moves queued actions to the Actions channel, in order,
+// until the queue is closed and empty. Once ending is closed it stops
+// waiting for a reader that is gone (see deliver) and drops what is left.
+func (s *Session) forwardActions(ending <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	defer close(s.out)
+	dropped := 0
 	for {
 		<-s.actions.notify
-		for _, a := range s.actions.drain() {
-			s.out <- a
+		items, last := s.actions.take()
+		for _, a := range items {
+			if dropped > 0 || !s.deliver(ending, a) {
+				dropped++
+			}
 		}
-		s.actions.mu.Lock()
-		finished := s.actions.closed && len(s.actions.items) == 0
-		s.actions.mu.Unlock()
-		if finished {
+		if last {
+			if dropped > 0 {
+				s.log.Debug("actions dropped at close: nobody read them", "count", dropped)
+			}
 			return
 		}
+	}
+}
+
+// deliver sends a to Actions. While the session runs it waits as long as
+// the reader takes; once ending is closed it waits at most forwardGrace,
+// and reports false if nobody took a by then.
+func (s *Session) deliver(ending <-chan struct{}, a store.Action) bool {
+	select {
+	case s.out <- a:
+		return true
+	case <-ending:
+	}
+	grace := time.NewTimer(forwardGrace)
+	defer grace.Stop()
+	select {
+	case s.out <- a:
+		return true
+	case <-grace.C:
+		return false
 	}
 }
 
@@ -345,6 +397,9 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 		if err == nil {
 			err = errors.New("no media")
 		}
+		s.mu.Lock()
+		s.noMedia = true // before the action: whoever sees it sees ErrNoMedia
+		s.mu.Unlock()
 		s.emit(store.InitializeMediaRejected{Error: fmt.Sprintf("%s: %v (receiving only)", ErrTextMediaAbsent, err)})
 		if ctx.Err() != nil {
 			return
@@ -368,11 +423,11 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 	s.mu.Unlock()
 	s.mediaReady = true
 	s.emit(store.InitializeMediaFulfilled{Stream: m.Description()})
-	if em, ok := m.(mediaEvents); ok {
+	if events := m.Events(); events != nil {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			for ev := range em.Events() {
+			for ev := range events { // ends when shutdown closes the media
 				s.post(func() { s.mediaEvent(ev) })
 			}
 		}()
@@ -384,21 +439,16 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 	s.answerPendingOffers()
 }
 
-// mediaEvents is implemented by media that can change by itself (a device
-// unplugged); devices.Media does.
-type mediaEvents interface {
-	Events() <-chan devices.Event
-}
-
 // mediaEvent reports a change the media made on its own, such as falling
-// back to the test pattern when the camera vanished (the specification's
-// "Stream Ended").
-func (s *Session) mediaEvent(ev devices.Event) {
+// back to the test pattern when the camera vanished ("Stream Ended"), or
+// the end of a screen share whose capture failed: the screen switch is
+// rtc's, so rtc records it.
+func (s *Session) mediaEvent(ev store.MediaEvent) {
 	s.emit(store.InitializeLocalStream{Stream: ev.Stream})
 	if ev.Err != nil {
 		s.emit(store.SetConnectionError{Error: ev.Err.Error()})
 	}
-	if ev.Kind == devices.ScreenShareEnded {
+	if ev.Kind == store.MediaScreenShareEnded {
 		s.mu.Lock()
 		s.screen = false
 		s.mu.Unlock()

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
-	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/server"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/store"
@@ -243,7 +242,7 @@ func TestStreamEndedIsReported(t *testing.T) {
 	m := startMember(t, testConfig(url, "ended", "A", media), media)
 	waitFor(t, 10*time.Second, "media ready", func() bool { return m.snapshot().LocalStream != nil })
 	audioOnly := store.LocalStream{Tracks: []store.Track{{Kind: "audio", Label: "fake tone", Synthetic: true}}}
-	media.events <- devices.Event{Kind: devices.StreamEnded, Track: "video", Err: fmt.Errorf("camera: %w", devices.ErrStreamEnded), Stream: audioOnly}
+	media.events <- store.MediaEvent{Kind: store.MediaStreamEnded, Track: "video", Err: fmt.Errorf("camera: %w", errors.New("Stream Ended")), Stream: audioOnly}
 	waitFor(t, 10*time.Second, "stream change in the state", func() bool {
 		s := m.snapshot()
 		_, hasVideo := s.LocalStream.Track("video")

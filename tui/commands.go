@@ -13,49 +13,34 @@ import (
 // captures what it needs when it is built and reports with a message.
 
 // result reports the end of an engine operation started by a key: which
-// operation finished, the action to apply (nil when the engine's own events
-// will tell) and a notice to show.
+// operation finished and, when it failed, why (what names the operation
+// for the notice). A command never writes the call's state: what the
+// engine changed arrives as the engine's own actions (rtc emits ToggleAudio
+// and the like), so the UI and a headless run record it the same way.
 type result struct {
 	op     ops
-	action store.Action
-	notice notice
+	what   string
+	err    error
+	notice notice // shown on success, e.g. "retrying …"
 }
 
 // left reports that Engine.Leave returned.
 type left struct{ err error }
 
 func setAudioCmd(e Engine, enabled bool) tea.Cmd {
-	return func() tea.Msg {
-		if err := e.SetAudio(enabled); err != nil {
-			return result{op: opAudio, action: store.SetConnectionError{Error: "microphone: " + err.Error()}}
-		}
-		return result{op: opAudio, action: store.ToggleAudio{Enabled: enabled}}
-	}
+	return func() tea.Msg { return result{op: opAudio, what: "microphone", err: e.SetAudio(enabled)} }
 }
 
 func setVideoCmd(e Engine, enabled bool) tea.Cmd {
-	return func() tea.Msg {
-		if err := e.SetVideo(enabled); err != nil {
-			return result{op: opVideo, action: store.SetConnectionError{Error: "camera: " + err.Error()}}
-		}
-		return result{op: opVideo, action: store.ToggleVideo{Enabled: enabled}}
-	}
+	return func() tea.Msg { return result{op: opVideo, what: "camera", err: e.SetVideo(enabled)} }
 }
 
 func setScreenShareCmd(e Engine, enabled bool) tea.Cmd {
-	return func() tea.Msg {
-		err := e.SetScreenShare(enabled)
-		switch {
-		case enabled && err != nil:
-			return result{op: opScreen, action: store.StartScreenShareRejected{Error: err.Error()}}
-		case enabled:
-			return result{op: opScreen, action: store.StartScreenShareFulfilled{}}
-		case err != nil:
-			return result{op: opScreen, action: store.StopScreenShareRejected{Error: err.Error()}}
-		default:
-			return result{op: opScreen, action: store.StopScreenShareFulfilled{}}
-		}
+	what := "screen share"
+	if !enabled {
+		what = "stopping screen share"
 	}
+	return func() tea.Msg { return result{op: opScreen, what: what, err: e.SetScreenShare(enabled)} }
 }
 
 // retryCmd restarts a peer's connection, or signaling when peerID is "";
@@ -63,7 +48,7 @@ func setScreenShareCmd(e Engine, enabled bool) tea.Cmd {
 func retryCmd(e Engine, peerID, name string) tea.Cmd {
 	return func() tea.Msg {
 		if err := e.Retry(peerID); err != nil {
-			return result{op: opRetry, action: store.SetConnectionError{PeerID: peerID, Error: "retry: " + err.Error()}}
+			return result{op: opRetry, what: "retry " + name, err: err}
 		}
 		return result{op: opRetry, notice: notice{level: levelInfo, text: "retrying " + name + "…"}}
 	}

@@ -19,12 +19,15 @@ var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 // fakeEngine records calls and fails the test if a method runs while the
 // test is inside Update or View: the engine may only be touched from a
-// command, as crush proves for its UI.
+// command, as crush proves for its UI. Like rtc.Session it owns the media
+// switches: a successful SetAudio, SetVideo or SetScreenShare emits the
+// Toggle action, which the harness delivers as Session.Actions would.
 type fakeEngine struct {
 	t       testing.TB
 	mu      sync.Mutex
 	guarded bool // true while Update or View runs
 	calls   []string
+	emitted []store.Action // what the engine reported, not yet delivered
 	stats   map[string]store.Stats
 	fail    map[string]error // by method name
 }
@@ -60,10 +63,33 @@ func (f *fakeEngine) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
-func (f *fakeEngine) SetAudio(on bool) error { return f.record(fmt.Sprintf("SetAudio(%v)", on)) }
-func (f *fakeEngine) SetVideo(on bool) error { return f.record(fmt.Sprintf("SetVideo(%v)", on)) }
+// emitIfOK emits a when err is nil, as rtc does after a switch succeeded.
+func (f *fakeEngine) emitIfOK(err error, a store.Action) error {
+	if err == nil {
+		f.mu.Lock()
+		f.emitted = append(f.emitted, a)
+		f.mu.Unlock()
+	}
+	return err
+}
+
+// takeEmitted returns and forgets what the engine emitted.
+func (f *fakeEngine) takeEmitted() []store.Action {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.emitted
+	f.emitted = nil
+	return out
+}
+
+func (f *fakeEngine) SetAudio(on bool) error {
+	return f.emitIfOK(f.record(fmt.Sprintf("SetAudio(%v)", on)), store.ToggleAudio{Enabled: on})
+}
+func (f *fakeEngine) SetVideo(on bool) error {
+	return f.emitIfOK(f.record(fmt.Sprintf("SetVideo(%v)", on)), store.ToggleVideo{Enabled: on})
+}
 func (f *fakeEngine) SetScreenShare(on bool) error {
-	return f.record(fmt.Sprintf("SetScreenShare(%v)", on))
+	return f.emitIfOK(f.record(fmt.Sprintf("SetScreenShare(%v)", on)), store.ToggleScreenShare{Enabled: on})
 }
 func (f *fakeEngine) Retry(id string) error { return f.record(fmt.Sprintf("Retry(%q)", id)) }
 func (f *fakeEngine) Leave() error          { return f.record("Leave()") }
@@ -155,11 +181,22 @@ func execute(cmd tea.Cmd) []tea.Msg {
 	return []tea.Msg{msg}
 }
 
-// settle runs cmd and feeds every message back, until nothing is left.
+// settle runs cmd and feeds every message back, and what the engine
+// emitted meanwhile, until nothing is left.
 func (h *harness) settle(cmd tea.Cmd) {
 	h.t.Helper()
 	for _, msg := range execute(cmd) {
+		h.pump()
 		h.settle(h.update(msg))
+	}
+}
+
+// pump delivers the actions the engine emitted, in order, as tui.Run does
+// with rtc.Session.Actions.
+func (h *harness) pump() {
+	h.t.Helper()
+	for _, a := range h.eng.takeEmitted() {
+		h.settle(h.update(a))
 	}
 }
 

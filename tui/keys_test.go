@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -48,13 +47,14 @@ func TestKeyMic(t *testing.T) {
 	}
 	msg := only(t, cmd)
 	h.wantCalls(t, "SetAudio(false)")
-	if r, ok := msg.(result); !ok || !reflect.DeepEqual(r.action, store.ToggleAudio{Enabled: false}) {
+	if r, ok := msg.(result); !ok || r.op != opAudio || r.err != nil {
 		t.Fatalf("result %#v", msg)
 	}
-	if !h.m.State().AudioEnabled {
-		t.Fatal("state changed before the result arrived")
-	}
 	h.update(msg)
+	if !h.m.State().AudioEnabled {
+		t.Fatal("the UI changed the switch itself; it is the engine's to report")
+	}
+	h.pump() // the engine's ToggleAudio
 	if h.m.State().AudioEnabled {
 		t.Fatal("mic still on")
 	}
@@ -76,8 +76,11 @@ func TestKeyMicFails(t *testing.T) {
 	if !h.m.State().AudioEnabled {
 		t.Fatal("mic toggled although the engine failed")
 	}
-	if got := h.m.State().Error; got != "microphone: device busy" {
-		t.Fatalf("error %q", got)
+	if got := h.m.notice; got.level != levelError || got.text != "microphone: device busy" {
+		t.Fatalf("notice %+v", got)
+	}
+	if got := h.m.State().Error; got != "" {
+		t.Fatalf("a failed command wrote the state's error %q", got)
 	}
 	if !strings.Contains(h.view(), "microphone: device busy") {
 		t.Fatal("error not in the notification line")
@@ -100,28 +103,32 @@ func TestKeyCamera(t *testing.T) {
 	}
 	h.eng.fail["SetVideo"] = errBoom
 	h.settle(h.key("v"))
-	if h.m.State().VideoEnabled || h.m.State().Error != "camera: boom" {
-		t.Fatalf("state %+v", h.m.State())
+	if h.m.State().VideoEnabled || h.m.notice.text != "camera: boom" {
+		t.Fatalf("state %+v, notice %+v", h.m.State(), h.m.notice)
 	}
 }
 
 func TestKeyScreenShare(t *testing.T) {
 	h := newHarness(t, callState(1))
 	cmd := h.key("s")
-	if !h.m.State().Loading {
-		t.Fatal("no pending state while the screen share starts")
+	if h.m.busy&opScreen == 0 {
+		t.Fatal("the screen switch is not busy while the screen share starts")
 	}
 	if h.key("s") != nil {
 		t.Fatal("second s while starting started another command")
 	}
 	msg := only(t, cmd)
 	h.wantCalls(t, "SetScreenShare(true)")
-	if r := msg.(result); !reflect.DeepEqual(r.action, store.StartScreenShareFulfilled{}) {
+	if r := msg.(result); r.op != opScreen || r.err != nil {
 		t.Fatalf("result %#v", r)
 	}
 	h.update(msg)
-	if s := h.m.State(); s.Loading || !s.ScreenSharing {
-		t.Fatalf("state %+v", s)
+	if h.m.State().ScreenSharing {
+		t.Fatal("the UI changed the switch itself; it is the engine's to report")
+	}
+	h.pump()
+	if s := h.m.State(); s.Loading || !s.ScreenSharing || h.m.busy&opScreen != 0 {
+		t.Fatalf("state %+v, busy %b", s, h.m.busy)
 	}
 	h.settle(h.key("s"))
 	h.wantCalls(t, "SetScreenShare(false)")
@@ -134,7 +141,7 @@ func TestKeyScreenShareRejected(t *testing.T) {
 	h := newHarness(t, callState(1))
 	h.eng.fail["SetScreenShare"] = errors.New("screen capture not available: no X11 display (DISPLAY is unset)")
 	msg := only(t, h.key("s"))
-	if r := msg.(result); !reflect.DeepEqual(r.action, store.StartScreenShareRejected{Error: "screen capture not available: no X11 display (DISPLAY is unset)"}) {
+	if r := msg.(result); r.err == nil || r.err.Error() != "screen capture not available: no X11 display (DISPLAY is unset)" {
 		t.Fatalf("result %#v", r)
 	}
 	h.update(msg)
@@ -171,8 +178,11 @@ func TestKeyRetry(t *testing.T) {
 	h.eng.fail["Retry"] = errBoom
 	h.settle(h.key("r"))
 	h.wantCalls(t, `Retry("p03")`)
-	if got := h.m.State().Connections["p03"].Error; got != "retry: boom" {
-		t.Fatalf("peer error %q", got)
+	if got := h.m.notice; got.level != levelError || got.text != "retry Barbara: boom" {
+		t.Fatalf("notice %+v", got)
+	}
+	if got := h.m.State().Connections["p03"].Error; got == "retry Barbara: boom" {
+		t.Fatal("a failed command wrote the peer's error into the state")
 	}
 }
 

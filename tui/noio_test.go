@@ -31,7 +31,9 @@ func TestUpdateAndViewDoNoIO(t *testing.T) {
 		store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingReconnecting, Attempt: 1}},
 		store.SetConnectionError{Error: "oops"},
 		store.RemovePeerConnection{PeerID: "x"},
-		result{op: opAudio, action: store.ToggleAudio{Enabled: false}},
+		result{op: opAudio},
+		result{op: opVideo, what: "camera", err: errBoom},
+		store.ToggleAudio{Enabled: false},
 		dumped{path: "/tmp/x.json"},
 		keyPress("q"),
 	}

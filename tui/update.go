@@ -47,13 +47,14 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case result:
 		m.now = m.opts.Now()
 		m.busy &^= msg.op
-		if msg.action != nil {
-			m = m.apply(msg.action)
-		} else {
-			m = m.logEvent(Event{At: m.now, Action: "engine", Detail: msg.notice.text})
-		}
-		if msg.notice.text != "" {
+		switch {
+		case msg.err != nil:
+			text := msg.what + ": " + Sanitize(msg.err.Error(), MaxErrorCells)
+			m.notice = notice{level: levelError, text: text}
+			m = m.logEvent(Event{At: m.now, Action: "engine", Error: text})
+		case msg.notice.text != "":
 			m.notice = msg.notice
+			m = m.logEvent(Event{At: m.now, Action: "engine", Detail: msg.notice.text})
 		}
 		return m, nil
 	case dumped:
@@ -157,13 +158,9 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.Screen):
 		if m.busy&opScreen == 0 {
 			m.busy |= opScreen
-			start := !m.state.ScreenSharing
-			if start {
-				m = m.apply(store.StartScreenSharePending{})
-			} else {
-				m = m.apply(store.StopScreenSharePending{})
-			}
-			return m, setScreenShareCmd(e, start)
+			// The header shows the switch busy until the engine answers;
+			// the change itself arrives as its ToggleScreenShare.
+			return m, setScreenShareCmd(e, !m.state.ScreenSharing)
 		}
 	case key.Matches(k, m.keys.Retry):
 		return m.retry()

@@ -9,7 +9,8 @@
 // The UI never waits for video: workers render at most Config.FPS frames a
 // second per tile, keep only the newest frame per peer, and signal Ready;
 // the UI takes the frames when it has time (latest wins, nothing queues).
-// Decode errors and losses ask the sender for a key frame, rate-limited.
+// Decode errors and losses ask the sender for a key frame through the
+// requester, which rate-limits (rtc.Session.RequestKeyFrame does).
 //
 // What a peer sends is bounded before it costs anything: a peer without a
 // tile is not decoded, a key frame declaring a picture above

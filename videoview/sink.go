@@ -42,7 +42,7 @@ type PeerStats struct {
 	DecodeErrors  uint64 // frames the decoder refused
 	Refused       uint64 // key frames not decoded: malformed header or above the size cap
 	Skipped       uint64 // frames not decoded while waiting for a key frame or without a tile
-	KeyFrameAsks  uint64 // key frame requests sent
+	KeyFrameAsks  uint64 // key frames asked of the requester
 	DecoderOpens  uint64 // decoders started
 	DecoderCloses uint64 // decoders closed (errors, tile gone, peer removed)
 	Width, Height int    // size of the last decoded frame
@@ -56,13 +56,12 @@ type Config struct {
 	// Mode is the cell encoding (see DetectMode).
 	Mode Mode
 	// RequestKeyFrame asks a peer for a key frame (a PLI). The Sink calls it
-	// rate-limited, from the peer's worker; it must not block for long.
-	// SetKeyFrameRequester can set it later.
+	// from the peer's worker on every frame it cannot decode until a key
+	// frame arrives, so it must rate-limit (rtc.Session.RequestKeyFrame
+	// does, per peer, with the same gate as the rest of the key-frame
+	// traffic) and must not block for long. SetKeyFrameRequester can set it
+	// later.
 	RequestKeyFrame func(peerID string)
-	// KeyFrameGap is the shortest time between two requests to one peer
-	// (default 250 ms), so a lost first key frame is recovered well within
-	// a second.
-	KeyFrameGap time.Duration
 	// MaxWidth and MaxHeight cap the picture size a peer may make the
 	// decoder allocate (default DefaultMaxWidth×DefaultMaxHeight, in
 	// either orientation). A key frame declaring more is never decoded:
@@ -77,9 +76,6 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.FPS <= 0 {
 		c.FPS = DefaultFPS
-	}
-	if c.KeyFrameGap <= 0 {
-		c.KeyFrameGap = 250 * time.Millisecond
 	}
 	if c.MaxWidth <= 0 {
 		c.MaxWidth = DefaultMaxWidth

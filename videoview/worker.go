@@ -49,7 +49,6 @@ type worker struct {
 	dec     codec.VideoDecoder
 	in      sampleReader
 	needKey bool
-	lastAsk time.Time
 	pace    pacer
 	last    image.Image // last decoded frame, for redraws
 	r       Renderer
@@ -137,7 +136,7 @@ func (w *worker) tileChanged() {
 	}
 	if w.undrawn.Swap(false) {
 		w.needKey = true
-		w.askKeyFrame(w.sink.cfg.Now())
+		w.askKeyFrame()
 	}
 	if w.last != nil {
 		w.draw(w.last)
@@ -161,7 +160,7 @@ func (w *worker) packet(pkt *rtp.Packet) {
 	w.count(func(st *PeerStats) { st.Packets++ })
 	if w.undrawn.Swap(false) {
 		w.needKey = true
-		w.askKeyFrame(now)
+		w.askKeyFrame()
 	}
 	if w.sb == nil {
 		w.sb = newSampleBuilder() // the guard was reset with it
@@ -205,7 +204,7 @@ func (w *worker) sample(s *media.Sample, now time.Time) {
 	}
 	if w.needKey && !key {
 		w.count(func(st *PeerStats) { st.Skipped++ })
-		w.askKeyFrame(now)
+		w.askKeyFrame()
 		return
 	}
 	if key {
@@ -213,7 +212,7 @@ func (w *worker) sample(s *media.Sample, now time.Time) {
 			w.sink.cfg.Logger.Debug("video key frame refused", "peer", w.peerID, "err", err)
 			w.count(func(st *PeerStats) { st.Refused++ })
 			w.needKey = true
-			w.askKeyFrame(now)
+			w.askKeyFrame()
 			return
 		}
 	}
@@ -223,7 +222,7 @@ func (w *worker) sample(s *media.Sample, now time.Time) {
 		w.count(func(st *PeerStats) { st.DecodeErrors++ })
 		w.resetDecoder()
 		w.needKey = true
-		w.askKeyFrame(now)
+		w.askKeyFrame()
 		return
 	}
 	if img == nil {
@@ -250,12 +249,9 @@ func (w *worker) draw(img image.Image) {
 	w.sink.publish(Frame{PeerID: w.peerID, Width: sz.Width, Height: sz.Height, Lines: lines}, w)
 }
 
-// askKeyFrame requests a key frame unless one was asked for recently.
-func (w *worker) askKeyFrame(now time.Time) {
-	if !w.lastAsk.IsZero() && now.Sub(w.lastAsk) < w.sink.cfg.KeyFrameGap {
-		return
-	}
-	w.lastAsk = now
+// askKeyFrame asks the requester for a key frame; the requester
+// rate-limits (see Config.RequestKeyFrame).
+func (w *worker) askKeyFrame() {
 	w.count(func(st *PeerStats) { st.KeyFrameAsks++ })
 	w.sink.requestKeyFrame(w.peerID)
 }

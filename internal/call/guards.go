@@ -3,6 +3,7 @@ package call
 import (
 	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/rtc"
+	"github.com/rtcterm/rtcterm/tui"
 	"github.com/rtcterm/rtcterm/videoview"
 )
 
@@ -13,4 +14,5 @@ var (
 	_ rtc.AudioSink        = (*devices.Player)(nil)
 	_ rtc.VideoSink        = (*videoview.Sink)(nil)
 	_ videoview.PreviewTap = (*devices.Media)(nil)
+	_ tui.Engine           = (*rtc.Session)(nil)
 )

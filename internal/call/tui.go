@@ -39,20 +39,12 @@ func runTUI(ctx context.Context, sess *rtc.Session, o Output, sinks Sinks) error
 		opts.Video = VideoSource{sinks.Video}
 	}
 	uiErr := tui.Run(uiCtx, opts, sess.Actions())
-	go discardActions(sess.Actions()) // the UI has stopped reading them; Close needs them drained
 	_ = sess.Close()
 	err := <-runErr
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(uiErr, err) {
 		err = nil // already in uiErr, or just the end of the call
 	}
 	return errors.Join(uiErr, err)
-}
-
-// discardActions drains actions nobody reads any more.
-// TODO(rtc-owner): gone once Session.Close no longer needs a reader.
-func discardActions(ch <-chan store.Action) {
-	for range ch {
-	}
 }
 
 // VideoSource adapts a videoview.Sink to the UI's tui.VideoSource: the same

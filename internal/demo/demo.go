@@ -105,18 +105,10 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 		}
 		sess := call.NewSession(bot, call.Sinks{})
 		d.bots = append(d.bots, sess)
-		d.wg.Add(2)
+		d.wg.Add(1)
 		go func() { defer d.wg.Done(); _ = sess.Run(ctx) }()
-		go func() { defer d.wg.Done(); discardActions(sess) }()
 	}
 	return d, nil
-}
-
-// discardActions drains a bot's actions: nobody looks at its state.
-// TODO(rtc-owner): gone once Session.Close no longer needs a reader.
-func discardActions(s *rtc.Session) {
-	for range s.Actions() {
-	}
 }
 
 // URL is the ws:// address of the demo server's signaling endpoint.
