@@ -257,6 +257,11 @@ func (d *tmuxDemo) waitExit(how string) {
 	if alt := tmux(d.t, d.sock, "display-message", "-p", "#{alternate_on}"); strings.TrimSpace(alt) != "0" {
 		d.t.Fatalf("alternate screen still on after %s", how)
 	}
+	// Audio back ends print complaints on a machine without sound; none
+	// may reach the user's terminal, before, during or after the UI.
+	if screen := d.capture(); strings.Contains(screen, "ALSA") || strings.Contains(screen, "jack") {
+		d.t.Fatalf("C library noise on the terminal after %s:\n%s", how, screen)
+	}
 }
 
 // TestDemoInTmux drives the real `rtcterm demo` in a 120×40 tmux pane:
