@@ -3,11 +3,11 @@ package devices
 import "errors"
 
 // ErrMediaNotAvailable reports that a capture device is missing, busy or not
-// permitted. It is the seed's "Media Not Available".
+// permitted. It is docs/slice.md's "Media Not Available".
 var ErrMediaNotAvailable = errors.New("Media Not Available")
 
 // ErrStreamEnded reports that a capture device stopped delivering while in
-// use (unplugged, driver error). It is the seed's "Stream Ended".
+// use (unplugged, driver error). It is docs/slice.md's "Stream Ended".
 var ErrStreamEnded = errors.New("Stream Ended")
 
 // ErrScreenUnavailable reports that screen capture cannot start, most often

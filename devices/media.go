@@ -39,7 +39,7 @@ const (
 	videoTrackID = "video"
 )
 
-// Open starts capture as the seed's initializeMedia did, with its recovery:
+// Open starts capture as docs/slice.md's initializeMedia did, with its recovery:
 // real devices when present (and Fake is false), synthetic sources
 // otherwise; a video failure leaves the call audio-only and a failure of
 // both leaves it receive-only. A device that exists but fails to open is

@@ -119,7 +119,7 @@ func joinCall(b *testing.B, url, room string, n int) []time.Duration {
 // benchmark (or test) ends, and returns its WebSocket URL.
 func benchServer(tb testing.TB) string {
 	tb.Helper()
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", Logger: discardLogger()})
+	srv, err := server.New(server.Config{Logger: discardLogger()})
 	if err != nil {
 		tb.Fatal(err)
 	}

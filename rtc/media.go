@@ -29,7 +29,7 @@ type LocalMedia interface {
 	Close() error
 }
 
-// MediaOpener captures local media (the specification's initializeMedia).
+// MediaOpener captures local media (docs/slice.md's initializeMedia).
 // It should fall back (audio-only, receive-only) rather than fail.
 type MediaOpener func(ctx context.Context) (LocalMedia, error)
 

@@ -46,7 +46,7 @@ const forwardGrace = 500 * time.Millisecond
 // (a demo bot) keeps running in bounded memory.
 const maxQueuedActions = 4096
 
-// Error texts of the specification, shown to the user.
+// Error texts of docs/slice.md, shown to the user.
 const (
 	ErrTextICEFailed   = "ICE Connection Failed: no route to peer"
 	ErrTextDTLSFailed  = "DTLS Handshake Failed"

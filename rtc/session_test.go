@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 // startServer runs a signaling server on a loopback port for one test.
 func startServer(t *testing.T) string {
 	t.Helper()
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", Logger: discardLogger()})
+	srv, err := server.New(server.Config{Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/rtcterm/rtcterm/store"
 )
 
-// CollectStats measures one peer connection now (the specification's
+// CollectStats measures one peer connection now (docs/slice.md's
 // collectConnectionStats): round-trip time of the nominated candidate pair,
 // bitrates and loss over the interval since the previous call, jitter,
 // frames per second, resolution, codecs and route. One call per peer at a

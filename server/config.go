@@ -15,9 +15,6 @@ import (
 // Config configures a Server. The zero value of every field selects the
 // documented default, so Config{} is an open server with sane limits.
 type Config struct {
-	// Addr is the listen address for ListenAndServe and ListenAndServeTLS
-	// (default "127.0.0.1:8443").
-	Addr string
 	// MaxPeers is the most peers one room may hold (default 16).
 	MaxPeers int
 	// TokenSecret, when set, makes every join present an HS256 JWT made by
@@ -112,9 +109,6 @@ func (c Config) withDefaults() Config {
 		if *d <= 0 {
 			*d = v
 		}
-	}
-	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8443"
 	}
 	if c.MaxPeers <= 0 {
 		c.MaxPeers = 16

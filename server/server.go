@@ -138,24 +138,6 @@ func (s *Server) ServeTLS(ln net.Listener, certFile, keyFile string) error {
 	return hs.ServeTLS(ln, certFile, keyFile)
 }
 
-// ListenAndServe listens on Config.Addr and calls Serve.
-func (s *Server) ListenAndServe() error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(ln)
-}
-
-// ListenAndServeTLS listens on Config.Addr and calls ServeTLS.
-func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return err
-	}
-	return s.ServeTLS(ln, certFile, keyFile)
-}
-
 func (s *Server) newHTTPServer() (*http.Server, error) {
 	hs := &http.Server{
 		Handler:           s.handler,
@@ -234,7 +216,7 @@ func (s *Server) newID(n int) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// allowJoin applies the per-IP join limit at now. Callers hold s.mu.
+// allowJoinLocked applies the per-IP join limit at now. Callers hold s.mu.
 func (s *Server) allowJoinLocked(ip string, now time.Time) bool {
 	if now.Sub(s.lastSweep) > time.Minute {
 		for k, l := range s.ipLimits {

@@ -7,7 +7,7 @@ import "time"
 type Action interface{ action() }
 
 // InitializeLocalStream records the local media description
-// (the specification's initializeLocalStream).
+// (docs/slice.md's initializeLocalStream).
 type InitializeLocalStream struct{ Stream LocalStream }
 
 // AddPeerConnection creates the entry for a peer that joined the room, in
@@ -101,7 +101,7 @@ type UpdateSignaling struct{ Signaling Signaling }
 // SetAudioOutput records whether remote audio is played ("" = playing).
 type SetAudioOutput struct{ Reason string }
 
-// The async operations of the specification (createAsyncThunk) report
+// The async operations of docs/slice.md (createAsyncThunk) report
 // through pending / fulfilled / rejected actions.
 
 // InitializeMediaPending: capture has started (initializeMedia).

@@ -1,7 +1,7 @@
 // Package store is the connection slice: the state of a call, the actions
 // that change it, a pure reducer and the selectors views read it through.
 //
-// It mirrors the Redux "rtcConnection" slice of the design specification.
+// It mirrors the Redux "rtcConnection" slice of docs/slice.md.
 // Live objects (peer connections, tracks, encoders) never enter the state;
 // they live in the rtc and devices packages, keyed by peer id.
 package store
@@ -64,7 +64,7 @@ func rank(t string) int {
 }
 
 // Stats is one measurement of a peer connection. The first four fields are
-// the specification's latency, bandwidth, packetLoss and lastUpdated; the
+// docs/slice.md's latency, bandwidth, packetLoss and lastUpdated; the
 // rest is what a user troubleshooting a call needs. Units are in the names.
 type Stats struct {
 	RTTMillis       float64   // round-trip time of the nominated pair (latency)
@@ -227,7 +227,7 @@ type State struct {
 }
 
 // New returns the initial state: no peers, microphone and camera enabled,
-// not sharing the screen, as in the specification.
+// not sharing the screen, as in docs/slice.md.
 func New() State {
 	return State{
 		Connections:   map[string]Connection{},

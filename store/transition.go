@@ -14,7 +14,7 @@ var ErrUnknownPeer = errors.New("unknown peer")
 // ErrStale reports a result for an earlier incarnation of a connection.
 var ErrStale = errors.New("stale result")
 
-// allowed lists the legal moves between statuses: the specification's
+// allowed lists the legal moves between statuses: docs/slice.md's
 // diagram extended to what WebRTC does (ICE restarts, retries).
 var allowed = map[Status][]Status{
 	StatusConnecting:   {StatusConnected, StatusFailed, StatusClosed},

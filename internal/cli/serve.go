@@ -69,7 +69,6 @@ func setupServe(fs *flagSet, env LookupEnv, st starters) func(context.Context, S
 			return err
 		}
 		cfg := server.Config{
-			Addr:               addr,
 			MaxPeers:           maxPeers,
 			MaxConns:           maxConns,
 			MaxUnjoined:        maxUnjoined,

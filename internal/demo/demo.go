@@ -80,7 +80,7 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", Logger: log, Static: web.Handler()})
+	srv, err := server.New(server.Config{Logger: log, Static: web.Handler()})
 	if err != nil {
 		return nil, err
 	}

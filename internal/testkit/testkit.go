@@ -33,7 +33,6 @@ func StartServer(t testing.TB, cfg server.Config) Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	cfg.Addr = "127.0.0.1:0"
 	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
