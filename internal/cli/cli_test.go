@@ -319,6 +319,17 @@ func TestFailureTextIsSanitized(t *testing.T) {
 	}
 }
 
+// TestServeChecksTLSFilesFirst: a missing certificate fails before any
+// server or listener starts.
+func TestServeChecksTLSFilesFirst(t *testing.T) {
+	var s started
+	dir := t.TempDir()
+	code, _, errs := runWith(t, &s, nil, "serve", "--tls-cert", dir+"/none.pem", "--tls-key", dir+"/none.key")
+	if code != ExitFail || !strings.Contains(errs, "--tls-cert") || s.any() {
+		t.Fatalf("exit %d, started %+v, stderr %q", code, s, errs)
+	}
+}
+
 func TestVersionLine(t *testing.T) {
 	bi := &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
 		{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,6 +86,12 @@ func setupServe(fs *flagSet, env LookupEnv, st starters) func(context.Context, S
 		}
 		for _, is := range servers {
 			cfg.ICEServers = append(cfg.ICEServers, signal.ICEServer{URLs: is.URLs, Username: is.Username, Credential: fmt.Sprint(is.Credential)})
+		}
+		if tlsCert != "" {
+			// Load the pair now, so a bad file fails before "listening".
+			if _, err := tls.LoadX509KeyPair(tlsCert, tlsKey); err != nil {
+				return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+			}
 		}
 		srv, err := st.server(cfg)
 		if err != nil {
