@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rtcterm/rtcterm/internal/testkit"
 	"github.com/rtcterm/rtcterm/server"
 	"github.com/rtcterm/rtcterm/store"
 )
@@ -119,21 +119,7 @@ func joinCall(b *testing.B, url, room string, n int) []time.Duration {
 // benchmark (or test) ends, and returns its WebSocket URL.
 func benchServer(tb testing.TB) string {
 	tb.Helper()
-	srv, err := server.New(server.Config{Logger: discardLogger()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return "ws://" + ln.Addr().String() + "/ws"
+	return testkit.StartServer(tb, server.Config{Logger: discardLogger()}).WS
 }
 
 // percentile returns the p-th percentile (nearest rank) of sorted samples.

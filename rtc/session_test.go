@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/internal/testkit"
 	"github.com/rtcterm/rtcterm/server"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/store"
@@ -21,24 +21,11 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// startServer runs a signaling server on a loopback port for one test.
+// startServer runs a signaling server on a loopback port for one test and
+// returns its ws:// URL.
 func startServer(t *testing.T) string {
 	t.Helper()
-	srv, err := server.New(server.Config{Logger: discardLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return "ws://" + ln.Addr().String() + "/ws"
+	return testkit.StartServer(t, server.Config{Logger: discardLogger()}).WS
 }
 
 // member is one running session with the state its actions build.
@@ -101,13 +88,7 @@ func (m *member) stop(t *testing.T) {
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, d, what, cond)
 }
 
 func allConnected(ms []*member) func() bool {

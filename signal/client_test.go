@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rtcterm/rtcterm/internal/testkit"
 	"github.com/rtcterm/rtcterm/server"
 	"github.com/rtcterm/rtcterm/signal"
 )
@@ -21,28 +20,7 @@ const wait = 20 * time.Second
 // returns its host:port.
 func startServer(t *testing.T, cfg server.Config) string {
 	t.Helper()
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	s, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Error(err)
-		}
-		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-			t.Error(err)
-		}
-	})
-	return ln.Addr().String()
+	return testkit.StartServer(t, cfg).Addr
 }
 
 // running is a Client whose Run executes in a goroutine for the test.

@@ -17,7 +17,7 @@ import (
 )
 
 // PollInterval is how often Eventually checks its condition.
-const PollInterval = 20 * time.Millisecond
+const PollInterval = 5 * time.Millisecond
 
 // Server is a signaling server running on a loopback port for one test.
 type Server struct {
