@@ -71,7 +71,7 @@ func newCameraSource(name string, seed uint64, width, height, fps int, now func(
 		ticker: time.NewTicker(time.Second / time.Duration(fps)),
 		closed: make(chan struct{}),
 		scene:  newScene(rng, sw, sh),
-		figure: newSprite(rng, width/4, height/2),
+		figure: newSprite(rng, width/3, height*3/5),
 		frame:  image.NewYCbCr(image.Rect(0, 0, width, height), image.YCbCrSubsampleRatio420),
 		xmap:   make([]int, width),
 		ymap:   make([]int, height),
@@ -120,7 +120,7 @@ func (s *cameraSource) render(t time.Time) {
 	fig := s.figure
 	sway := float64(w) / 8 * math.Sin(phase(t, swayPeriod))
 	bob := float64(h) / 40 * math.Sin(phase(t, bobPeriod))
-	fig.blit(f, w/2-fig.w/2+int(sway), h-fig.h+h/20+int(bob))
+	fig.blit(f, w/2-fig.w/2+int(sway), h-fig.h+h/30+int(bob))
 	addNoise(f.Y[:f.YStride*h], splitmix(s.seed^uint64(t.UnixNano())))
 	s.caption(t)
 	s.frames++

@@ -39,7 +39,7 @@ type scene struct {
 // shapes with their own colours, which give VP8 edges to code.
 func newScene(rng *rand.Rand, w, h int) *scene {
 	s := &scene{w: w, h: h, y: make([]byte, w*h), cb: make([]byte, w*h/4), cr: make([]byte, w*h/4)}
-	lum := fractalNoise(rng, w, h, []int{96, 48, 24, 12, 6, 3}, 0.62)
+	lum := fractalNoise(rng, w, h, []int{96, 48, 24, 12, 6, 3, 2}, 0.7)
 	cw, ch := w/2, h/2
 	cbN := fractalNoise(rng, cw, ch, []int{64, 32, 16}, 0.5)
 	crN := fractalNoise(rng, cw, ch, []int{64, 32, 16}, 0.5)
@@ -57,29 +57,47 @@ func newScene(rng *rand.Rand, w, h int) *scene {
 	return s
 }
 
-// paintShape draws one random rectangle or ellipse: its own colour, with a
-// share of the underlying texture kept so it is not flat.
+// paintShape draws one random shape: a rectangle or ellipse in its own
+// colour with a share of the underlying texture kept so it is not flat,
+// or a shelf of books, narrow vertical bands of random shades that give
+// VP8 the fine edges a real room has.
 func (s *scene) paintShape(rng *rand.Rand, lum []float32) {
 	rw := s.w/24 + rng.IntN(s.w/5+1)
 	rh := s.h/24 + rng.IntN(s.h/5+1)
 	x0, y0 := rng.IntN(s.w), rng.IntN(s.h)
 	r := image.Rect(x0, y0, x0+rw, y0+rh).Intersect(image.Rect(0, 0, s.w, s.h))
-	ellipse := rng.IntN(3) == 0
+	kind := rng.IntN(3) // 0 ellipse, 1 rectangle, 2 shelf
 	c := color.RGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), 255}
 	yc, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
 	keep := 0.25 + rng.Float32()*0.5 // share of texture that shows through
 	cx, cy := float32(x0)+float32(rw)/2, float32(y0)+float32(rh)/2
 	ax, ay := float32(rw)/2, float32(rh)/2
+	// A shelf's books: each column's shade, in bands 2..9 pixels wide.
+	var book []float32
+	if kind == 2 {
+		book = make([]float32, r.Dx())
+		for x := 0; x < len(book); {
+			shade, n := rng.Float32(), 2+rng.IntN(8)
+			for ; n > 0 && x < len(book); n-- {
+				book[x] = shade
+				x++
+			}
+		}
+	}
 	for py := r.Min.Y; py < r.Max.Y; py++ {
 		for px := r.Min.X; px < r.Max.X; px++ {
-			if ellipse {
+			base := float32(yc) / 255
+			switch kind {
+			case 0:
 				dx, dy := (float32(px)+0.5-cx)/ax, (float32(py)+0.5-cy)/ay
 				if dx*dx+dy*dy > 1 {
 					continue
 				}
+			case 2:
+				base = book[px-r.Min.X]
 			}
 			i := py*s.w + px
-			v := (1-keep)*float32(yc)/255 + keep*((lum[i]-0.5)*2.4+0.5)
+			v := (1-keep)*base + keep*((lum[i]-0.5)*2.4+0.5)
 			s.y[i] = lumaOf(v)
 			ci := (py/2)*(s.w/2) + px/2
 			s.cb[ci], s.cr[ci] = cb, cr
