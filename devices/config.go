@@ -9,6 +9,7 @@ import (
 type Config struct {
 	Name             string           // participant name drawn on the synthetic test pattern
 	Fake             bool             // force synthetic sources (--fake-media)
+	FakeKind         Synthetic        // synthetic video instead of a camera (Fake, or no camera found); "" is the pattern
 	Audio, Video     bool             // what to capture (both true normally)
 	Width, Height    int              // capture size; default 640x480
 	FPS              int              // capture frame rate; default 30

@@ -103,7 +103,7 @@ func (m *Media) openVideo(openCamera func(Config) (videoSource, error)) {
 		}
 	}
 	if src == nil {
-		src = newPatternSource(c.Name, c.Width, c.Height, c.FPS, c.Now)
+		src = newSyntheticSource(c)
 	}
 	feed, err := newVideoFeed(src, c.Width, c.Height, c.FPS, c.VideoBitrateKbps)
 	if err != nil {
