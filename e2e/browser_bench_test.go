@@ -8,11 +8,12 @@ import (
 )
 
 // BenchmarkOfferToConnected measures offer → connected on this machine: a
-// Chromium that is already in the room offers to a newcomer, and its page
-// createOffer to connectionState "connected" is timed in the page by the
-// test's probe (testdata/page_probe.js). Ten newcomers are
-// in-process rtcterm sessions, ten are another Chromium rejoining; the
-// medians are reported as ms-rtcterm-chromium and ms-chromium-chromium.
+// Chromium that is already in the room offers to a newcomer, and the test's
+// probe in that page (testdata/page_probe.js) times createOffer to
+// connectionState "connected". Ten newcomers are in-process rtcterm
+// sessions, ten are another Chromium leaving and joining again with its
+// buttons; the medians are reported as ms-rtcterm-chromium and
+// ms-chromium-chromium.
 func BenchmarkOfferToConnected(b *testing.B) {
 	const samples = 10
 	base := startWebServer(b, nil)
