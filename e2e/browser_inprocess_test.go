@@ -284,3 +284,32 @@ func TestBrowserPageTalksOnlyToItsOrigin(t *testing.T) {
 		t.Errorf("mic no longer on (%v): the page obeyed someone", err)
 	}
 }
+
+// TestBrowserJoinFormJoinsAndCleansTheAddress: without room and name the
+// page shows its join form; filling it in and clicking Join joins the room,
+// and the address bar then carries room and name but never the token.
+func TestBrowserJoinFormJoinsAndCleansTheAddress(t *testing.T) {
+	base := startWebServer(t, nil)
+	page := openPage(t, "Form", base+"/#token=not-needed")
+	page.waitFor(t, 20*time.Second, "the join form", func(r pageReport) bool { return r.JoinFormShown })
+	page.do(t, "fill in the form and click Join", `(() => {
+		const f = document.getElementById('join');
+		f.room.value = 'form-room';
+		f.name.value = 'Fran';
+		f.querySelector('button[type=submit]').click();
+	})()`)
+	page.waitFor(t, 20*time.Second, "joined from the form", func(r pageReport) bool {
+		return r.Signaling == "connected" && r.Status == "in room form-room" && !r.JoinFormShown
+	})
+	var address string
+	if err := page.cdp.eval("location.href", &address); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := u.Query(); q.Get("room") != "form-room" || q.Get("name") != "Fran" || u.Fragment != "" {
+		t.Errorf("address after joining: %s, want room and name and no fragment", address)
+	}
+}
