@@ -8,16 +8,16 @@ import (
 )
 
 // BenchmarkOfferToConnected measures offer → connected on this machine: a
-// Chromium that is already in the room offers to a newcomer, and its page
-// times createOffer to connectionState "connected". Ten newcomers are
-// in-process rtcterm sessions, ten are another Chromium rejoining; the
-// medians are reported as ms-rtcterm-chromium and ms-chromium-chromium.
+// Chromium that is already in the room offers to a newcomer, and the test's
+// probe in that page (testdata/page_probe.js) times createOffer to
+// connectionState "connected". Ten newcomers are in-process rtcterm
+// sessions, ten are another Chromium leaving and joining again with its
+// buttons; the medians are reported as ms-rtcterm-chromium and
+// ms-chromium-chromium.
 func BenchmarkOfferToConnected(b *testing.B) {
 	const samples = 10
 	base := startWebServer(b, nil)
-	hub := newReportHub(b)
-	host := hub.page("Host")
-	startChromium(b, hub.pageURL(base, "bench", "Host", ""))
+	host := openPage(b, "Host", pageURL(base, "bench", "Host", ""))
 	host.waitFor(b, 20*time.Second, "joined", func(r pageReport) bool { return r.SelfID != "" })
 
 	timeFor := func(match func(pagePeer) bool) float64 {
@@ -46,8 +46,7 @@ func BenchmarkOfferToConnected(b *testing.B) {
 		})
 	}
 
-	guest := hub.page("Guest")
-	startChromium(b, hub.pageURL(base, "bench", "Guest", ""))
+	guest := openPage(b, "Guest", pageURL(base, "bench", "Guest", ""))
 	var withBrowser []float64
 	prev := ""
 	for range samples {
@@ -55,7 +54,7 @@ func BenchmarkOfferToConnected(b *testing.B) {
 		id := r.SelfID
 		withBrowser = append(withBrowser, timeFor(func(p pagePeer) bool { return p.PeerID == id }))
 		prev = id
-		guest.command(map[string]any{"do": "rejoin"})
+		guest.rejoin(b)
 	}
 
 	b.Logf("offer → connected, ms: rtcterm↔Chromium %v; Chromium↔Chromium %v", rounded(withTerminal), rounded(withBrowser))

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,17 +31,15 @@ func TestBrowserAndTerminalCall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	base := startServe(t, ctx)
-	hub := newReportHub(t)
-	page := hub.page("Browser")
-	startChromium(t, hub.pageURL(base, "web1", "Browser", ""))
+	page := openPage(t, "Browser", pageURL(base, "web1", "Browser", ""))
 	term := startJoin(t, ctx, base, "web1", "Term")
 
 	r := page.waitFor(t, 20*time.Second, "video decoded and audio received from rtcterm", func(r pageReport) bool {
 		p, ok := r.peerNamed("Term")
-		return ok && p.ConnectionState == "connected" && p.FramesDecoded > 0 && p.AudioPacketsReceived > 0
+		return ok && p.ConnectionState == "connected" && p.FramesDecoded > 0 && p.AudioPackets > 0
 	})
 	if !r.Local.HasAudio || !r.Local.HasVideo {
-		t.Fatalf("the fake camera and microphone were not opened: %q", r.MediaError)
+		t.Fatalf("the fake camera and microphone were not opened: %q", r.Notice)
 	}
 	if p, _ := r.peerNamed("Term"); p.Media == nil || !p.Media.Audio || !p.Media.Video {
 		t.Errorf("rtcterm's media-state not seen by the browser: %+v", p.Media)
@@ -50,16 +49,23 @@ func TestBrowserAndTerminalCall(t *testing.T) {
 			r.Audio != nil && *r.Audio && r.Video != nil && *r.Video
 	})
 
-	page.command(map[string]any{"do": "mic", "on": false})
+	// The tile shows it too: connected, with a stats line of measured figures.
+	page.waitFor(t, 10*time.Second, "Term's tile connected with RTT and kbps on its stats line", func(r pageReport) bool {
+		p, ok := r.peerNamed("Term")
+		return ok && p.TileState == "connected" && strings.Contains(p.StatsLine, "RTT ") &&
+			strings.Contains(p.StatsLine, " ms") && strings.Contains(p.StatsLine, "kbps")
+	})
+
+	page.setMic(t, false)
 	term.waitFor(t, 5*time.Second, "the browser's mute", func(r statsJSONRow) bool {
 		return r.UserName == "Browser" && r.Audio != nil && !*r.Audio && r.Video != nil && *r.Video
 	})
-	page.command(map[string]any{"do": "camera", "on": false})
+	page.setCamera(t, false)
 	term.waitFor(t, 5*time.Second, "the browser's camera off", func(r statsJSONRow) bool {
 		return r.UserName == "Browser" && r.Audio != nil && !*r.Audio && r.Video != nil && !*r.Video
 	})
-	if r, _ := page.report(); len(r.Errors) > 0 {
-		t.Errorf("page errors: %q", r.Errors)
+	if errs := page.errors(); len(errs) > 0 {
+		t.Errorf("page errors: %q", errs)
 	}
 }
 
@@ -69,11 +75,9 @@ func TestTwoBrowsersAndTerminalMesh(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	base := startServe(t, ctx)
-	hub := newReportHub(t)
-	ann, bob := hub.page("Ann"), hub.page("Bob")
-	startChromium(t, hub.pageURL(base, "mesh", "Ann", ""))
+	ann := openPage(t, "Ann", pageURL(base, "mesh", "Ann", ""))
 	term := startJoin(t, ctx, base, "mesh", "Term")
-	startChromium(t, hub.pageURL(base, "mesh", "Bob", ""))
+	bob := openPage(t, "Bob", pageURL(base, "mesh", "Bob", ""))
 
 	for _, c := range []struct {
 		page  *browserPage
@@ -90,8 +94,8 @@ func TestTwoBrowsersAndTerminalMesh(t *testing.T) {
 		})
 	}
 	for _, p := range []*browserPage{ann, bob} {
-		if r, _ := p.report(); len(r.Errors) > 0 {
-			t.Errorf("page %s errors: %q", p.name, r.Errors)
+		if errs := p.errors(); len(errs) > 0 {
+			t.Errorf("page %s errors: %q", p.name, errs)
 		}
 	}
 }

@@ -2,8 +2,14 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,9 +79,7 @@ func TestMuteBothWaysBetweenBrowserAndTerminal(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	base := startWebServer(t, nil)
-	hub := newReportHub(t)
-	page := hub.page("Browser")
-	startChromium(t, hub.pageURL(base, "mute", "Browser", ""))
+	page := openPage(t, "Browser", pageURL(base, "mute", "Browser", ""))
 	term := startTerminal(t, base, "mute", "Term")
 
 	page.waitFor(t, 20*time.Second, "connected to Term", connectedWith("Term"))
@@ -107,12 +111,12 @@ func TestMuteBothWaysBetweenBrowserAndTerminal(t *testing.T) {
 	})
 
 	// Browser → terminal.
-	page.command(map[string]any{"do": "mic", "on": false})
+	page.setMic(t, false)
 	term.waitFor(t, 5*time.Second, "the browser's mute", "Browser", func(c store.Connection) bool {
 		return !c.Media.Audio && c.Media.Video
 	})
-	page.command(map[string]any{"do": "mic", "on": true})
-	page.command(map[string]any{"do": "camera", "on": false})
+	page.setMic(t, true)
+	page.setCamera(t, false)
 	term.waitFor(t, 5*time.Second, "the browser's camera off, mic back on", "Browser", func(c store.Connection) bool {
 		return c.Media.Audio && !c.Media.Video
 	})
@@ -128,14 +132,13 @@ func TestBrowserTokenFromFragmentOrAsked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := newReportHub(t)
-	startChromium(t, hub.pageURL(base, "secret-room", "Tina", "token="+tok))
-	startChromium(t, hub.pageURL(base, "secret-room", "Nobody", ""))
-	hub.page("Tina").waitFor(t, 20*time.Second, "joined with the token", func(r pageReport) bool {
-		return r.SelfID != "" && r.Signaling == "connected"
+	tina := openPage(t, "Tina", pageURL(base, "secret-room", "Tina", "token="+tok))
+	nobody := openPage(t, "Nobody", pageURL(base, "secret-room", "Nobody", ""))
+	tina.waitFor(t, 20*time.Second, "joined with the token", func(r pageReport) bool {
+		return r.SelfID != "" && r.Signaling == "connected" && r.Status == "in room secret-room"
 	})
-	hub.page("Nobody").waitFor(t, 20*time.Second, "asked for a token", func(r pageReport) bool {
-		return r.SelfID == "" && strings.Contains(r.Notice, "token")
+	nobody.waitFor(t, 20*time.Second, "asked for a token", func(r pageReport) bool {
+		return r.SelfID == "" && strings.Contains(r.Notice, "token") && r.JoinFormShown
 	})
 }
 
@@ -146,16 +149,13 @@ func TestBrowserICERestartInBothRoles(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	base := startWebServer(t, nil)
-	hub := newReportHub(t)
-	page := hub.page("Browser")
-
 	// First in the room, Early offers to the browser; Late joins after it
 	// and gets the browser's offer.
 	early := startTerminal(t, base, "restart", "Early")
 	testkit.Eventually(t, 10*time.Second, "Early joined", func() bool {
 		return early.rec.State().Signaling.Status == store.SignalingConnected
 	})
-	startChromium(t, hub.pageURL(base, "restart", "Browser", ""))
+	page := openPage(t, "Browser", pageURL(base, "restart", "Browser", ""))
 	page.waitFor(t, 20*time.Second, "connected to Early", connectedWith("Early"))
 	late := startTerminal(t, base, "restart", "Late")
 	before := page.waitFor(t, 10*time.Second, "connected to Late", connectedWith("Late"))
@@ -165,7 +165,12 @@ func TestBrowserICERestartInBothRoles(t *testing.T) {
 		t.Fatalf("roles: browser offerer to Early %v (want false), to Late %v (want true)", pe.Offerer, pl.Offerer)
 	}
 
-	page.command(map[string]any{"do": "restart"})
+	// Both connections report "failed"; the page's own recovery restarts ICE
+	// in each pair's role.
+	var failed int
+	if err := page.cdp.eval("window.__rtcProbe.failConnections()", &failed); err != nil || failed != 2 {
+		t.Fatalf("failConnections: %d connections failed, err %v; want 2", failed, err)
+	}
 	page.waitFor(t, 10*time.Second, "both pairs renegotiated with new ICE credentials and connected", func(r pageReport) bool {
 		for _, old := range []pagePeer{pe, pl} {
 			p, ok := r.peerNamed(old.UserName)
@@ -191,9 +196,7 @@ func TestBrowserResumesAfterSignalingDrop(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	base := startWebServer(t, nil)
-	hub := newReportHub(t)
-	page := hub.page("Browser")
-	startChromium(t, hub.pageURL(base, "resume", "Browser", ""))
+	page := openPage(t, "Browser", pageURL(base, "resume", "Browser", ""))
 	term := startTerminal(t, base, "resume", "Term")
 	before := page.waitFor(t, 20*time.Second, "connected to Term", connectedWith("Term"))
 	term.waitFor(t, 10*time.Second, "connected", "Browser", func(c store.Connection) bool { return c.Status == store.StatusConnected })
@@ -203,7 +206,10 @@ func TestBrowserResumesAfterSignalingDrop(t *testing.T) {
 	}
 	idBefore := browserID()
 
-	page.command(map[string]any{"do": "drop-signaling"})
+	var dropped bool
+	if err := page.cdp.eval("window.__rtcProbe.dropSignaling()", &dropped); err != nil || !dropped {
+		t.Fatalf("dropSignaling: %v %v", dropped, err)
+	}
 	after := page.waitFor(t, 10*time.Second, "rejoined", func(r pageReport) bool {
 		return r.Signaling == "connected" && r.Welcomes > before.Welcomes
 	})
@@ -211,15 +217,99 @@ func TestBrowserResumesAfterSignalingDrop(t *testing.T) {
 		t.Fatalf("peer id changed on resume: %s → %s", before.SelfID, after.SelfID)
 	}
 	// Signaling works again: a media-state change reaches the terminal.
-	page.command(map[string]any{"do": "mic", "on": false})
+	page.setMic(t, false)
 	term.waitFor(t, 5*time.Second, "the browser's mute after the resume", "Browser", func(c store.Connection) bool {
 		return c.Status == store.StatusConnected && !c.Media.Audio
 	})
 	if id := browserID(); id != idBefore {
 		t.Fatalf("rtcterm saw the browser leave and come back: %s → %s", idBefore, id)
 	}
-	if r, _ := page.report(); len(r.Errors) > 0 {
-		t.Errorf("page errors: %q", r.Errors)
+	if errs := page.errors(); len(errs) > 0 {
+		t.Errorf("page errors: %q", errs)
 	}
 	term.close()
+}
+
+// TestBrowserPageTalksOnlyToItsOrigin: the page joins over its signaling
+// WebSocket (connect-src 'self' admits it), ignores a ?report= address, and
+// Chromium's policy refuses any request the page would make elsewhere.
+func TestBrowserPageTalksOnlyToItsOrigin(t *testing.T) {
+	var hits atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		_, _ = io.WriteString(w, `{"commands":[{"do":"mic","on":false}]}`)
+	}))
+	t.Cleanup(other.Close)
+	base := startWebServer(t, nil)
+	u := pageURL(base, "csp", "Browser", "") + "&report=" + url.QueryEscape(other.URL+"/r/Browser")
+	page := openPage(t, "Browser", u)
+	page.waitFor(t, 20*time.Second, "joined over the same-origin WebSocket", func(r pageReport) bool {
+		return r.Signaling == "connected" && r.Local.HasAudio && r.Local.Audio
+	})
+
+	// What a script in the page would try: each attempt must be refused.
+	var outcomes map[string]string
+	expr := fmt.Sprintf(`(async () => {
+		const target = %q;
+		const out = {};
+		out.fetch = await fetch(target, { method: 'POST', body: 'x' }).then(() => 'sent', (e) => 'refused: ' + e.name);
+		out.websocket = await new Promise((resolve) => {
+			try {
+				const ws = new WebSocket(target.replace('http', 'ws'));
+				ws.onopen = () => resolve('open');
+				ws.onerror = () => resolve('refused: error event');
+			} catch (e) {
+				resolve('refused: ' + e.name);
+			}
+		});
+		navigator.sendBeacon(target, 'x'); // may be queued, then blocked: counted below
+		return out;
+	})()`, other.URL+"/probe")
+	if err := page.cdp.eval(expr, &outcomes); err != nil {
+		t.Fatal(err)
+	}
+	for what, got := range outcomes {
+		if !strings.HasPrefix(got, "refused") {
+			t.Errorf("%s to another origin: %s, want refused", what, got)
+		}
+	}
+	// Nothing can be waited for when the point is that nothing happens: give
+	// a report loop (the old hook's ran twice a second) time for rounds.
+	time.Sleep(1500 * time.Millisecond)
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the other origin received %d requests, want 0", n)
+	}
+	if r, err := page.report(); err != nil || !r.Local.Audio {
+		t.Errorf("mic no longer on (%v): the page obeyed someone", err)
+	}
+}
+
+// TestBrowserJoinFormJoinsAndCleansTheAddress: without room and name the
+// page shows its join form; filling it in and clicking Join joins the room,
+// and the address bar then carries room and name but never the token.
+func TestBrowserJoinFormJoinsAndCleansTheAddress(t *testing.T) {
+	base := startWebServer(t, nil)
+	page := openPage(t, "Form", base+"/#token=not-needed")
+	page.waitFor(t, 20*time.Second, "the join form", func(r pageReport) bool { return r.JoinFormShown })
+	page.do(t, "fill in the form and click Join", `(() => {
+		const f = document.getElementById('join');
+		f.room.value = 'form-room';
+		f.name.value = 'Fran';
+		f.querySelector('button[type=submit]').click();
+	})()`)
+	page.waitFor(t, 20*time.Second, "joined from the form", func(r pageReport) bool {
+		return r.Signaling == "connected" && r.Status == "in room form-room" && !r.JoinFormShown
+	})
+	var address string
+	if err := page.cdp.eval("location.href", &address); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := u.Query(); q.Get("room") != "form-room" || q.Get("name") != "Fran" || u.Fragment != "" {
+		t.Errorf("address after joining: %s, want room and name and no fragment", address)
+	}
 }

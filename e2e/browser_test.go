@@ -2,24 +2,28 @@ package e2e
 
 import (
 	"bytes"
+	"context"
+	_ "embed"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rtcterm/rtcterm/internal/testkit"
 )
 
 // Helpers for tests that put the web client (server/web) in a real headless
-// Chromium. The page reports its state to a small HTTP endpoint the test
-// runs (the &report= URL parameter) and runs the commands the test queues
-// in the replies, so no browser driver is needed.
+// Chromium, driven through the DevTools protocol (cdp_test.go): the test
+// installs testdata/page_probe.js before the page loads, reads what the page
+// shows and its connections' getStats(), and clicks the page's own buttons.
+// The product page has no test hook and talks only to its own origin.
 
 // chromiumFlags are the flags that work headless, as root, with a fake
 // camera and microphone, on loopback only (../shared/notes/testing-recipes.md).
@@ -52,17 +56,19 @@ func chromiumPath(t testing.TB) string {
 	return ""
 }
 
-// startChromium opens url in a headless Chromium of its own (headless mode
-// takes one URL), killed with its whole process group when the test ends.
-func startChromium(t testing.TB, url string) {
+// startChromium runs a headless Chromium of its own on about:blank with
+// DevTools on a free port, killed with its whole process group when the
+// test ends, and returns its user-data-dir (where DevToolsActivePort
+// appears).
+func startChromium(t testing.TB) string {
 	t.Helper()
 	bin := chromiumPath(t)
 	dir, err := os.MkdirTemp("", "rtcterm-chromium")
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := append(append([]string(nil), chromiumFlags...), "--user-data-dir="+dir)
-	cmd := exec.Command(bin, append(args, url)...)
+	args := append(append([]string(nil), chromiumFlags...), "--user-data-dir="+dir, "--remote-debugging-port=0", "about:blank")
+	cmd := exec.Command(bin, args...)
 	// Its own process group, so the cleanup reaches every helper process;
 	// and killed with the test binary should that die first (e.g. timeout).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -79,6 +85,7 @@ func startChromium(t testing.TB, url string) {
 			t.Logf("chromium output (last %d bytes):\n%s", logs.max(), logs.String())
 		}
 	})
+	return dir
 }
 
 // limitedBuffer keeps the last 16 KiB written to it.
@@ -105,41 +112,46 @@ func (b *limitedBuffer) String() string {
 	return string(b.buf)
 }
 
-// pageReport is what the web client POSTs to the report URL.
+// probeScript runs in every page before the web client's own scripts.
+//
+//go:embed testdata/page_probe.js
+var probeScript string
+
+// pageReport is a snapshot of a page (window.__rtcProbe.snapshot()): what
+// its user sees, plus facts the probe read from the page's connections.
 type pageReport struct {
-	Name       string `json:"name"`
-	Room       string `json:"room"`
-	SelfID     string `json:"selfId"`
-	Signaling  string `json:"signaling"`
-	Welcomes   int    `json:"welcomes"`
-	Notice     string `json:"notice"`
-	MediaError string `json:"mediaError"`
-	Local      struct {
-		Audio, Video, Screen bool
-		HasAudio             bool `json:"hasAudio"`
-		HasVideo             bool `json:"hasVideo"`
+	Status        string `json:"status"`
+	Notice        string `json:"notice"`
+	JoinFormShown bool   `json:"joinFormShown"`
+	SelfID        string `json:"selfId"` // from the last welcome
+	Welcomes      int    `json:"welcomes"`
+	Signaling     string `json:"signaling"`
+	Local         struct {
+		HasAudio bool `json:"hasAudio"` // the microphone was opened
+		HasVideo bool `json:"hasVideo"` // the camera was opened
+		Audio    bool `json:"audio"`    // the mic button is on
+		Video    bool `json:"video"`    // the camera button is on
 	} `json:"local"`
-	Errors []string   `json:"errors"`
-	Peers  []pagePeer `json:"peers"`
+	Peers []pagePeer `json:"peers"`
 }
 
-// pagePeer is one remote peer as the page sees it.
+// pagePeer is one remote peer's tile and the connection behind it.
 type pagePeer struct {
-	PeerID               string      `json:"peerId"`
-	UserName             string      `json:"userName"`
-	Offerer              bool        `json:"offerer"`
-	ConnectionState      string      `json:"connectionState"`
-	OfferToConnectedMs   *float64    `json:"offerToConnectedMs"`
-	Negotiations         int         `json:"negotiations"`
-	LocalUfrag           string      `json:"localUfrag"`
-	Media                *mediaFlags `json:"media"`
-	FramesDecoded        int64       `json:"framesDecoded"`
-	AudioPacketsReceived int64       `json:"audioPacketsReceived"`
-	RecvKbps             float64     `json:"recvKbps"`
-	SendKbps             float64     `json:"sendKbps"`
+	PeerID             string      `json:"peerId"`
+	UserName           string      `json:"userName"`
+	TileState          string      `json:"tileState"` // the state the tile shows
+	Media              *mediaFlags `json:"media"`     // nil until a media-state arrived
+	StatsLine          string      `json:"statsLine"`
+	Offerer            bool        `json:"offerer"`
+	ConnectionState    string      `json:"connectionState"`
+	OfferToConnectedMs *float64    `json:"offerToConnectedMs"`
+	Negotiations       int         `json:"negotiations"`
+	LocalUfrag         string      `json:"localUfrag"`
+	FramesDecoded      int64       `json:"framesDecoded"`
+	AudioPackets       int64       `json:"audioPacketsReceived"`
 }
 
-// mediaFlags is a media-state as the page last heard it.
+// mediaFlags are a peer's media switches as its tile shows them.
 type mediaFlags struct {
 	Audio, Video, Screen bool
 }
@@ -154,71 +166,16 @@ func (r pageReport) peerNamed(name string) (pagePeer, bool) {
 	return pagePeer{}, false
 }
 
-// reportHub is the test's endpoint the pages report to, one path per page.
-type reportHub struct {
-	srv   *httptest.Server
-	mu    sync.Mutex
-	pages map[string]*browserPage
-}
-
-// browserPage is the latest report of one page and the commands waiting
-// for its next report.
+// browserPage is the web client in a Chromium of its own, under DevTools.
 type browserPage struct {
-	name     string
-	mu       sync.Mutex
-	last     pageReport
-	seen     bool
-	commands []map[string]any
-}
-
-func newReportHub(t testing.TB) *reportHub {
-	h := &reportHub{pages: map[string]*browserPage{}}
-	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
-	t.Cleanup(h.srv.Close)
-	return h
-}
-
-func (h *reportHub) serve(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	name, ok := strings.CutPrefix(r.URL.Path, "/r/")
-	if r.Method != http.MethodPost || !ok {
-		http.Error(w, "not found", http.StatusNotFound)
-		return
-	}
-	var rep pageReport
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err := json.Unmarshal(body, &rep); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	p := h.page(name)
-	p.mu.Lock()
-	p.last, p.seen = rep, true
-	cmds := p.commands
-	p.commands = nil
-	p.mu.Unlock()
-	if cmds == nil {
-		cmds = []map[string]any{}
-	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"commands": cmds})
-}
-
-// page returns the page reporting under name.
-func (h *reportHub) page(name string) *browserPage {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	p, ok := h.pages[name]
-	if !ok {
-		p = &browserPage{name: name}
-		h.pages[name] = p
-	}
-	return p
+	name string
+	cdp  *cdpConn
 }
 
 // pageURL is the web client's address on the server at base, joining room
-// as name and reporting to the hub; fragment (e.g. "token=...") is optional.
-func (h *reportHub) pageURL(base, room, name, fragment string) string {
-	q := url.Values{"room": {room}, "name": {name}, "report": {h.srv.URL + "/r/" + url.PathEscape(name)}}
+// as name; fragment (e.g. "token=...") is optional.
+func pageURL(base, room, name, fragment string) string {
+	q := url.Values{"room": {room}, "name": {name}}
 	u := strings.TrimSuffix(base, "/") + "/?" + q.Encode()
 	if fragment != "" {
 		u += "#" + fragment
@@ -226,37 +183,111 @@ func (h *reportHub) pageURL(base, room, name, fragment string) string {
 	return u
 }
 
-// command queues a command for the page's next report.
-func (p *browserPage) command(c map[string]any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.commands = append(p.commands, c)
+// openPage starts a Chromium, installs the probe and opens pageURL in it.
+func openPage(t testing.TB, name, pageURL string) *browserPage {
+	t.Helper()
+	dir := startChromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := dialCDP(ctx, devToolsPage(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.close) // before Chromium is killed: cleanups run last-in first
+	for _, step := range []struct {
+		method string
+		params any
+	}{
+		{"Runtime.enable", nil},
+		{"Page.enable", nil},
+		{"Page.addScriptToEvaluateOnNewDocument", map[string]any{"source": probeScript}},
+		{"Page.navigate", map[string]any{"url": pageURL}},
+	} {
+		if _, err := c.call(step.method, step.params); err != nil {
+			t.Fatalf("page %s: %v", name, err)
+		}
+	}
+	return &browserPage{name: name, cdp: c}
 }
 
-// report returns the latest report and whether there was one.
-func (p *browserPage) report() (pageReport, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.last, p.seen
+// report takes a snapshot of the page.
+func (p *browserPage) report() (pageReport, error) {
+	var r pageReport
+	err := p.cdp.eval("window.__rtcProbe ? window.__rtcProbe.snapshot() : null", &r)
+	return r, err
 }
 
-// waitFor polls the page's reports until cond holds, failing the test
-// with what the page last said after timeout.
+// waitFor takes snapshots until cond holds, failing the test with the last
+// one after timeout.
 func (p *browserPage) waitFor(t testing.TB, timeout time.Duration, what string, cond func(pageReport) bool) pageReport {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		r, ok := p.report()
-		if ok && cond(r) {
-			return r
+	var last pageReport
+	var lastErr error
+	done := false
+	defer func() {
+		if !done { // Eventually failed the test: show what the page last said
+			b, _ := json.MarshalIndent(last, "", "  ")
+			t.Logf("page %s: last snapshot (error %v):\n%s\nlogs: %q", p.name, lastErr, b, p.cdp.pageLogs())
 		}
-		if time.Now().After(deadline) {
-			b, _ := json.MarshalIndent(r, "", "  ")
-			t.Fatalf("page %s: %s not within %v; last report (seen=%v):\n%s", p.name, what, timeout, ok, b)
+	}()
+	testkit.Eventually(t, timeout, "page "+p.name+": "+what, func() bool {
+		r, err := p.report()
+		if err != nil {
+			lastErr = err
+			return false
 		}
-		time.Sleep(100 * time.Millisecond)
+		last = r
+		return cond(r)
+	})
+	done = true
+	return last
+}
+
+// do runs a user action (or a probe call) in the page and fails the test
+// if it throws.
+func (p *browserPage) do(t testing.TB, what, expression string) {
+	t.Helper()
+	if err := p.cdp.eval(expression, nil); err != nil {
+		t.Fatalf("page %s: %s: %v", p.name, what, err)
 	}
 }
+
+// setToggle clicks a call button (mic, cam) if it is not already in the
+// wanted state, exactly as a user would.
+func (p *browserPage) setToggle(t testing.TB, id string, on bool) {
+	t.Helper()
+	var pressed string
+	expr := fmt.Sprintf(`(() => {
+		const b = document.getElementById(%q);
+		if (b.disabled) throw new Error('button %s is disabled');
+		if ((b.getAttribute('aria-pressed') === 'true') !== %t) b.click();
+		return b.getAttribute('aria-pressed');
+	})()`, id, id, on)
+	if err := p.cdp.eval(expr, &pressed); err != nil {
+		t.Fatalf("page %s: click %s: %v", p.name, id, err)
+	}
+	if pressed != strconv.FormatBool(on) {
+		t.Fatalf("page %s: %s button shows aria-pressed=%s after the click, want %v", p.name, id, pressed, on)
+	}
+}
+
+func (p *browserPage) setMic(t testing.TB, on bool)    { t.Helper(); p.setToggle(t, "mic", on) }
+func (p *browserPage) setCamera(t testing.TB, on bool) { t.Helper(); p.setToggle(t, "cam", on) }
+
+// rejoin clicks Leave, then Join on the form the page shows with the room
+// and name already filled in.
+func (p *browserPage) rejoin(t testing.TB) {
+	t.Helper()
+	p.do(t, "leave and join again", `(() => {
+		document.getElementById('leave').click();
+		const form = document.getElementById('join');
+		if (form.hidden) throw new Error('no join form after leaving');
+		form.querySelector('button[type=submit]').click();
+	})()`)
+}
+
+// errors is what the page logged as warnings, errors or exceptions.
+func (p *browserPage) errors() []string { return p.cdp.pageLogs() }
 
 // statsJSONRow is the part of an `rtcterm join --stats-json` row the
 // browser tests read.
@@ -288,27 +319,34 @@ func collectStatsRows(lines <-chan string) *statsRows {
 	return s
 }
 
-// waitFor polls until a row satisfies cond.
+// waitFor waits until a row satisfies cond.
 func (s *statsRows) waitFor(t testing.TB, timeout time.Duration, what string, cond func(statsJSONRow) bool) statsJSONRow {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		s.mu.Lock()
-		rows := append([]statsJSONRow(nil), s.rows...)
-		s.mu.Unlock()
-		for _, r := range rows {
-			if cond(r) {
-				return r
-			}
-		}
-		if time.Now().After(deadline) {
+	var found statsJSONRow
+	var rows []statsJSONRow
+	done := false
+	defer func() {
+		if !done { // Eventually failed the test: show the last rows
 			var last bytes.Buffer
 			for _, r := range rows[max(0, len(rows)-6):] {
 				b, _ := json.Marshal(r)
 				last.Write(append(b, '\n'))
 			}
-			t.Fatalf("rtcterm: %s not within %v; last rows:\n%s", what, timeout, last.String())
+			t.Logf("rtcterm: last rows:\n%s", last.String())
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	}()
+	testkit.Eventually(t, timeout, "rtcterm: "+what, func() bool {
+		s.mu.Lock()
+		rows = append(rows[:0], s.rows...)
+		s.mu.Unlock()
+		for _, r := range rows {
+			if cond(r) {
+				found = r
+				return true
+			}
+		}
+		return false
+	})
+	done = true
+	return found
 }

@@ -6,15 +6,18 @@
 // Opening /?room=R&name=N joins at once; without them the page shows a join
 // form. A token for servers started with --token-secret is read from the
 // URL fragment (#token=...) or asked for when the server refuses the join.
-// For tests, &report=URL makes the page POST its state there twice a
-// second and run the commands the reply carries; without it the page
-// reports nowhere.
+//
+// The script is a set of ES modules (static/app.js imports the others), so
+// there is no build step. The page talks to nobody but its own origin: the
+// Content-Security-Policy forbids every other connection, and tests drive
+// the page from outside through the browser's DevTools protocol (e2e/).
 package web
 
 import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 )
 
 //go:embed static
@@ -22,11 +25,18 @@ var static embed.FS
 
 // contentSecurityPolicy allows only the page's own scripts and styles (no
 // inline code, so a name that slipped into the markup could not run), media
-// from the peer connections, and connections to the signaling WebSocket
-// and, for tests, the report endpoint.
+// from the peer connections, and connections only to the page's own
+// origin: CSP Level 3 'self' in connect-src also matches ws: and wss: to the
+// same host and port, which is the signaling WebSocket. Nothing else may be
+// fetched, so a crafted link cannot make the page send anything elsewhere.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"media-src 'self' blob: mediastream:; connect-src 'self' ws: wss: http: https:; " +
+	"media-src 'self' blob: mediastream:; connect-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// javaScript is the type module scripts are served with. Browsers refuse a
+// module whose type is not a JavaScript one, so it is set here rather than
+// left to the system's MIME table.
+const javaScript = "text/javascript; charset=utf-8"
 
 // Handler serves the web client. Only GET and HEAD are answered; every
 // response carries a strict Content-Security-Policy.
@@ -47,6 +57,9 @@ func Handler() http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-cache")
+		if strings.HasSuffix(r.URL.Path, ".js") {
+			h.Set("Content-Type", javaScript)
+		}
 		files.ServeHTTP(w, r)
 	})
 }

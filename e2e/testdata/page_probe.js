@@ -1,0 +1,185 @@
+// Installed by the browser tests (Page.addScriptToEvaluateOnNewDocument)
+// before the web client's own scripts run. It never ships: the product page
+// has no hook. It wraps RTCPeerConnection and WebSocket so the test can
+// reach every connection the page makes, and exposes window.__rtcProbe for
+// Runtime.evaluate: a snapshot of what the user sees plus each connection's
+// state and getStats(), and two ways to disturb the call (a signaling drop,
+// a connection failure) that the page must recover from by itself.
+(() => {
+  const conns = []; // one record per RTCPeerConnection
+  const sockets = [];
+  const welcomes = []; // peer ids from the server's welcome messages
+  const keep = (list, max) => {
+    while (list.length > max) list.shift();
+  };
+
+  const NativePC = window.RTCPeerConnection;
+  const realState = Object.getOwnPropertyDescriptor(NativePC.prototype, 'connectionState').get;
+  const record = (pc) => conns.find((r) => r.pc === pc);
+  // unfail ends a simulated failure once the page renegotiates, and lets the
+  // page read the real state again (an ICE restart on a live pair may not
+  // change it, so no event would come by itself).
+  const unfail = (r) => {
+    if (!r || !r.fake) return;
+    r.fake = '';
+    queueMicrotask(() => r.pc.dispatchEvent(new Event('connectionstatechange')));
+  };
+
+  class ProbePC extends NativePC {
+    constructor(...args) {
+      super(...args);
+      const r = { pc: this, offerer: false, offerAt: 0, connectedAt: 0, negotiations: 0, fake: '' };
+      conns.push(r);
+      keep(conns, 100);
+      this.addEventListener('connectionstatechange', () => {
+        if (!r.connectedAt && realState.call(this) === 'connected') r.connectedAt = performance.now();
+      });
+      this.addEventListener('signalingstatechange', () => {
+        if (this.signalingState === 'stable') r.negotiations++;
+      });
+    }
+
+    get connectionState() {
+      const r = record(this);
+      return r && r.fake ? r.fake : realState.call(this);
+    }
+
+    createOffer(...args) {
+      const r = record(this);
+      r.offerer = true;
+      if (!r.offerAt) r.offerAt = performance.now();
+      unfail(r);
+      return super.createOffer(...args);
+    }
+
+    setRemoteDescription(desc, ...rest) {
+      const r = record(this);
+      if (desc && desc.type === 'offer') {
+        if (!r.offerAt) r.offerAt = performance.now();
+        unfail(r);
+      }
+      return super.setRemoteDescription(desc, ...rest);
+    }
+  }
+  window.RTCPeerConnection = ProbePC;
+
+  const NativeWS = window.WebSocket;
+  class ProbeWS extends NativeWS {
+    constructor(...args) {
+      super(...args);
+      this.welcomed = false;
+      sockets.push(this);
+      keep(sockets, 20);
+      this.addEventListener('message', (e) => {
+        try {
+          const m = JSON.parse(e.data);
+          if (m && m.type === 'welcome') {
+            this.welcomed = true;
+            welcomes.push(m.peerId);
+            keep(welcomes, 100);
+          }
+        } catch {
+          // not JSON: the page ignores it too
+        }
+      });
+    }
+  }
+  window.WebSocket = ProbeWS;
+
+  // connectionOf finds the connection whose received tracks the tile shows.
+  const connectionOf = (tile) => {
+    const stream = tile.querySelector('video') && tile.querySelector('video').srcObject;
+    if (!stream) return null;
+    const ids = new Set(stream.getTracks().map((t) => t.id));
+    if (!ids.size) return null;
+    return conns.find((r) => realState.call(r.pc) !== 'closed' && r.pc.getReceivers().some((rc) => rc.track && ids.has(rc.track.id))) || null;
+  };
+
+  const ufrag = (desc) => {
+    const m = desc && /^a=ice-ufrag:(\S+)/m.exec(desc.sdp);
+    return m ? m[1] : '';
+  };
+
+  async function connectionFacts(r) {
+    const out = {
+      offerer: r.offerer,
+      connectionState: realState.call(r.pc),
+      offerToConnectedMs: r.offerAt && r.connectedAt ? r.connectedAt - r.offerAt : null,
+      negotiations: r.negotiations,
+      localUfrag: ufrag(r.pc.localDescription),
+      framesDecoded: 0,
+      audioPacketsReceived: 0,
+      videoBytesSent: 0,
+    };
+    const report = await r.pc.getStats();
+    report.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') out.framesDecoded += s.framesDecoded || 0;
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audioPacketsReceived += s.packetsReceived || 0;
+      if (s.type === 'outbound-rtp' && s.kind === 'video') out.videoBytesSent += s.bytesSent || 0;
+    });
+    return out;
+  }
+
+  const text = (el) => (el ? el.textContent : '');
+
+  window.__rtcProbe = {
+    async snapshot() {
+      const ws = sockets[sockets.length - 1];
+      const notice = document.getElementById('notice');
+      const mic = document.getElementById('mic');
+      const cam = document.getElementById('cam');
+      const self = document.querySelector('.self-tile');
+      const sending = !!self && text(self.querySelector('.state')) !== 'receive-only';
+      const peers = [];
+      for (const tile of document.querySelectorAll('#tiles .tile[data-peer]')) {
+        const d = tile.dataset;
+        const p = {
+          peerId: d.peer,
+          userName: text(tile.querySelector('.name')),
+          tileState: d.state || '',
+          media: d.audio ? { audio: d.audio === 'on', video: d.video === 'on', screen: d.screen === 'on' } : null,
+          statsLine: text(tile.querySelector('.stats')),
+          connectionState: 'new',
+        };
+        const r = connectionOf(tile);
+        if (r) Object.assign(p, await connectionFacts(r));
+        peers.push(p);
+      }
+      return {
+        status: text(document.getElementById('status')),
+        notice: notice && !notice.hidden ? notice.textContent : '',
+        joinFormShown: !document.getElementById('join').hidden,
+        selfId: welcomes.length ? welcomes[welcomes.length - 1] : '',
+        welcomes: welcomes.length,
+        signaling: ws && ws.readyState === NativeWS.OPEN && ws.welcomed ? 'connected' : 'not connected',
+        local: {
+          hasAudio: sending && !mic.disabled,
+          hasVideo: sending && !cam.disabled,
+          audio: mic.getAttribute('aria-pressed') === 'true',
+          video: cam.getAttribute('aria-pressed') === 'true',
+        },
+        peers,
+      };
+    },
+
+    // dropSignaling closes the page's WebSocket as a network drop would.
+    dropSignaling() {
+      const ws = sockets[sockets.length - 1];
+      if (ws) ws.close(4000, 'test: signaling dropped');
+      return !!ws;
+    },
+
+    // failConnections makes every live connection report "failed" until the
+    // page renegotiates it, which its recovery must do.
+    failConnections() {
+      let n = 0;
+      for (const r of conns) {
+        if (realState.call(r.pc) !== 'connected') continue;
+        r.fake = 'failed';
+        r.pc.dispatchEvent(new Event('connectionstatechange'));
+        n++;
+      }
+      return n;
+    },
+  };
+})();

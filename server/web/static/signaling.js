@@ -1,0 +1,156 @@
+// Signaling: the WebSocket to the server (docs/protocol.md), reconnecting
+// with backoff and resuming our membership after a drop.
+
+import { call, note, setStatus, logError } from './state.js';
+import { ensurePeer, removePeer, readyForOffer, offerReceived, answerReceived, candidateReceived } from './peers.js';
+import { sendMediaState } from './media.js';
+import { renderTile, showJoinForm } from './ui.js';
+
+// send delivers msg now when joined, else keeps it for after the next welcome.
+export function send(msg) {
+  if (call.ws && call.ws.readyState === WebSocket.OPEN && call.joined) {
+    call.ws.send(JSON.stringify(msg));
+  } else {
+    call.outbox.push(msg);
+  }
+}
+
+export function connect() {
+  clearTimeout(call.reconnectTimer);
+  const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+  const ws = new WebSocket(scheme + location.host + '/ws');
+  call.ws = ws;
+  setStatus(call.attempt ? `reconnecting (attempt ${call.attempt})…` : 'connecting…');
+  ws.onopen = () => {
+    const join = { type: 'join', room: call.room, userName: call.name };
+    if (call.token) join.token = call.token;
+    if (call.resume) join.resume = call.resume;
+    ws.send(JSON.stringify(join));
+  };
+  ws.onmessage = (e) => {
+    if (call.ws !== ws || typeof e.data !== 'string') return;
+    let m;
+    try {
+      m = JSON.parse(e.data);
+    } catch {
+      return;
+    }
+    if (m && typeof m === 'object') handleMessage(m);
+  };
+  ws.onclose = () => {
+    if (call.ws !== ws) return;
+    call.ws = null;
+    call.joined = false;
+    if (!call.active || call.fatal) return;
+    call.attempt++;
+    // 250 ms doubling to 10 s, each delay jittered to 50–100 %.
+    const base = Math.min(10000, 250 * 2 ** (call.attempt - 1));
+    const delay = base * (0.5 + Math.random() / 2);
+    setStatus(`signaling lost; reconnecting in ${(delay / 1000).toFixed(1)} s`);
+    call.reconnectTimer = setTimeout(connect, delay);
+  };
+}
+
+function handleMessage(m) {
+  switch (m.type) {
+    case 'welcome':
+      welcome(m);
+      break;
+    case 'peer-joined':
+      if (typeof m.peerId === 'string' && m.peerId !== call.selfId) ensurePeer(m.peerId, String(m.userName || ''));
+      break;
+    case 'peer-left':
+      removePeer(m.peerId);
+      break;
+    case 'ready-for-offer':
+      readyForOffer(m.from);
+      break;
+    case 'offer':
+      if (typeof m.sdp === 'string') offerReceived(m.from, m.sdp);
+      break;
+    case 'answer':
+      if (typeof m.sdp === 'string') answerReceived(m.from, m.sdp);
+      break;
+    case 'ice-candidate':
+      candidateReceived(m.from, m.candidate);
+      break;
+    case 'media-state': {
+      const p = call.peers.get(m.from);
+      if (p) {
+        p.media = { audio: !!m.audio, video: !!m.video, screen: !!m.screen };
+        renderTile(p);
+      }
+      break;
+    }
+    case 'error':
+      serverError(m);
+      break;
+    default:
+    // Unknown types are ignored (forward compatibility).
+  }
+}
+
+function welcome(w) {
+  const prev = call.selfId;
+  const resumed = !!prev && prev === w.peerId;
+  call.selfId = w.peerId;
+  call.joined = true;
+  call.resume = w.resume || null;
+  call.iceServers = Array.isArray(w.iceServers) ? w.iceServers : [];
+  call.attempt = 0;
+  setStatus(`in room ${w.room || call.room}`);
+  if (prev && !resumed) {
+    // The server did not keep our identity: everyone is new to us.
+    for (const id of [...call.peers.keys()]) removePeer(id);
+  }
+  const present = new Set();
+  for (const info of Array.isArray(w.peers) ? w.peers : []) {
+    if (!info || typeof info.peerId !== 'string') continue;
+    present.add(info.peerId);
+    const p = ensurePeer(info.peerId, String(info.userName || ''));
+    if (info.media) {
+      p.media = { audio: !!info.media.audio, video: !!info.media.video, screen: !!info.media.screen };
+      renderTile(p);
+    }
+  }
+  if (resumed) {
+    for (const id of [...call.peers.keys()]) if (!present.has(id)) removePeer(id);
+  }
+  // What we said while away only matters to peers who still know us.
+  const queued = resumed ? call.outbox : [];
+  call.outbox = [];
+  sendMediaState();
+  for (const msg of queued) if (msg.type !== 'media-state') send(msg);
+  if (resumed) {
+    for (const p of call.peers.values()) if (!p.pc) send({ type: 'ready-for-offer', to: p.id });
+  } else {
+    send({ type: 'ready-for-offer' });
+  }
+}
+
+function serverError(m) {
+  const text = String(m.message || m.code || 'error');
+  switch (m.code) {
+    case 'unknown-peer':
+      return; // a peer that just left
+    case 'unauthorized':
+      call.fatal = true;
+      showJoinForm(true);
+      note(call.token ? `The server refused the token: ${text}. Enter a valid one.` : 'This server needs a join token. Ask the host for one (rtcterm token) and enter it.');
+      setStatus('not joined');
+      return;
+    case 'room-full':
+    case 'bad-message':
+      if (m.ref === 'join') {
+        call.fatal = true;
+        showJoinForm(false);
+        note(`Could not join: ${text}`);
+        setStatus('not joined');
+        if (call.ws) call.ws.close(1000);
+        return;
+      }
+      break;
+    default:
+  }
+  logError(`server (${m.code})`, text);
+}
