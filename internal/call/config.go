@@ -10,6 +10,7 @@ import (
 
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/devices"
 )
 
 // Config is one participant's call.
@@ -27,9 +28,10 @@ type Config struct {
 
 // Media is what this participant captures, sends and how it connects.
 type Media struct {
-	Fake             bool // synthetic test pattern and tone instead of devices
-	Width, Height    int  // capture size
-	FPS              int  // capture frame rate
+	Fake             bool              // synthetic video and tone instead of devices
+	FakeKind         devices.Synthetic // which synthetic picture: the test pattern or camera-like
+	Width, Height    int               // capture size
+	FPS              int               // capture frame rate
 	VideoBitrateKbps int
 	ICEServers       []webrtc.ICEServer // in addition to those the server hands out
 	RelayOnly        bool               // TURN relays only

@@ -25,7 +25,7 @@ func NewSession(cfg Config, sinks Sinks) *rtc.Session {
 		log = slog.New(slog.DiscardHandler)
 	}
 	dcfg := devices.Config{
-		Name: cfg.Name, Fake: cfg.Media.Fake, Audio: true, Video: true,
+		Name: cfg.Name, Fake: cfg.Media.Fake, FakeKind: cfg.Media.FakeKind, Audio: true, Video: true,
 		Width: cfg.Media.Width, Height: cfg.Media.Height, FPS: cfg.Media.FPS,
 		VideoBitrateKbps: cfg.Media.VideoBitrateKbps, Logger: log,
 	}

@@ -145,6 +145,9 @@ func flagError(err error) string {
 	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
 		return "invalid value " + strings.Replace(rest, " for flag -", " for --", 1)
 	}
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		return "invalid value " + strings.Replace(rest, " for -", " for --", 1)
+	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
 		return "--" + name + " needs a value"
 	}

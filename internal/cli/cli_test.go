@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/internal/call"
 	"github.com/rtcterm/rtcterm/internal/demo"
 	"github.com/rtcterm/rtcterm/server"
@@ -218,6 +219,31 @@ func TestDemoConfigFromFlags(t *testing.T) {
 	}
 	if !o.NoTUI || o.DrawFPS != 7 || o.Duration != 3*time.Second || o.StatsJSON != "-" || o.StatsInterval != time.Second {
 		t.Errorf("output %+v", o)
+	}
+}
+
+func TestFakeMediaKinds(t *testing.T) {
+	for _, c := range []struct {
+		arg  string
+		on   bool
+		kind devices.Synthetic
+	}{
+		{"--fake-media", true, devices.SyntheticDefault},
+		{"--fake-media=camera", true, devices.SyntheticCamera},
+		{"--fake-media=pattern", true, devices.SyntheticPattern},
+		{"--fake-media=false", false, devices.SyntheticDefault},
+	} {
+		var s started
+		code, _, errs := runWith(t, &s, nil, "join", "--server", "http://127.0.0.1:1", "--room", "r", "--no-tui", c.arg)
+		if code != ExitOK || len(s.calls) != 1 {
+			t.Fatalf("%s: exit %d: %s", c.arg, code, errs)
+		}
+		if m := s.calls[0].Media; m.Fake != c.on || m.FakeKind != c.kind {
+			t.Errorf("%s: Fake %v kind %q", c.arg, m.Fake, m.FakeKind)
+		}
+	}
+	if code, _, errs := runCLI(t, nil, "demo", "--no-tui", "--fake-media=cartoon"); code != ExitUsage || !strings.Contains(errs, "--fake-media") {
+		t.Errorf("--fake-media=cartoon: exit %d, %q", code, errs)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/internal/call"
 	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/videoview"
@@ -23,7 +24,7 @@ const (
 
 // mediaFlags are the capture and call flags shared by join and demo.
 type mediaFlags struct {
-	FakeMedia     bool
+	FakeMedia     fakeMediaFlag
 	NoTUI         bool
 	NoAudioOut    bool
 	StatsJSON     string
@@ -41,7 +42,7 @@ type mediaFlags struct {
 // register adds the flags to fs; --ice and --relay-only go under the
 // command's Connection heading in help, the rest under groups'.
 func (m *mediaFlags) register(fs *flagSet) {
-	fs.BoolVar(&m.FakeMedia, "fake-media", false, "send a synthetic test pattern and tone instead of camera and microphone")
+	fs.Var(&m.FakeMedia, "fake-media", "send synthetic video and a tone instead of camera and microphone: --fake-media for a test pattern, --fake-media=camera for a busy camera-like picture")
 	fs.BoolVar(&m.NoAudioOut, "no-audio-out", false, "do not play the other participants' audio")
 	fs.StringVar(&m.VideoSize, "video-size", "640x480", "capture size `WxH`")
 	fs.IntVar(&m.FPS, "capture-fps", 30, fmt.Sprintf("camera frame rate (%d-%d)", minCaptureFPS, maxCaptureFPS))
@@ -95,7 +96,7 @@ func (m *mediaFlags) config(env LookupEnv) (call.Media, call.Output, error) {
 		return call.Media{}, call.Output{}, usagef("--relay-only needs a TURN server: --ice turn:USER:PASS@HOST:PORT")
 	}
 	media := call.Media{
-		Fake: m.FakeMedia, Width: w, Height: h, FPS: m.FPS, VideoBitrateKbps: m.VideoBitrate,
+		Fake: m.FakeMedia.on, FakeKind: m.FakeMedia.kind, Width: w, Height: h, FPS: m.FPS, VideoBitrateKbps: m.VideoBitrate,
 		ICEServers: ice, RelayOnly: m.RelayOnly, NoAudioOut: m.NoAudioOut,
 	}
 	out := call.Output{
@@ -147,3 +148,37 @@ func parseVideoSize(s string) (w, h int, err error) {
 	}
 	return w, h, nil
 }
+
+// fakeMediaFlag is --fake-media: a switch on its own (the test pattern), or
+// --fake-media=camera / --fake-media=pattern to choose the picture.
+type fakeMediaFlag struct {
+	on   bool
+	kind devices.Synthetic
+}
+
+func (f *fakeMediaFlag) String() string {
+	if !f.on {
+		return ""
+	}
+	if f.kind == devices.SyntheticDefault {
+		return "true"
+	}
+	return string(f.kind)
+}
+
+// Set takes true/false or a synthetic picture's name.
+func (f *fakeMediaFlag) Set(v string) error {
+	if on, err := strconv.ParseBool(v); err == nil {
+		f.on, f.kind = on, devices.SyntheticDefault
+		return nil
+	}
+	kind, err := devices.ParseSynthetic(v)
+	if err != nil {
+		return err
+	}
+	f.on, f.kind = true, kind
+	return nil
+}
+
+// IsBoolFlag lets --fake-media stand alone.
+func (f *fakeMediaFlag) IsBoolFlag() bool { return true }
