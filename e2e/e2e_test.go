@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -346,5 +347,32 @@ func TestBadFlagExitsBeforeStarting(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "--draw-fps must be between 1 and 30") || stdout.Len() != 0 {
 		t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
+	}
+}
+
+// TestUnreachableServerFailsClearly: a server nobody listens on is tried a
+// few times, then join exits 1 with one line that names the cause and the
+// flag, headless as in the UI.
+func TestUnreachableServerFailsClearly(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(binary(t), "join", "--server", "http://"+addr, "--room", "r", "--no-tui", "--fake-media", "--no-audio-out")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v; stderr %s", err, stderr.String())
+	}
+	want := "rtcterm join: cannot reach " + addr + " (connection refused) — check --server"
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr does not say %q:\n%s", want, stderr.String())
+	}
+	if strings.Contains(stdout.String()+stderr.String(), "no peer ever connected") {
+		t.Errorf("blames the peers:\n%s\n%s", stdout.String(), stderr.String())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -209,7 +210,7 @@ func (c *conn) handle(data []byte) bool {
 		if errors.Is(err, signal.ErrUnknownType) {
 			code = signal.CodeUnknownType
 		}
-		c.reply(code, err.Error(), refOf(data))
+		c.reply(code, plainText(err), refOf(data))
 		return true
 	}
 	typ := m.MessageType()
@@ -241,7 +242,8 @@ func (c *conn) join(j *signal.Join) bool {
 	s := c.s
 	for _, err := range []error{signal.ValidateRoom(j.Room), signal.ValidateUserID(j.UserID)} {
 		if err != nil {
-			c.reply(signal.CodeBadMessage, err.Error(), signal.TypeJoin)
+			c.log.Info("signaling join refused", "room", j.Room, "reason", plainText(err))
+			c.reply(signal.CodeBadMessage, plainText(err), signal.TypeJoin)
 			return true
 		}
 	}
@@ -281,7 +283,8 @@ func (c *conn) join(j *signal.Join) bool {
 			return false
 		}
 	} else if err := signal.ValidateUserName(userName); err != nil {
-		c.reply(signal.CodeBadMessage, err.Error(), signal.TypeJoin)
+		c.log.Info("signaling join refused", "room", j.Room, "reason", plainText(err))
+		c.reply(signal.CodeBadMessage, plainText(err), signal.TypeJoin)
 		return true
 	}
 
@@ -301,7 +304,8 @@ func (c *conn) join(j *signal.Join) bool {
 	r := s.rooms[j.Room]
 	if r != nil && len(r.members) >= s.cfg.MaxPeers {
 		s.mu.Unlock()
-		c.reply(signal.CodeRoomFull, fmt.Sprintf("room has %d peers, the maximum", s.cfg.MaxPeers), signal.TypeJoin)
+		c.log.Info("signaling join refused", "room", j.Room, "reason", "room full", "max", s.cfg.MaxPeers)
+		c.reply(signal.CodeRoomFull, roomFullText(s.cfg.MaxPeers), signal.TypeJoin)
 		return true
 	}
 	if r == nil && len(s.rooms) >= s.cfg.MaxRooms {
@@ -541,4 +545,22 @@ func (c *conn) joinDeadline() {
 	c.s.metrics.joinTimeouts.Inc()
 	c.log.Info("signaling connection closed: no join in time")
 	c.ws.Close(websocket.StatusPolicyViolation, "join timeout")
+}
+
+// plainText is an error as the user should read it: without the Go
+// sentinel prefixes ("signal: bad message: ") that wrap it.
+func plainText(err error) string {
+	msg := err.Error()
+	for _, sentinel := range []error{signal.ErrBadMessage, signal.ErrUnknownType} {
+		msg = strings.TrimPrefix(msg, sentinel.Error()+": ")
+	}
+	return msg
+}
+
+// roomFullText says how many people a full room holds, in English.
+func roomFullText(n int) string {
+	if n == 1 {
+		return "the room is full: it holds 1 person"
+	}
+	return fmt.Sprintf("the room is full: it holds %d people", n)
 }

@@ -92,6 +92,12 @@ type ClientConfig struct {
 	// Now is the clock that measures how long a connection stayed up
 	// (default time.Now).
 	Now func() time.Time
+	// GiveUpAfter is how many attempts in a row may fail to reach the
+	// server before the first successful join ever, after which Run returns
+	// the *DialError (default 4). A permanent failure (unknown host, TLS
+	// mismatch, HTTP status) returns at once. Once joined, the client keeps
+	// reconnecting for as long as it runs.
+	GiveUpAfter int
 	// DialTimeout bounds one connection attempt including the join (default 10s).
 	DialTimeout time.Duration
 	// PingInterval is how often the client pings the server; a ping without a
@@ -145,6 +151,9 @@ func NewClient(cfg ClientConfig) *Client {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.GiveUpAfter <= 0 {
+		cfg.GiveUpAfter = 4
 	}
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 10 * time.Second
@@ -286,6 +295,7 @@ func (c *Client) run(ctx context.Context, closed bool) error {
 	}
 	attempt := 0
 	var lastErr error
+	everJoined := false
 	for ctx.Err() == nil {
 		if attempt == 0 {
 			c.setState(ClientState{Status: ClientConnecting})
@@ -310,7 +320,12 @@ func (c *Client) run(ctx context.Context, closed bool) error {
 		if !joined && errors.As(err, &se) && !retryable(se.Code) {
 			return se
 		}
+		var de *DialError
+		if !everJoined && errors.As(err, &de) && (de.Permanent || attempt+1 >= c.cfg.GiveUpAfter) {
+			return de
+		}
 		if joined {
+			everJoined = true
 			// Only a connection that stayed up resets the backoff; one
 			// that ends right after its welcome counts as a failed attempt.
 			if c.cfg.Now().Sub(joinedAt) >= c.cfg.StableAfter {
@@ -376,7 +391,10 @@ func (c *Client) session(ctx context.Context) (joined bool, joinedAt time.Time, 
 		HTTPClient: c.cfg.HTTPClient,
 	})
 	if err != nil {
-		return false, joinedAt, err
+		if ctx.Err() != nil {
+			return false, joinedAt, err
+		}
+		return false, joinedAt, classifyDial(c.cfg.URL, err)
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(1 << 20)

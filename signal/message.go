@@ -196,10 +196,11 @@ func (Error) MessageType() string { return TypeError }
 
 // Error implements the error interface.
 func (e *Error) Error() string {
+	what := "the server refused"
 	if e.Ref != "" {
-		return fmt.Sprintf("signal: %s (%s): %s", e.Code, e.Ref, e.Message)
+		what += " " + e.Ref
 	}
-	return fmt.Sprintf("signal: %s: %s", e.Code, e.Message)
+	return fmt.Sprintf("%s: %s (%s)", what, e.Message, e.Code)
 }
 
 // Is reports whether target is an *Error with the same Code, so

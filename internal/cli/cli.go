@@ -131,7 +131,7 @@ func runCommand(ctx context.Context, c command, args []string, io Stdio, env Loo
 		return ExitUsage
 	default:
 		// Errors carry text from servers and peers: never raw to the terminal.
-		fmt.Fprintf(io.Err, "rtcterm %s: %s\n", c.name, Sanitize(err.Error()))
+		fmt.Fprintf(io.Err, "rtcterm %s: %s\n", c.name, Sanitize(describe(err)))
 		return ExitFail
 	}
 }

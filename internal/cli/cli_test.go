@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime/debug"
@@ -17,6 +18,7 @@ import (
 	"github.com/rtcterm/rtcterm/internal/call"
 	"github.com/rtcterm/rtcterm/internal/demo"
 	"github.com/rtcterm/rtcterm/server"
+	"github.com/rtcterm/rtcterm/signal"
 )
 
 func TestMain(m *testing.M) {
@@ -353,6 +355,29 @@ func TestServeChecksTLSFilesFirst(t *testing.T) {
 	code, _, errs := runWith(t, &s, nil, "serve", "--tls-cert", dir+"/none.pem", "--tls-key", dir+"/none.key")
 	if code != ExitFail || !strings.Contains(errs, "--tls-cert") || s.any() {
 		t.Fatalf("exit %d, started %+v, stderr %q", code, s, errs)
+	}
+}
+
+// TestFailuresNameTheFlag: the line printed for a failed call is the
+// cause a user can act on, naming the flag, not the wrapping chain.
+func TestFailuresNameTheFlag(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("signaling: %w", &signal.DialError{Host: "127.0.0.1:1", Reason: "connection refused"}),
+			"rtcterm join: cannot reach 127.0.0.1:1 (connection refused) — check --server\n"},
+		{fmt.Errorf("signaling: %w", &signal.Error{Code: signal.CodeUnauthorized, Message: "token expired", Ref: signal.TypeJoin}),
+			"rtcterm join: the server refused join: token expired (unauthorized) — pass --token or RTCTERM_TOKEN; the room's host prints one with `rtcterm token`\n"},
+	} {
+		var out, errb bytes.Buffer
+		st := fakeStarters(&started{})
+		st.call = func(context.Context, call.Config, io.Writer, io.Writer) error { return c.err }
+		code := run(context.Background(), []string{"join", "--server", "http://127.0.0.1:1", "--room", "r", "--no-tui"},
+			Stdio{In: strings.NewReader(""), Out: &out, Err: &errb}, func(string) (string, bool) { return "", false }, st)
+		if code != ExitFail || errb.String() != c.want {
+			t.Errorf("exit %d, stderr %q, want %q", code, errb.String(), c.want)
+		}
 	}
 }
 
