@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/rtcterm/rtcterm/internal/quiet"
 	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/store"
 	"github.com/rtcterm/rtcterm/tui"
@@ -38,11 +37,6 @@ func runTUI(ctx context.Context, sess *rtc.Session, o Output, sinks Sinks) error
 	opts := tui.Options{Engine: sess, Initial: initial, StatsInterval: o.StatsInterval, JoinHint: o.JoinHint}
 	if sinks.Video != nil {
 		opts.Video = VideoSource{sinks.Video}
-	}
-	// C libraries (audio back ends) print to fd 2; over the UI that would
-	// garble the screen, so their output goes to the log while it runs.
-	if undo, err := quiet.Divert(o.LogFile); err == nil {
-		defer undo()
 	}
 	uiErr := tui.Run(uiCtx, opts, sess.Actions())
 	_ = sess.Close()

@@ -55,6 +55,7 @@ func fakeStarters(s *started) starters {
 		},
 		listen: func(string, string) (net.Listener, error) { s.listen++; return nil, errFake },
 		server: func(server.Config) (*server.Server, error) { s.server++; return nil, errFake },
+		quiet:  func(_ string, errOut io.Writer) (io.Writer, func()) { return errOut, func() {} },
 	}
 }
 

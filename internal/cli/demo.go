@@ -33,6 +33,8 @@ func setupDemo(fs *flagSet, env LookupEnv, st starters) func(context.Context, St
 		if err := checkTerminal(out.NoTUI); err != nil {
 			return err
 		}
+		errOut, unquiet := st.quiet(out.LogFile, io.Err)
+		defer unquiet()
 		d, err := st.demo(ctx, demo.Config{Bots: bots, Clean: clean})
 		if err != nil {
 			return err
@@ -40,6 +42,6 @@ func setupDemo(fs *flagSet, env LookupEnv, st starters) func(context.Context, St
 		defer d.Close()
 		out.JoinHint = d.JoinHint()
 		cfg := call.Config{ServerURL: d.URL(), Room: demo.Room, Name: name, Media: m, Output: out}
-		return st.call(ctx, cfg, io.Out, io.Err)
+		return st.call(ctx, cfg, io.Out, errOut)
 	}
 }

@@ -41,7 +41,9 @@ func setupJoin(fs *flagSet, env LookupEnv, st starters) func(context.Context, St
 			return err
 		}
 		cfg := call.Config{ServerURL: url, Room: room, Name: name, Token: token, Media: m, Output: out}
-		return st.call(ctx, cfg, io.Out, io.Err)
+		errOut, unquiet := st.quiet(out.LogFile, io.Err)
+		defer unquiet()
+		return st.call(ctx, cfg, io.Out, errOut)
 	}
 }
 

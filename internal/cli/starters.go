@@ -4,9 +4,11 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
 
 	"github.com/rtcterm/rtcterm/internal/call"
 	"github.com/rtcterm/rtcterm/internal/demo"
+	"github.com/rtcterm/rtcterm/internal/quiet"
 	"github.com/rtcterm/rtcterm/server"
 )
 
@@ -18,6 +20,10 @@ type starters struct {
 	demo   func(ctx context.Context, cfg demo.Config) (demoCall, error)
 	listen func(network, addr string) (net.Listener, error)
 	server func(cfg server.Config) (*server.Server, error)
+	// quiet keeps C libraries' output (audio back ends) off the terminal
+	// while a call runs: it returns where rtcterm's own standard error
+	// output goes meanwhile, and the function that ends it.
+	quiet func(logFile string, errOut io.Writer) (io.Writer, func())
 }
 
 // demoCall is what the demo command needs of a running demo.
@@ -39,5 +45,19 @@ func realStarters() starters {
 		},
 		listen: net.Listen,
 		server: server.New,
+		quiet:  divertStderr,
 	}
+}
+
+// divertStderr points fd 2 at the log file (or nowhere) when errOut is the
+// process's stderr; everything rtcterm writes there goes to the original.
+func divertStderr(logFile string, errOut io.Writer) (io.Writer, func()) {
+	if errOut != os.Stderr {
+		return errOut, func() {}
+	}
+	orig, undo, err := quiet.Divert(logFile)
+	if err != nil {
+		return errOut, func() {}
+	}
+	return orig, undo
 }

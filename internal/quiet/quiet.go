@@ -30,12 +30,13 @@ func Restore() {
 }
 
 // Divert points file descriptor 2 at path (or /dev/null when path is
-// empty) until the returned function restores it, so nothing a C library
-// prints lands on the terminal UI.
-func Divert(path string) (undo func(), err error) {
+// empty) until undo restores it, so nothing a C library prints lands on the
+// terminal. What rtcterm itself means for standard error goes to the
+// returned file, the original stderr, which stays valid until undo.
+func Divert(path string) (stderr *os.File, undo func(), err error) {
 	saved, err := syscall.Dup(2)
 	if err != nil {
-		return nil, fmt.Errorf("divert stderr: %w", err)
+		return nil, nil, fmt.Errorf("divert stderr: %w", err)
 	}
 	if path == "" {
 		path = os.DevNull
@@ -43,19 +44,20 @@ func Divert(path string) (undo func(), err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		_ = syscall.Close(saved)
-		return nil, fmt.Errorf("divert stderr: %w", err)
+		return nil, nil, fmt.Errorf("divert stderr: %w", err)
 	}
 	if err := syscall.Dup2(int(f.Fd()), 2); err != nil {
 		_ = f.Close()
 		_ = syscall.Close(saved)
-		return nil, fmt.Errorf("divert stderr: %w", err)
+		return nil, nil, fmt.Errorf("divert stderr: %w", err)
 	}
 	_ = f.Close()
+	orig := os.NewFile(uintptr(saved), "stderr")
 	var once sync.Once
-	return func() {
+	return orig, func() {
 		once.Do(func() {
 			_ = syscall.Dup2(saved, 2)
-			_ = syscall.Close(saved)
+			_ = orig.Close()
 		})
 	}, nil
 }

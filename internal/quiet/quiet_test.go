@@ -15,12 +15,15 @@ func TestDivertAndUndo(t *testing.T) {
 	if err != nil {
 		t.Skip("no /dev/stderr here")
 	}
-	undo, err := Divert(path)
+	orig, undo, err := Divert(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := syscall.Write(2, []byte("noise from C\n")); err != nil {
 		t.Fatal(err)
+	}
+	if st, err := orig.Stat(); err != nil || !os.SameFile(before, st) {
+		t.Fatalf("the returned file is not the original stderr: %v", err)
 	}
 	undo()
 	undo() // twice is harmless
