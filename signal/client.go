@@ -119,6 +119,8 @@ type Client struct {
 	states   chan ClientState
 	retryNow chan struct{} // cuts a reconnection backoff short
 
+	transport *http.Transport // the client's own, when Config.HTTPClient was nil
+
 	stateMu sync.Mutex // serialises the drop-oldest send on states
 
 	mu        sync.Mutex
@@ -169,12 +171,22 @@ func NewClient(cfg ClientConfig) *Client {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg.Join.Resume = nil
+	var own *http.Transport
+	if cfg.HTTPClient == nil {
+		// A transport of its own, closed when Run ends: a handshake dial
+		// still in flight when the client stops would otherwise finish in
+		// the background and park an idle connection in the shared pool,
+		// which the server waits on at shutdown.
+		own = http.DefaultTransport.(*http.Transport).Clone()
+		cfg.HTTPClient = &http.Client{Transport: own}
+	}
 	return &Client{
-		cfg:      cfg,
-		log:      log,
-		msgs:     make(chan Message, cfg.MessageBuffer),
-		states:   make(chan ClientState, 16),
-		retryNow: make(chan struct{}, 1),
+		transport: own,
+		cfg:       cfg,
+		log:       log,
+		msgs:      make(chan Message, cfg.MessageBuffer),
+		states:    make(chan ClientState, 16),
+		retryNow:  make(chan struct{}, 1),
 	}
 }
 
@@ -276,6 +288,9 @@ func (c *Client) Run(ctx context.Context) error {
 	c.mu.Unlock()
 
 	err := c.run(ctx, closed)
+	if c.transport != nil {
+		c.transport.CloseIdleConnections()
+	}
 
 	c.setState(ClientState{Status: ClientClosed, Err: err})
 	c.stateMu.Lock()
