@@ -321,6 +321,7 @@ func (c *conn) join(j *signal.Join) bool {
 		s.rooms[j.Room] = r
 		s.metrics.rooms.Inc()
 	}
+	userName = uniqueName(r, userName)
 	p := &peer{
 		id:       id,
 		room:     r,
@@ -563,4 +564,31 @@ func roomFullText(n int) string {
 		return "the room is full: it holds 1 person"
 	}
 	return fmt.Sprintf("the room is full: it holds %d people", n)
+}
+
+// uniqueName marks a name another member of the room already has, so two
+// people called "me" show as "me" and "me (2)" everywhere. The result stays
+// within signal.MaxUserNameLen characters. Callers hold s.mu.
+func uniqueName(r *room, name string) string {
+	taken := func(n string) bool {
+		for _, m := range r.members {
+			if m.userName == n {
+				return true
+			}
+		}
+		return false
+	}
+	if !taken(name) {
+		return name
+	}
+	for i := 2; ; i++ {
+		suffix := fmt.Sprintf(" (%d)", i)
+		base := []rune(name)
+		if n := signal.MaxUserNameLen - len([]rune(suffix)); len(base) > n {
+			base = base[:n]
+		}
+		if candidate := string(base) + suffix; !taken(candidate) {
+			return candidate
+		}
+	}
 }

@@ -259,6 +259,13 @@ func TestJoinNormalizesServerURL(t *testing.T) {
 	if c := s.calls[0]; c.ServerURL != "ws://127.0.0.1:9/ws" || c.Token != "tok" {
 		t.Errorf("call config %+v", c)
 	}
+	want := "rtcterm join --server http://127.0.0.1:9 --room r\nbrowser: http://127.0.0.1:9/?room=r"
+	if got := s.calls[0].Output.JoinHint; got != want {
+		t.Errorf("join hint %q, want %q", got, want)
+	}
+	if got := joinHint("wss://call.example.org/ws", "standup"); got != "rtcterm join --server https://call.example.org --room standup\nbrowser: https://call.example.org/?room=standup" {
+		t.Errorf("wss hint %q", got)
+	}
 }
 
 func TestVersion(t *testing.T) {

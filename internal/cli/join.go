@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	neturl "net/url"
 	"strings"
 
 	"github.com/rtcterm/rtcterm/internal/call"
@@ -40,6 +42,7 @@ func setupJoin(fs *flagSet, env LookupEnv, st starters) func(context.Context, St
 		if err := checkTerminal(out.NoTUI); err != nil {
 			return err
 		}
+		out.JoinHint = joinHint(url, room)
 		cfg := call.Config{ServerURL: url, Room: room, Name: name, Token: token, Media: m, Output: out}
 		errOut, unquiet := st.quiet(out.LogFile, io.Err)
 		defer unquiet()
@@ -57,4 +60,12 @@ func checkRoomAndName(room, name string) error {
 		return usagef("--name: %s", strings.TrimPrefix(err.Error(), signal.ErrBadMessage.Error()+": "))
 	}
 	return nil
+}
+
+// joinHint is how others join the same room, from a terminal or a browser,
+// as lines that work when pasted (each joiner's name is their own).
+func joinHint(wsURL, room string) string {
+	base := strings.TrimSuffix(wsURL, "/ws")
+	base = "http" + strings.TrimPrefix(base, "ws") // ws→http, wss→https
+	return fmt.Sprintf("rtcterm join --server %s --room %s\nbrowser: %s/?room=%s", base, room, base, neturl.QueryEscape(room))
 }

@@ -107,7 +107,7 @@ func setupServe(fs *flagSet, env LookupEnv, st starters) func(context.Context, S
 		}
 		fmt.Fprintf(io.Out, "rtcterm serve: listening on %s://%s\n", scheme, ln.Addr())
 		fmt.Fprintf(io.Out, "join with: rtcterm join --server %s://%s --room ROOM\n", scheme, ln.Addr())
-		fmt.Fprintf(io.Out, "or in a browser: %s\n", web.BrowserURL(scheme, ln.Addr(), "ROOM", "YOUR_NAME"))
+		fmt.Fprintf(io.Out, "or in a browser: %s\n", web.BrowserURL(scheme, ln.Addr(), "ROOM", ""))
 		return serveUntilDone(ctx, srv, ln, tlsCert, tlsKey)
 	}
 }

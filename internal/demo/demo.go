@@ -121,7 +121,7 @@ func (d *Demo) Base() string { return "http://" + d.ln.Addr().String() }
 // a terminal or a browser.
 func (d *Demo) JoinHint() string {
 	return fmt.Sprintf("rtcterm join --server %s --room %s\n"+
-		"browser: %s", d.Base(), Room, web.BrowserURL("http", d.ln.Addr(), Room, "YOUR_NAME"))
+		"browser: %s", d.Base(), Room, web.BrowserURL("http", d.ln.Addr(), Room, ""))
 }
 
 // Close stops the bots, then the server.
