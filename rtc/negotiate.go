@@ -3,6 +3,7 @@ package rtc
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 	"github.com/rtcterm/rtcterm/signal"
@@ -153,8 +154,8 @@ func (s *Session) makeOffer(p *peer, iceRestart bool) {
 		s.peerError(p, fmt.Errorf("set local offer: %w", err))
 		return
 	}
-	s.log.Debug("offer sent", "peer", p.id, "iceRestart", iceRestart)
-	s.send(&signal.Offer{To: p.id, SDP: offer.SDP})
+	s.log.Debug("offer made", "peer", p.id, "iceRestart", iceRestart)
+	s.sendDescription(p, webrtc.SDPTypeOffer)
 }
 
 // offerReceived answers an offer, or holds it until local media is ready.
@@ -229,8 +230,50 @@ func (s *Session) answer(p *peer, sdp string) {
 		s.peerError(p, fmt.Errorf("set local answer: %w", err))
 		return
 	}
-	s.log.Debug("answer sent", "peer", p.id, "fresh", fresh)
-	s.send(&signal.Answer{To: p.id, SDP: ans.SDP})
+	s.log.Debug("answer made", "peer", p.id, "fresh", fresh)
+	s.sendDescription(p, webrtc.SDPTypeAnswer)
+}
+
+// gatherWait is how long a description waits for candidate gathering to
+// finish before it goes out with what has been gathered: host candidates
+// take well under a millisecond, so they travel in the offer or answer and
+// the remote's connectivity checks start at once instead of on Pion's next
+// 200 ms check tick; slow ones (STUN, TURN) trickle afterwards.
+const gatherWait = 50 * time.Millisecond
+
+// sendDescription sends p's local offer or answer once gathering finished
+// or gatherWait passed, carrying the candidates gathered by then, without
+// blocking the session loop.
+func (s *Session) sendDescription(p *peer, typ webrtc.SDPType) {
+	pc := p.pc
+	p.sdpSent = false
+	gathered := webrtc.GatheringCompletePromise(pc)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTimer(gatherWait)
+		defer t.Stop()
+		select {
+		case <-gathered:
+		case <-t.C:
+		}
+		s.post(func() {
+			if p.pc != pc || p.sdpSent {
+				return // replaced or closed meanwhile
+			}
+			desc := pc.LocalDescription()
+			if desc == nil || desc.Type != typ {
+				return
+			}
+			p.sdpSent = true
+			if typ == webrtc.SDPTypeOffer {
+				s.send(&signal.Offer{To: p.id, SDP: desc.SDP})
+			} else {
+				s.send(&signal.Answer{To: p.id, SDP: desc.SDP})
+			}
+			s.log.Debug("description sent", "peer", p.id, "type", typ.String())
+		})
+	}()
 }
 
 func (s *Session) answerReceived(from, sdp string) {

@@ -23,6 +23,7 @@ type peer struct {
 	offerer      bool // we make the offers in this pair (fixed for the pair's life)
 	remoteSet    bool // remote description applied: candidates can be added
 	candidates   []webrtc.ICECandidateInit
+	sdpSent      bool // our description of this connection went out: trickle what gathers later
 	pendingOffer string // offer SDP held until local media is ready
 	lastStatus   store.Status
 	everUp       bool
@@ -142,9 +143,17 @@ func (s *Session) newPeerConnection(p *peer) error {
 			return // gathering finished
 		}
 		init := c.ToJSON()
-		s.send(&signal.ICECandidate{To: id, Candidate: signal.CandidateInit{
+		msg := &signal.ICECandidate{To: id, Candidate: signal.CandidateInit{
 			Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex, UsernameFragment: init.UsernameFragment,
-		}})
+		}}
+		s.post(func() {
+			// A candidate gathered before our description went out is in
+			// that description (see sendDescription); only later ones
+			// trickle.
+			if p.pc == pc && p.sdpSent {
+				s.send(msg)
+			}
+		})
 	})
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) {
 		// Handlers run in their own goroutines and can arrive out of
