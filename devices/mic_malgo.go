@@ -99,7 +99,7 @@ func (m *deviceMic) onData(_, in []byte, frames uint32) {
 	// in is s16 mono in host order, valid only during this call.
 	samples := unsafe.Slice((*int16)(unsafe.Pointer(&in[0])), n)
 	m.mu.Lock()
-	m.pacer.push(samples)
+	m.pacer.push(samples, time.Now())
 	m.mu.Unlock()
 	select {
 	case m.wake <- struct{}{}:

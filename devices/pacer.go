@@ -15,7 +15,9 @@ type capturePacer struct {
 	limit   int           // most samples held; older ones are dropped
 	chunk   int           // samples per chunk
 	period  time.Duration // duration of one chunk
-	burst   int           // largest single delivery seen
+	burst   int           // largest block seen: samples delivered back to back
+	run     int           // samples of the block being delivered
+	last    time.Time     // when the last delivery came
 	next    time.Time     // when the next chunk is due; zero: at once
 	dropped int           // samples dropped for overflow
 }
@@ -28,9 +30,20 @@ func newCapturePacer(chunk int, period time.Duration) *capturePacer {
 	return &capturePacer{chunk: chunk, period: period, limit: int(pacerHold / period * time.Duration(chunk))}
 }
 
-// push stores one delivery from the device (copied).
-func (p *capturePacer) push(samples []int16) {
-	p.burst = max(p.burst, len(samples))
+// blockGap is the pause that separates two blocks. Miniaudio hands a large
+// block over as many period-sized callbacks within a millisecond or two; a
+// steady microphone's callbacks are a period (10 ms) apart.
+const blockGap = 4 * time.Millisecond
+
+// push stores one delivery from the device (copied), made at now.
+func (p *capturePacer) push(samples []int16, now time.Time) {
+	if !p.last.IsZero() && now.Sub(p.last) < blockGap {
+		p.run += len(samples)
+	} else {
+		p.run = len(samples)
+	}
+	p.last = now
+	p.burst = max(p.burst, p.run)
 	p.buf = append(p.buf, samples...)
 	if over := len(p.buf) - p.limit; over > 0 {
 		p.buf = p.buf[:copy(p.buf, p.buf[over:])]
