@@ -62,8 +62,7 @@ func (p *capturePacer) highWater() int { return p.burst + 2*p.chunk }
 func (p *capturePacer) pop(now time.Time, dst []int16) (ok bool, wait time.Duration) {
 	if len(p.buf) < p.chunk {
 		// Starved: the device paces us; the next chunk goes out when it
-		// arrives.
-		p.next = time.Time{}
+		// arrives, on the grid unless that fell behind (see below).
 		return false, 0
 	}
 	if !p.next.IsZero() && now.Before(p.next) && len(p.buf) <= p.highWater() {
