@@ -19,6 +19,8 @@ type capturePacer struct {
 	run     int           // samples of the block being delivered
 	last    time.Time     // when the last delivery came
 	next    time.Time     // when the next chunk is due; zero: at once
+	under   bool          // a chunk was due and there was none
+	refill  time.Time     // when audio came back after an underrun
 	dropped int           // samples dropped for overflow
 }
 
@@ -52,18 +54,47 @@ func (p *capturePacer) push(samples []int16, now time.Time) {
 }
 
 // highWater is how much may be held before chunks go out early: a whole
-// block plus two chunks. Above it the device runs faster than the clock
-// (or the reader fell behind) and waiting would only add latency.
-func (p *capturePacer) highWater() int { return p.burst + 2*p.chunk }
+// block, the margin kept after an underrun, and two chunks. Above it the
+// device runs faster than the clock (or the reader fell behind) and waiting
+// would only add latency.
+func (p *capturePacer) highWater() int {
+	return p.burst + 2*p.chunk + int(p.margin()*time.Duration(p.chunk)/p.period)
+}
+
+// maxMargin caps the margin kept after an underrun.
+const maxMargin = 100 * time.Millisecond
+
+// margin is how much audio to gather after an underrun before handing it
+// out again: a quarter of the largest block, at most maxMargin. A steady
+// microphone (10 ms periods) gets 2.5 ms, a 2 s block source 100 ms.
+func (p *capturePacer) margin() time.Duration {
+	block := time.Duration(p.burst) * p.period / time.Duration(p.chunk)
+	return min(maxMargin, block/4)
+}
 
 // pop hands out the next chunk into dst (len chunk) if one is due at now.
 // Otherwise ok is false and wait says how long until one is due; wait 0
 // means there is not enough audio: wait for the device.
 func (p *capturePacer) pop(now time.Time, dst []int16) (ok bool, wait time.Duration) {
 	if len(p.buf) < p.chunk {
-		// Starved: the device paces us; the next chunk goes out when it
-		// arrives, on the grid unless that fell behind (see below).
+		// Starved: the device paces us. It is an underrun if a chunk was
+		// due.
+		if p.next.IsZero() || !now.Before(p.next) {
+			p.under = true
+		}
 		return false, 0
+	}
+	if p.under {
+		// Audio is back after an underrun: wait a margin before going on,
+		// so the next block may come a little late without another gap.
+		if p.refill.IsZero() {
+			p.refill = now
+		}
+		due := p.refill.Add(p.margin())
+		if now.Before(due) {
+			return false, due.Sub(now)
+		}
+		p.under, p.refill, p.next = false, time.Time{}, now
 	}
 	if !p.next.IsZero() && now.Before(p.next) && len(p.buf) <= p.highWater() {
 		return false, p.next.Sub(now)

@@ -72,14 +72,15 @@ func TestPacerPassesSteadyMicrophone(t *testing.T) {
 // one chunk every 20 ms, not as a burst of 100 packets.
 func TestPacerSpreadsBlocks(t *testing.T) {
 	var ds []delivery
+	late := []time.Duration{0, 40 * time.Millisecond, 0, 70 * time.Millisecond} // a busy machine
 	for b := range 4 {
-		start := time.Duration(b) * 2 * time.Second
+		start := time.Duration(b)*2*time.Second + late[b]
 		for k := range 200 { // 2 s in 10 ms callbacks, 5 µs apart
 			ds = append(ds, delivery{start + time.Duration(k)*5*time.Microsecond, chunkSamples / 2})
 		}
 	}
 	p := newCapturePacer(chunkSamples, 20*time.Millisecond)
-	out, _ := runPacer(p, ds, 8*time.Second)
+	out, _ := runPacer(p, ds, 8500*time.Millisecond)
 	if len(out) != 400 {
 		t.Fatalf("%d chunks, want 400", len(out))
 	}
