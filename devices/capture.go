@@ -11,13 +11,10 @@ import (
 	"sync"
 
 	"github.com/pion/mediadevices/pkg/driver"
-	_ "github.com/pion/mediadevices/pkg/driver/camera"     // V4L2 cameras
-	_ "github.com/pion/mediadevices/pkg/driver/microphone" // malgo microphones
+	_ "github.com/pion/mediadevices/pkg/driver/camera" // V4L2 cameras
 	"github.com/pion/mediadevices/pkg/frame"
-	"github.com/pion/mediadevices/pkg/io/audio"
 	"github.com/pion/mediadevices/pkg/io/video"
 	"github.com/pion/mediadevices/pkg/prop"
-	"github.com/pion/mediadevices/pkg/wave"
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -74,12 +71,33 @@ func pickDriver(t driver.DeviceType, id string) (driver.Driver, error) {
 		}
 		return ds[0], nil
 	}
+	avail := make([]DeviceInfo, 0, len(ds))
 	for _, d := range ds {
 		if d.ID() == id || d.Info().Label == id {
 			return d, nil
 		}
+		avail = append(avail, DeviceInfo{Kind: driverKind(t), ID: d.Info().Label, Label: driverLabel(d.Info())})
 	}
-	return nil, fmt.Errorf("%w: no %s with id %q (see rtcterm devices)", ErrMediaNotAvailable, t, id)
+	return nil, fmt.Errorf("%w: %w", ErrMediaNotAvailable, &NoSuchDeviceError{Kind: driverKind(t), ID: id, Available: avail})
+}
+
+// driverKind is the DeviceInfo kind of a driver type.
+func driverKind(t driver.DeviceType) string {
+	switch t {
+	case driver.Camera:
+		return "video"
+	case driver.Microphone:
+		return "audio"
+	}
+	return string(t)
+}
+
+// driverLabel is a driver's human-readable name.
+func driverLabel(info driver.Info) string {
+	if info.Name != "" {
+		return info.Name
+	}
+	return info.Label
 }
 
 // openCamera opens the configured (or best) camera with the format closest
@@ -178,96 +196,6 @@ func (s *deviceVideo) interruptsRead()       {}
 
 // Close closes the driver, once; a blocked Next returns.
 func (s *deviceVideo) Close() error {
-	var err error
-	s.once.Do(func() { err = guard(s.d.Close) })
-	return err
-}
-
-// openMicrophone opens the configured (or default) microphone at 48 kHz.
-func openMicrophone(c Config) (audioSource, error) {
-	d, err := pickDriver(driver.Microphone, c.AudioDeviceID)
-	if err != nil {
-		return nil, err
-	}
-	ar, ok := d.(driver.AudioRecorder)
-	if !ok {
-		return nil, fmt.Errorf("%w: microphone %q cannot record", ErrMediaNotAvailable, d.Info().Name)
-	}
-	if err := guard(d.Open); err != nil {
-		return nil, fmt.Errorf("%w: microphone %q: %w", ErrMediaNotAvailable, d.Info().Name, err)
-	}
-	var r audio.Reader
-	err = guard(func() error {
-		p, perr := bestAudioProp(d.Properties())
-		if perr != nil {
-			return perr
-		}
-		var rerr error
-		r, rerr = ar.AudioRecord(p)
-		return rerr
-	})
-	if err != nil {
-		_ = d.Close()
-		return nil, fmt.Errorf("%w: microphone %q: %w", ErrMediaNotAvailable, d.Info().Name, err)
-	}
-	label := d.Info().Name
-	if label == "" {
-		label = d.Info().Label
-	}
-	return &deviceAudio{d: d, r: r, track: store.Track{Kind: "audio", Label: label, DeviceID: d.Info().Label}}, nil
-}
-
-// bestAudioProp picks 48 kHz 16-bit (else float) with the fewest channels.
-func bestAudioProp(props []prop.Media) (prop.Media, error) {
-	best, found := prop.Media{}, false
-	for _, p := range props {
-		if p.SampleRate != sampleRate || p.ChannelCount < 1 {
-			continue
-		}
-		if !(p.SampleSize == 2 && !p.IsFloat) && !(p.SampleSize == 4 && p.IsFloat) {
-			continue
-		}
-		if !found || p.ChannelCount < best.ChannelCount || (p.ChannelCount == best.ChannelCount && p.SampleSize == 2) {
-			best, found = p, true
-		}
-	}
-	if !found {
-		return prop.Media{}, errors.New("no 48 kHz 16-bit or float format")
-	}
-	return best, nil
-}
-
-// deviceAudio is a microphone opened through its driver.
-type deviceAudio struct {
-	d     driver.Driver
-	r     audio.Reader
-	track store.Track
-	once  sync.Once
-}
-
-// Read reads the next chunk; a panic in the driver becomes an error.
-func (s *deviceAudio) Read() (wave.Audio, func(), error) {
-	var chunk wave.Audio
-	err := guard(func() error {
-		c, release, err := s.r.Read()
-		if err != nil {
-			return err
-		}
-		chunk = c
-		release()
-		return nil
-	})
-	if err == nil && chunk == nil {
-		err = errors.New("empty audio chunk")
-	}
-	return chunk, func() {}, err
-}
-
-func (s *deviceAudio) Describe() store.Track { return s.track }
-func (s *deviceAudio) interruptsRead()       {}
-
-// Close closes the driver, once; a blocked Read returns.
-func (s *deviceAudio) Close() error {
 	var err error
 	s.once.Do(func() { err = guard(s.d.Close) })
 	return err

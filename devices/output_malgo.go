@@ -9,36 +9,41 @@ import (
 	"github.com/gen2brain/malgo"
 )
 
-// deviceOutput plays on the default output device through miniaudio.
+// deviceOutput plays on a playback device through miniaudio.
 type deviceOutput struct {
-	ctx *malgo.AllocatedContext
-	dev *malgo.Device
-	buf []int16
+	ctx  *malgo.AllocatedContext
+	dev  *malgo.Device
+	info audioDevice
+	buf  []int16
 }
 
-// openDeviceOutput finds a real playback device. Miniaudio's null backend is
-// left out: it "plays" into nothing, which would hide that nobody hears.
-func openDeviceOutput() (*deviceOutput, error) {
-	ctx, err := malgo.InitContext([]malgo.Backend{malgo.BackendPulseaudio, malgo.BackendAlsa, malgo.BackendJack}, malgo.ContextConfig{}, nil)
+// openDeviceOutput finds the playback device with id, or the default one
+// when id is "". Miniaudio's null device is never used: it "plays" into
+// nothing, which would hide that nobody hears. An unknown id is an
+// ErrNoSuchDevice listing the speakers there are.
+func openDeviceOutput(id string) (*deviceOutput, error) {
+	ctx, err := newAudioContext()
 	if err != nil {
 		return nil, fmt.Errorf("%w (%w)", errNoOutputDevice, err)
 	}
-	devs, err := ctx.Devices(malgo.Playback)
-	usable := 0
-	for _, d := range devs {
-		if d.ID.String() != nullDeviceLabel {
-			usable++
+	devs, err := listAudioDevices(ctx, malgo.Playback)
+	if err != nil {
+		freeAudioContext(ctx)
+		return nil, fmt.Errorf("%w (%w)", errNoOutputDevice, err)
+	}
+	d, err := findAudioDevice(devs, "speaker", id)
+	if err != nil {
+		freeAudioContext(ctx)
+		if errors.Is(err, errNoDevice) {
+			return nil, errNoOutputDevice
 		}
+		return nil, err
 	}
-	if err != nil || usable == 0 {
-		_ = ctx.Uninit()
-		ctx.Free()
-		return nil, errNoOutputDevice
-	}
-	return &deviceOutput{ctx: ctx}, nil
+	return &deviceOutput{ctx: ctx, info: d}, nil
 }
 
-// Start opens the default device as mono 16-bit 48 kHz and starts pulling.
+// Start opens the device as mono 16-bit 48 kHz and starts pulling in 20 ms
+// periods.
 func (o *deviceOutput) Start(fill func([]int16)) error {
 	cfg := malgo.DefaultDeviceConfig(malgo.Playback)
 	cfg.Playback.Format = malgo.FormatS16
@@ -60,7 +65,7 @@ func (o *deviceOutput) Start(fill func([]int16)) error {
 			}
 		}
 	}}
-	dev, err := malgo.InitDevice(o.ctx.Context, cfg, cb)
+	dev, err := initAudioDevice(o.ctx, cfg, &o.info, cb)
 	if err != nil {
 		o.release()
 		return fmt.Errorf("open output device: %w", err)
@@ -100,10 +105,10 @@ func (o *deviceOutput) release() error {
 // output device", or why not (e.g. "off: no output device"). It opens
 // nothing beyond a brief device query.
 func OutputStatus() string {
-	o, err := openDeviceOutput()
+	o, err := openDeviceOutput("")
 	if err != nil {
 		return "off: " + err.Error()
 	}
 	_ = o.release()
-	return "default output device"
+	return fmt.Sprintf("default output device %s (%s)", o.info.ID, o.info.Name)
 }

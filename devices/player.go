@@ -13,9 +13,13 @@ import (
 
 // PlayerConfig configures remote audio playback.
 type PlayerConfig struct {
-	Disabled bool         // --no-audio-out: decode (for levels) but play nothing
-	Output   Output       // where the mix goes; nil = the default output device
-	Logger   *slog.Logger // default: discard
+	Disabled bool   // --no-audio-out: decode (for levels) but play nothing
+	Output   Output // where the mix goes; nil = the device OutputDeviceID names
+	// OutputDeviceID is the speaker to play on, an ID Enumerate lists with
+	// Kind "speaker" (--speaker); "" is the default one. An unknown ID
+	// leaves the player off with Reason saying what exists.
+	OutputDeviceID string
+	Logger         *slog.Logger // default: discard
 }
 
 // Player decodes every remote Opus stream, conceals lost packets, mixes the
@@ -81,7 +85,7 @@ func NewPlayer(cfg PlayerConfig) *Player {
 	case cfg.Disabled:
 		out, err = nil, errors.New("disabled (--no-audio-out)")
 	case out == nil:
-		out, err = openDeviceOutput()
+		out, err = openDeviceOutput(cfg.OutputDeviceID)
 	}
 	if err == nil {
 		if serr := out.Start(p.fill); serr != nil {

@@ -39,6 +39,9 @@ if [ "$mode" = test ]; then
 	need_cmd ip iproute2
 	need_cmd unshare util-linux
 	need_cmd pgrep procps
+	need_cmd pulseaudio pulseaudio # private PulseAudio servers: real audio devices without hardware
+	need_cmd parec pulseaudio-utils
+	need_cmd sox sox
 fi
 
 [ -z "$missing" ] && exit 0
