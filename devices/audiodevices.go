@@ -82,6 +82,7 @@ func listAudioDevices(ctx *malgo.AllocatedContext, kind malgo.DeviceType) ([]aud
 			out = append(out, d)
 		}
 	}
+	out = hardwareOnlyOnALSA(out)
 	// Default first, the rest in the order the sound system gives.
 	for i, d := range out {
 		if d.Default && i > 0 {
@@ -141,3 +142,40 @@ func initAudioDevice(ctx *malgo.AllocatedContext, cfg malgo.DeviceConfig, dev *a
 // errDeviceStopped is a device that stopped on its own (unplugged, the
 // sound server went away).
 var errDeviceStopped = errors.New("audio device stopped")
+
+// alsaVirtualPCMs are names ALSA lists as PCMs that are plugins, not
+// devices (alsa-plugins: rate converters, up/down mixers, bridges to sound
+// servers). Without a sound server miniaudio falls back to ALSA, whose hint
+// list is mostly these; none of them is a microphone or a speaker.
+var alsaVirtualPCMs = map[string]bool{
+	"default": true, "sysdefault": true, "null": true, "pulse": true, "jack": true, "oss": true,
+	"speex": true, "upmix": true, "vdownmix": true, "a52": true, "usb_stream": true, "arcam_av": true,
+}
+
+// hardwareOnlyOnALSA keeps only cards (hw:, plughw:, …CARD=…) when the list
+// is ALSA's, so a machine without sound hardware lists no audio device and
+// rtcterm falls back to its synthetic tone, as it says it does. A sound
+// server's list (PulseAudio names its sources and sinks) is kept as it is.
+func hardwareOnlyOnALSA(devs []audioDevice) []audioDevice {
+	isVirtual := func(id string) bool {
+		base, _, _ := strings.Cut(id, ":")
+		return alsaVirtualPCMs[base] || strings.HasPrefix(base, "lavrate") || strings.HasPrefix(base, "samplerate") || strings.HasPrefix(base, "speexrate")
+	}
+	isCard := func(id string) bool {
+		return strings.Contains(id, "CARD=") || strings.HasPrefix(id, "hw:") || strings.HasPrefix(id, "plughw:")
+	}
+	alsa := false
+	for _, d := range devs {
+		alsa = alsa || isVirtual(d.ID) || isCard(d.ID)
+	}
+	if !alsa {
+		return devs
+	}
+	var cards []audioDevice
+	for _, d := range devs {
+		if isCard(d.ID) {
+			cards = append(cards, d)
+		}
+	}
+	return cards
+}

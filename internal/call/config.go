@@ -36,6 +36,9 @@ type Media struct {
 	ICEServers       []webrtc.ICEServer // in addition to those the server hands out
 	RelayOnly        bool               // TURN relays only
 	NoAudioOut       bool               // do not play the others' audio
+	Mic, Camera      string             // device IDs (devices.Enumerate); "" the default
+	Speaker          string             // output device ID; "" the default
+	Muted, NoCamera  bool               // join with the microphone / camera off
 }
 
 // Output is how the call is shown: the terminal UI, or status lines and

@@ -23,7 +23,7 @@ func Run(ctx context.Context, cfg Config, out, errOut io.Writer) error {
 	}
 	defer closeLog()
 	cfg.Logger = log
-	player := devices.NewPlayer(devices.PlayerConfig{Disabled: cfg.Media.NoAudioOut, Logger: log})
+	player := devices.NewPlayer(devices.PlayerConfig{Disabled: cfg.Media.NoAudioOut, OutputDeviceID: cfg.Media.Speaker, Logger: log})
 	defer player.Close()
 	sinks := Sinks{Player: player}
 	if !cfg.Output.NoTUI {

@@ -28,6 +28,7 @@ func NewSession(cfg Config, sinks Sinks) *rtc.Session {
 		Name: cfg.Name, Fake: cfg.Media.Fake, FakeKind: cfg.Media.FakeKind, Audio: true, Video: true,
 		Width: cfg.Media.Width, Height: cfg.Media.Height, FPS: cfg.Media.FPS,
 		VideoBitrateKbps: cfg.Media.VideoBitrateKbps, Logger: log,
+		AudioDeviceID: cfg.Media.Mic, VideoDeviceID: cfg.Media.Camera,
 	}
 	rcfg := rtc.Config{
 		Signal: signal.ClientConfig{
@@ -57,6 +58,14 @@ func NewSession(cfg Config, sinks Sinks) *rtc.Session {
 		rcfg.Video = sinks.Video
 	}
 	sess := rtc.New(rcfg)
+	// Before Run the session records the wish and applies it when the
+	// media opens, so nobody hears or sees a moment of it.
+	if cfg.Media.Muted {
+		_ = sess.SetAudio(false)
+	}
+	if cfg.Media.NoCamera {
+		_ = sess.SetVideo(false)
+	}
 	if sinks.Video != nil {
 		sinks.Video.SetKeyFrameRequester(sess.RequestKeyFrame)
 	}

@@ -56,6 +56,12 @@ func fakeStarters(s *started) starters {
 		listen: func(string, string) (net.Listener, error) { s.listen++; return nil, errFake },
 		server: func(server.Config) (*server.Server, error) { s.server++; return nil, errFake },
 		quiet:  func(_ string, errOut io.Writer) (io.Writer, func()) { return errOut, func() {} },
+		device: func(kind, id string) error {
+			if id == "" || id == "ok" {
+				return nil
+			}
+			return &devices.NoSuchDeviceError{Kind: kind, ID: id, Available: []devices.DeviceInfo{{Kind: kind, ID: "ok", Label: "Fine"}}}
+		},
 	}
 }
 
@@ -167,6 +173,9 @@ func TestFlagRangesStartNothing(t *testing.T) {
 		{demoArgs, []string{"--name", ""}, "--name"},
 		{[]string{"join", "--room", "r", "--no-tui", "--server", "ftp://x"}, nil, "--server"},
 		{[]string{"join", "--server", "http://127.0.0.1:1", "--room", "r"}, []string{"--stats-json", "-"}, "--stats-json"},
+		{join, []string{"--mic", "nope"}, "--mic: no such device: no microphone with id \"nope\"; available: ok (Fine)"},
+		{join, []string{"--camera", "nope"}, "--camera"},
+		{demoArgs, []string{"--speaker", "nope"}, "--speaker"},
 		{serve, []string{"--max-peers", "0"}, "--max-peers"},
 		{serve, []string{"--max-peers", "65"}, "--max-peers"},
 		{serve, []string{"--max-conns", "0"}, "--max-conns"},
@@ -247,6 +256,18 @@ func TestFakeMediaKinds(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, nil, "demo", "--no-tui", "--fake-media=cartoon"); code != ExitUsage || !strings.Contains(errs, "--fake-media") {
 		t.Errorf("--fake-media=cartoon: exit %d, %q", code, errs)
+	}
+}
+
+func TestDeviceFlags(t *testing.T) {
+	var s started
+	code, _, errs := runWith(t, &s, map[string]string{"RTCTERM_SPEAKER": "ok"}, "join", "--server", "http://127.0.0.1:1", "--room", "r", "--no-tui",
+		"--mic", "ok", "--camera", "ok", "--muted", "--no-camera")
+	if code != ExitOK || len(s.calls) != 1 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if m := s.calls[0].Media; m.Mic != "ok" || m.Camera != "ok" || m.Speaker != "ok" || !m.Muted || !m.NoCamera {
+		t.Errorf("media %+v", m)
 	}
 }
 

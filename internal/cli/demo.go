@@ -26,7 +26,7 @@ func setupDemo(fs *flagSet, env LookupEnv, st starters) func(context.Context, St
 		if err := checkRoomAndName(demo.Room, name); err != nil {
 			return err
 		}
-		m, out, err := media.config(env)
+		m, out, err := media.config(env, st.device)
 		if err != nil {
 			return err
 		}

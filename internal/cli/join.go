@@ -35,7 +35,7 @@ func setupJoin(fs *flagSet, env LookupEnv, st starters) func(context.Context, St
 		if err != nil {
 			return usagef("--server: %v", err)
 		}
-		m, out, err := media.config(env)
+		m, out, err := media.config(env, st.device)
 		if err != nil {
 			return err
 		}

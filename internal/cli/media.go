@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -37,6 +38,11 @@ type mediaFlags struct {
 	ICE           listFlag // stun: and turn: servers, from --ice and its alias --turn
 	RelayOnly     bool
 	LogFile       string
+	Mic           string // device IDs as `rtcterm devices` lists them
+	Camera        string
+	Speaker       string
+	Muted         bool // join with the microphone off
+	NoCamera      bool // join with the camera off
 }
 
 // register adds the flags to fs; --ice and --relay-only go under the
@@ -44,6 +50,11 @@ type mediaFlags struct {
 func (m *mediaFlags) register(fs *flagSet) {
 	fs.Var(&m.FakeMedia, "fake-media", "send synthetic video and a tone instead of camera and microphone: --fake-media for a test pattern, --fake-media=camera for a busy camera-like picture")
 	fs.BoolVar(&m.NoAudioOut, "no-audio-out", false, "do not play the other participants' audio")
+	fs.StringVar(&m.Mic, "mic", "", "microphone `ID` as `rtcterm devices` lists it, or synthetic (env RTCTERM_MIC)")
+	fs.StringVar(&m.Camera, "camera", "", "camera `ID` as `rtcterm devices` lists it, or synthetic (env RTCTERM_CAMERA)")
+	fs.StringVar(&m.Speaker, "speaker", "", "speaker `ID` as `rtcterm devices` lists it (env RTCTERM_SPEAKER)")
+	fs.BoolVar(&m.Muted, "muted", false, "join with the microphone off")
+	fs.BoolVar(&m.NoCamera, "no-camera", false, "join with the camera off")
 	fs.StringVar(&m.VideoSize, "video-size", "640x480", "capture size `WxH`")
 	fs.IntVar(&m.FPS, "capture-fps", 30, fmt.Sprintf("camera frame rate (%d-%d)", minCaptureFPS, maxCaptureFPS))
 	fs.IntVar(&m.VideoBitrate, "video-bitrate", 800, fmt.Sprintf("video bitrate in `kbps` (%d-%d)", minBitrate, maxBitrate))
@@ -64,12 +75,27 @@ func (m *mediaFlags) register(fs *flagSet) {
 // groups lists the media flags under their headings in help, after the
 // command's own.
 func (m *mediaFlags) groups(fs *flagSet) {
-	fs.group("Media", "fake-media", "no-audio-out", "video-size", "capture-fps", "video-bitrate")
+	fs.group("Media", "mic", "camera", "speaker", "muted", "no-camera", "fake-media", "no-audio-out", "video-size", "capture-fps", "video-bitrate")
 	fs.group("Output", "no-tui", "stats-json", "stats-interval", "duration", "draw-fps", "log")
 }
 
-// config checks every media flag and returns the typed configuration.
-func (m *mediaFlags) config(env LookupEnv) (call.Media, call.Output, error) {
+// config checks every media flag and returns the typed configuration;
+// checkDevice reports whether a device ID exists.
+func (m *mediaFlags) config(env LookupEnv, checkDevice func(kind, id string) error) (call.Media, call.Output, error) {
+	for _, d := range []struct {
+		flag, env, kind string
+		id              *string
+	}{{"--mic", "RTCTERM_MIC", "audio", &m.Mic}, {"--camera", "RTCTERM_CAMERA", "video", &m.Camera}, {"--speaker", "RTCTERM_SPEAKER", "speaker", &m.Speaker}} {
+		if *d.id == "" {
+			*d.id = envDefault(env, d.env, "")
+		}
+		if err := checkDevice(d.kind, *d.id); err != nil {
+			if errors.Is(err, devices.ErrNoSuchDevice) {
+				return call.Media{}, call.Output{}, usagef("%s: %v", d.flag, err)
+			}
+			return call.Media{}, call.Output{}, fmt.Errorf("%s: %w", d.flag, err)
+		}
+	}
 	w, h, err := parseVideoSize(m.VideoSize)
 	if err != nil {
 		return call.Media{}, call.Output{}, err
@@ -98,6 +124,7 @@ func (m *mediaFlags) config(env LookupEnv) (call.Media, call.Output, error) {
 	media := call.Media{
 		Fake: m.FakeMedia.on, FakeKind: m.FakeMedia.kind, Width: w, Height: h, FPS: m.FPS, VideoBitrateKbps: m.VideoBitrate,
 		ICEServers: ice, RelayOnly: m.RelayOnly, NoAudioOut: m.NoAudioOut,
+		Mic: m.Mic, Camera: m.Camera, Speaker: m.Speaker, Muted: m.Muted, NoCamera: m.NoCamera,
 	}
 	out := call.Output{
 		NoTUI: m.NoTUI, StatsJSON: m.StatsJSON, Duration: m.Duration, StatsInterval: m.StatsInterval,

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 
+	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/internal/call"
 	"github.com/rtcterm/rtcterm/internal/demo"
 	"github.com/rtcterm/rtcterm/internal/quiet"
@@ -24,6 +25,9 @@ type starters struct {
 	// while a call runs: it returns where rtcterm's own standard error
 	// output goes meanwhile, and the function that ends it.
 	quiet func(logFile string, errOut io.Writer) (io.Writer, func())
+	// device reports whether a device ID of a kind ("audio", "video",
+	// "speaker") exists, with devices.ErrNoSuchDevice when it does not.
+	device func(kind, id string) error
 }
 
 // demoCall is what the demo command needs of a running demo.
@@ -46,6 +50,7 @@ func realStarters() starters {
 		listen: net.Listen,
 		server: server.New,
 		quiet:  divertStderr,
+		device: devices.CheckDevice,
 	}
 }
 
