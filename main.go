@@ -10,11 +10,9 @@ import (
 	"syscall"
 
 	"github.com/rtcterm/rtcterm/internal/cli"
-	"github.com/rtcterm/rtcterm/internal/quiet"
 )
 
 func main() {
-	quiet.Restore() // what audio libraries printed while the process started was noise
 	// Every way a terminal session ends leaves the call cleanly: the
 	// terminal restored and leave sent. SIGHUP is a closed terminal or a
 	// dropped SSH connection; SIGQUIT dumps goroutines only when asked to

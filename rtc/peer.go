@@ -23,7 +23,7 @@ type peer struct {
 	offerer      bool // we make the offers in this pair (fixed for the pair's life)
 	remoteSet    bool // remote description applied: candidates can be added
 	candidates   []webrtc.ICECandidateInit
-	sdpSent      bool // our description of this connection went out: trickle what gathers later
+	sdpSent      bool   // our description of this connection went out: trickle what gathers later
 	pendingOffer string // offer SDP held until local media is ready
 	lastStatus   store.Status
 	everUp       bool

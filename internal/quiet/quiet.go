@@ -1,11 +1,9 @@
 // Package quiet keeps C libraries from writing over the terminal. Audio
 // back ends that miniaudio loads (ALSA, JACK, OSS) print their complaints
-// straight to file descriptor 2 — a dozen lines on every start on a machine
-// without a sound card, such as a server reached over SSH, and more over a
-// running terminal UI. Their output is diverted while it can only be
-// noise: from process start (a C constructor runs before any Go package's
-// init, where the microphone driver probes the back ends) until Restore,
-// and around the terminal UI (Divert).
+// straight to file descriptor 2 — a screenful when a device is opened on a
+// machine without a sound card, such as a server reached over SSH. While a
+// call runs their output is diverted (Divert); rtcterm's own messages keep
+// the original stderr.
 package quiet
 
 import (
@@ -14,20 +12,6 @@ import (
 	"sync"
 	"syscall"
 )
-
-var restoreOnce sync.Once
-
-// Restore gives file descriptor 2 back its original file, as it was before
-// the process started; what C libraries wrote meanwhile is dropped. Call it
-// first thing in main. It is a no-op where nothing was diverted.
-func Restore() {
-	restoreOnce.Do(func() {
-		if fd := savedStderr(); fd >= 0 {
-			_ = syscall.Dup2(fd, 2)
-			_ = syscall.Close(fd)
-		}
-	})
-}
 
 // Divert points file descriptor 2 at path (or /dev/null when path is
 // empty) until undo restores it, so nothing a C library prints lands on the
