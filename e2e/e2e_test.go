@@ -189,6 +189,13 @@ type tmuxDemo struct {
 
 func startTmuxDemo(t *testing.T) *tmuxDemo {
 	t.Helper()
+	return startTmux(t, "demo --name Tester")
+}
+
+// startTmux runs `rtcterm ARGS --log FILE` in a 120×40 tmux pane; the exit
+// status lands in d.status.
+func startTmux(t *testing.T, args string) *tmuxDemo {
+	t.Helper()
 	bin := binary(t)
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv("RTCTERM_REQUIRE_CHROMIUM") != "" { // set by make test: tools must be there
@@ -201,7 +208,7 @@ func startTmuxDemo(t *testing.T) *tmuxDemo {
 	sock := "rtcterm-test-" + filepath.Base(filepath.Dir(dir))
 	d := &tmuxDemo{t: t, sock: sock, status: filepath.Join(dir, "status"), log: filepath.Join(dir, "debug.log")}
 	tmux(t, d.sock, "new-session", "-d", "-x", "120", "-y", "40",
-		"env TERM=xterm-256color "+bin+" demo --name Tester --log "+d.log+"; echo $? > "+d.status+"; sleep 60")
+		"env TERM=xterm-256color "+bin+" "+args+" --log "+d.log+"; echo $? > "+d.status+"; sleep 60")
 	t.Cleanup(func() {
 		if t.Failed() {
 			b, _ := os.ReadFile(d.log)
@@ -375,4 +382,48 @@ func TestUnreachableServerFailsClearly(t *testing.T) {
 	if strings.Contains(stdout.String()+stderr.String(), "no peer ever connected") {
 		t.Errorf("blames the peers:\n%s\n%s", stdout.String(), stderr.String())
 	}
+}
+
+// TestHangupLeavesTheCall: SIGHUP (the terminal closed, SSH dropped) ends
+// a call in the UI the way q does: the terminal is restored, the exit
+// status is 0, and the others see the peer leave at once, not after the
+// server's 15 s resume grace.
+func TestHangupLeavesTheCall(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base := startServe(t, ctx)
+	_, watcher := startProc(t, ctx, "join", "--server", base, "--room", "hup", "--name", "Watcher",
+		"--no-tui", "--fake-media", "--no-audio-out", "--video-size", "160x120")
+	d := startTmux(t, "join --server "+base+" --room hup --name Hup --fake-media --no-audio-out --video-size 160x120")
+	waitLine := func(what string, timeout time.Duration, match func(string) bool) {
+		t.Helper()
+		deadline := time.After(timeout)
+		for {
+			select {
+			case line, ok := <-watcher:
+				if !ok {
+					t.Fatalf("watcher ended before %s", what)
+				}
+				if match(line) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("watcher did not see %s within %v:\n%s", what, timeout, d.capture())
+			}
+		}
+	}
+	waitLine("Hup connected", 20*time.Second, func(l string) bool { return strings.HasSuffix(l, " Hup: connected") })
+	out, err := exec.Command("pgrep", "-f", "^"+binary(t)+" join --server "+base+" --room hup --name Hup").Output()
+	if err != nil {
+		t.Fatalf("pgrep: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.Fields(string(out))[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitLine("Hup leave", 5*time.Second, func(l string) bool { return strings.HasSuffix(l, " Hup left") })
+	d.waitExit("SIGHUP")
 }
