@@ -11,7 +11,7 @@ import (
 )
 
 // detailHeight is the number of lines of the detail pane.
-const detailHeight = 9
+const detailHeight = 10
 
 // sparkWindow is how much history the sparklines show.
 const sparkWindow = time.Minute
@@ -52,15 +52,15 @@ func (m Model) detailLines(w int) []string {
 	if q := m.peerQuality(c); q != ungraded {
 		head += " · " + gradeStyle(q).Render(qualityMark(q)+" "+qualityWord(q))
 	}
+	verify := styleDim.Render("verify ") + styleDim.Render("no key yet")
 	if c.Fingerprint != "" {
-		head += " · verify " + styleBold.Render(VerificationCode(c.LocalFingerprint, c.Fingerprint))
+		verify = styleDim.Render("verify ") + styleBold.Render(VerificationCode(c.LocalFingerprint, c.Fingerprint))
 		if c.LocalFingerprint == "" {
-			head += styleDim.Render(" (their key only)")
+			verify += styleDim.Render(" (their key only)")
 		}
-	} else {
-		head += styleDim.Render(" · verify: no key yet")
+		verify += styleDim.Render(" · read it aloud with them")
 	}
-	lines = append(lines, clip(head, w))
+	lines = append(lines, clip(head, w), clip(" "+verify, w))
 
 	recent, span := recentHistory(c.History, m.now)
 	g := m.grades[c.PeerID]
@@ -110,7 +110,7 @@ func sparkLine(sr series, h []store.Sample, span time.Duration, colour paint, w 
 	bars := sparkline(values, sparkW, sr.floor)
 	var value, extent string
 	if len(values) == 0 {
-		value = noValue
+		return clip(" "+styleDim.Render(fit(sr.label, sparkLabelW)+noValue), w)
 	} else {
 		lo, hi := values[0], values[0]
 		for _, v := range values {

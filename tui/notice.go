@@ -89,7 +89,8 @@ func noticeFor(prev, next store.State, a store.Action, joined bool) (notice, boo
 		return signalingNotice(prev.Signaling, next.Signaling, joined)
 	case store.SetAudioOutput:
 		if a.Reason != "" {
-			return notice{level: levelWarn, text: "no audio playback", err: errText(a.Reason)}, true
+			// The reason says itself what is off: "audio output off: …".
+			return notice{level: levelWarn, err: errText(a.Reason)}, true
 		}
 	}
 	return notice{}, false

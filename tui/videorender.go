@@ -170,7 +170,7 @@ func (m Model) selfTileLines(t tileRect) []string {
 	return out
 }
 
-// tileTitle is the tile's first line: quality mark, name, speaking and
+// tileTitle is the tile's first line: name, quality mark, speaking and
 // media icons, and the status when not connected.
 func (m Model) tileTitle(c store.Connection, w int) string {
 	name := peerName(c)
@@ -179,11 +179,12 @@ func (m Model) tileTitle(c store.Connection, w int) string {
 	} else {
 		name = styleBold.Render(name)
 	}
-	title := " "
+	// The name comes first: in a narrow tile it is what must not be cut.
+	title := " " + name
 	if q := m.peerQuality(c); q != ungraded {
-		title += gradeStyle(q).Render(qualityMark(q)) + " "
+		title += " " + gradeStyle(q).Render(qualityMark(q))
 	}
-	title += name + " " + speakingIndicator(c)
+	title += " " + speakingIndicator(c)
 	if icons, _ := mediaCell(m, c); icons != "" {
 		title += " " + icons
 	}
