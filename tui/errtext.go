@@ -23,6 +23,11 @@ func displayError(raw string) string {
 		kept = append(kept, s)
 		norms = append(norms, n)
 	}
+	// The cause is always kept; a layer just before it that only says
+	// the same ("closed: closed") goes instead.
+	if k := len(kept); k >= 2 && norms[k-1] == norms[k-2] {
+		kept = append(kept[:k-2], kept[k-1])
+	}
 	return strings.Join(kept, ": ")
 }
 
