@@ -429,3 +429,31 @@ func TestVideoStaleCells(t *testing.T) {
 		}
 	}
 }
+
+// TestGridTilesNeverOverlap: at every size, for any number of peers, with
+// and without a screen share, each tile (yours included) lies inside the
+// grid and no two tiles share a cell.
+func TestGridTilesNeverOverlap(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 5, 8, 9, 12, 16} {
+		for _, s := range []store.State{callState(n), withoutShares(callState(n))} {
+			h, _ := newVideoHarness(t, s)
+			h.settle(h.key("t"))
+			for _, w := range []int{40, 63, 80, 100, 120, 160, 200} {
+				for _, ht := range []int{10, 17, 24, 30, 40, 48, 60} {
+					h.update(tea.WindowSizeMsg{Width: w, Height: ht})
+					g := h.m.videoGrid()
+					for i, a := range g.tiles {
+						if a.x < 0 || a.y < 0 || a.x+a.w > g.w || a.y+a.h > g.h {
+							t.Fatalf("%d peers %d×%d: tile %q %+v outside the %d×%d grid", n, w, ht, a.id, a, g.w, g.h)
+						}
+						for _, b := range g.tiles[i+1:] {
+							if a.x < b.x+b.w && b.x < a.x+a.w && a.y < b.y+b.h && b.y < a.y+a.h {
+								t.Fatalf("%d peers %d×%d: tiles %q and %q overlap: %+v %+v", n, w, ht, a.id, b.id, a, b)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
