@@ -181,7 +181,8 @@ func setStats(c *Connection, st Stats, at time.Time) {
 	}
 	h := make([]Sample, len(keep), len(keep)+1)
 	copy(h, keep)
-	c.History = append(h, Sample{At: at, RTTMillis: st.RTTMillis, RecvKbps: st.RecvKbps, SendKbps: st.SendKbps, LossPct: st.LossPct})
+	c.History = append(h, Sample{At: at, RTTMillis: st.RTTMillis, RecvKbps: st.RecvKbps, SendKbps: st.SendKbps, LossPct: st.LossPct,
+		JitterMillis: st.JitterMillis, FramesPerSecond: st.FramesPerSecond})
 }
 
 // updatePeer applies fn to a copy of one peer's connection and stores the

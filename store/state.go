@@ -83,11 +83,13 @@ type Stats struct {
 
 // Sample is one point of a peer's stats history, for sparklines.
 type Sample struct {
-	At        time.Time
-	RTTMillis float64
-	RecvKbps  float64
-	SendKbps  float64
-	LossPct   float64
+	At              time.Time
+	RTTMillis       float64
+	RecvKbps        float64
+	SendKbps        float64
+	LossPct         float64
+	JitterMillis    float64
+	FramesPerSecond float64
 }
 
 // MediaState is what a remote peer says it sends: microphone, camera and

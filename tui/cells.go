@@ -116,3 +116,12 @@ func upCell(m Model, c store.Connection) (string, paint) {
 	}
 	return fmtSince(c.ConnectedAt, m.now), plain
 }
+
+// qualityCell is the peer's quality mark, coloured as well as shaped.
+func qualityCell(m Model, c store.Connection) (string, paint) {
+	g := m.peerQuality(c)
+	if g == ungraded {
+		return noValue, styleDim
+	}
+	return qualityMark(g), gradeStyle(g)
+}

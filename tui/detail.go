@@ -5,18 +5,39 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/rtcterm/rtcterm/store"
 )
 
 // detailHeight is the number of lines of the detail pane.
-const detailHeight = 7
+const detailHeight = 10
 
 // sparkWindow is how much history the sparklines show.
 const sparkWindow = time.Minute
 
-// detailLines renders the selected peer: who and for how long, the
-// verification code, sparklines of RTT, receive bitrate and loss over the
-// last minute, the route, the codecs, the last error and recovery.
+// series is one sparkline of the detail pane: a label, how to read a
+// sample, the unit and format of its figures and the floor of its scale.
+type series struct {
+	label  string
+	value  func(store.Sample) float64
+	format string // of one figure, e.g. "%.0f"
+	unit   string
+	floor  float64
+}
+
+// detailSeries are the detail pane's sparklines, in display order.
+var detailSeries = []series{
+	{"RTT", func(s store.Sample) float64 { return s.RTTMillis }, "%.0f", "ms", 50},
+	{"jitter", func(s store.Sample) float64 { return s.JitterMillis }, "%.0f", "ms", 30},
+	{"loss", func(s store.Sample) float64 { return s.LossPct }, "%.1f", "%", 5},
+	{"recv", func(s store.Sample) float64 { return s.RecvKbps }, "%.0f", "kbps", 100},
+	{"fps", func(s store.Sample) float64 { return s.FramesPerSecond }, "%.0f", "fps", 30},
+}
+
+// detailLines renders the selected peer: who, for how long and how well,
+// the verification code, sparklines of the last minute with their ranges,
+// the route, the codecs, the last error and recovery.
 func (m Model) detailLines(w int) []string {
 	c, ok := m.state.Connections[m.selected]
 	if !ok {
@@ -28,55 +49,88 @@ func (m Model) detailLines(w int) []string {
 	if c.Status == store.StatusConnected && !c.ConnectedAt.IsZero() {
 		head += " for " + fmtSince(c.ConnectedAt, m.now)
 	}
-	if c.Fingerprint != "" {
-		head += " · verify " + styleBold.Render(VerificationCode(c.LocalFingerprint, c.Fingerprint))
-		if c.LocalFingerprint == "" {
-			head += styleDim.Render(" (their key only)")
-		}
-	} else {
-		head += styleDim.Render(" · verify: no key yet")
+	if q := m.peerQuality(c); q != ungraded {
+		head += " · " + gradeStyle(q).Render(qualityMark(q)+" "+qualityWord(q))
 	}
-	lines = append(lines, clip(head, w))
+	verify := styleDim.Render("verify ") + styleDim.Render("no key yet")
+	if c.Fingerprint != "" {
+		verify = styleDim.Render("verify ") + styleBold.Render(VerificationCode(c.LocalFingerprint, c.Fingerprint))
+		if c.LocalFingerprint == "" {
+			verify += styleDim.Render(" (their key only)")
+		}
+		verify += styleDim.Render(" · read it aloud with them")
+	}
+	lines = append(lines, clip(head, w), clip(" "+verify, w))
 
-	rtt, recv, loss := recentHistory(c.History, m.now)
-	const labelW, valueW = 6, 12
-	sparkW := min(max(w-labelW-valueW-2, 0), store.HistoryLen)
+	recent, span := recentHistory(c.History, m.now)
 	g := m.grades[c.PeerID]
+	colours := map[string]paint{"RTT": gradeStyle(g.rtt), "jitter": gradeStyle(g.jitter), "loss": gradeStyle(g.loss)}
+	for _, sr := range detailSeries {
+		lines = append(lines, sparkLine(sr, recent, span, colours[sr.label], w))
+	}
 	lines = append(lines,
-		sparkLine("RTT", sparkline(rtt, sparkW, 50), valueOr(rtt, "%.0f ms"), gradeStyle(g.rtt), w),
-		sparkLine("recv", sparkline(recv, sparkW, 100), valueOr(recv, "%.0f kbps"), plain, w),
-		sparkLine("loss", sparkline(loss, sparkW, 5), valueOr(loss, "%.1f %%"), gradeStyle(g.loss), w),
-		clip(" "+styleDim.Render("route ")+routeText(c.Stats.Route), w),
-		clip(" "+styleDim.Render("media ")+codecText(c.Stats), w),
+		clip(" "+styleDim.Render("route  ")+routeText(c.Stats.Route), w),
+		clip(" "+styleDim.Render("media  ")+codecText(c.Stats), w),
 		clip(" "+m.problemText(c), w),
 	)
 	return lines
 }
 
-// recentHistory splits the last minute of samples into series.
-func recentHistory(h []store.Sample, now time.Time) (rtt, recv, loss []float64) {
+// recentHistory returns the samples of the last minute and the time they
+// span.
+func recentHistory(h []store.Sample, now time.Time) ([]store.Sample, time.Duration) {
 	from := now.Add(-sparkWindow)
-	for _, s := range h {
-		if s.At.Before(from) {
-			continue
+	i := 0
+	for i < len(h) && h[i].At.Before(from) {
+		i++
+	}
+	recent := h[i:]
+	if len(recent) == 0 {
+		return nil, 0
+	}
+	return recent, recent[len(recent)-1].At.Sub(recent[0].At)
+}
+
+// Widths of a sparkline's parts: the label before it, the latest figure
+// and the range after it.
+const (
+	sparkLabelW = 7
+	sparkValueW = 10
+	sparkRangeW = 20
+)
+
+// sparkLine renders one series: label, bars, the latest figure, and the
+// lowest and highest figures over the time the bars span.
+func sparkLine(sr series, h []store.Sample, span time.Duration, colour paint, w int) string {
+	values := make([]float64, len(h))
+	for i, s := range h {
+		values[i] = sr.value(s)
+	}
+	sparkW := min(max(w-1-sparkLabelW-2-sparkValueW-sparkRangeW, 8), store.HistoryLen)
+	bars := sparkline(values, sparkW, sr.floor)
+	var value, extent string
+	if len(values) == 0 {
+		return clip(" "+styleDim.Render(fit(sr.label, sparkLabelW)+noValue), w)
+	} else {
+		lo, hi := values[0], values[0]
+		for _, v := range values {
+			lo, hi = min(lo, v), max(hi, v)
 		}
-		rtt = append(rtt, s.RTTMillis)
-		recv = append(recv, s.RecvKbps)
-		loss = append(loss, s.LossPct)
+		f := func(v float64) string { return fmt.Sprintf(sr.format, v) }
+		value = f(values[len(values)-1]) + " " + sr.unit
+		extent = f(lo) + "–" + f(hi) + " over " + fmtSpan(span)
 	}
-	return rtt, recv, loss
+	line := " " + styleDim.Render(fit(sr.label, sparkLabelW)) + colour.Render(bars) +
+		spaces(sparkW-ansi.StringWidth(bars)) + "  " + fit(value, sparkValueW) + styleDim.Render(extent)
+	return clip(line, w)
 }
 
-func sparkLine(label, spark, value string, colour paint, w int) string {
-	return clip(" "+styleDim.Render(fit(label, 5))+colour.Render(spark)+"  "+value, w)
-}
-
-// valueOr formats the latest value of a series, "-" when it is empty.
-func valueOr(series []float64, format string) string {
-	if len(series) == 0 {
-		return noValue
+// fmtSpan says how long a sparkline covers: "45 s", "1 min".
+func fmtSpan(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d s", int(d.Seconds()))
 	}
-	return fmt.Sprintf(format, series[len(series)-1])
+	return fmt.Sprintf("%d min", int(d.Minutes()))
 }
 
 // routeText spells out the nominated candidate pair.
@@ -116,7 +170,7 @@ func codecText(st store.Stats) string {
 func (m Model) problemText(c store.Connection) string {
 	var parts []string
 	if c.Error != "" {
-		parts = append(parts, styleBad.Render("error: "+Sanitize(c.Error, MaxErrorCells)))
+		parts = append(parts, styleBad.Render("error: "+errText(c.Error)))
 	}
 	if r := c.Recovery; r.Attempt > 0 {
 		text := fmt.Sprintf("recovery: attempt %d", r.Attempt)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -12,17 +13,21 @@ import (
 // EventLogLen bounds the event log kept for the diagnostics dump.
 const EventLogLen = 256
 
-// maxDetailBytes bounds the description of one event (an SDP is long).
-const maxDetailBytes = 240
+// Bounds of an event's detail (an SDP is long): the bytes of one string
+// in it and the items of one list.
+const (
+	maxDetailString = 120
+	maxDetailItems  = 16
+)
 
 // Event is one entry of the event log: an action the UI applied, or an
 // error it met, with the time it happened.
 type Event struct {
-	At     time.Time `json:"at"`
-	Action string    `json:"action"`            // e.g. "UpdateConnectionStatus", or "engine" for command errors
-	PeerID string    `json:"peer_id,omitempty"` // the peer it concerns, if any
-	Detail string    `json:"detail,omitempty"`  // the action's fields
-	Error  string    `json:"error,omitempty"`   // why it changed nothing, or what failed
+	At     time.Time       `json:"at"`
+	Action string          `json:"action"`            // e.g. "UpdateConnectionStatus", or "engine" for command errors
+	PeerID string          `json:"peer_id,omitempty"` // the peer it concerns, if any
+	Detail json.RawMessage `json:"detail,omitempty"`  // the action's fields, as JSON
+	Error  string          `json:"error,omitempty"`   // why it changed nothing, or what failed
 }
 
 // routine reports whether an action is too frequent and unremarkable to
@@ -44,10 +49,7 @@ func actionEvent(at time.Time, a store.Action, err error) Event {
 			e.PeerID = f.String()
 		}
 	}
-	e.Detail = fmt.Sprintf("%+v", a)
-	if len(e.Detail) > maxDetailBytes {
-		e.Detail = strings.ToValidUTF8(e.Detail[:maxDetailBytes], "") + "…"
-	}
+	e.Detail = jsonDetail(a)
 	if err != nil {
 		e.Error = err.Error()
 	}
@@ -65,4 +67,48 @@ func (m Model) logEvent(e Event) Model {
 	copy(log, keep)
 	m.events = append(log, e)
 	return m
+}
+
+// jsonDetail encodes v as an event's detail: JSON, with long strings and
+// lists shortened so one event stays small and the dump stays readable
+// by any JSON tool.
+func jsonDetail(v any) json.RawMessage {
+	data, err := json.Marshal(v)
+	if err != nil {
+		data, _ = json.Marshal(fmt.Sprintf("%T: %v", v, err))
+		return data
+	}
+	var tree any
+	if err := json.Unmarshal(data, &tree); err != nil {
+		return data
+	}
+	short, err := json.Marshal(shorten(tree))
+	if err != nil {
+		return data
+	}
+	return short
+}
+
+// shorten cuts the strings and lists of a decoded JSON value to the
+// detail bounds.
+func shorten(v any) any {
+	switch v := v.(type) {
+	case string:
+		if len(v) > maxDetailString {
+			return strings.ToValidUTF8(v[:maxDetailString], "") + "…"
+		}
+	case map[string]any:
+		for k, x := range v {
+			v[k] = shorten(x)
+		}
+	case []any:
+		if len(v) > maxDetailItems {
+			v = append(v[:maxDetailItems:maxDetailItems], fmt.Sprintf("… %d more", len(v)-maxDetailItems))
+		}
+		for i, x := range v {
+			v[i] = shorten(x)
+		}
+		return v
+	}
+	return v
 }

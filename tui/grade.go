@@ -1,6 +1,10 @@
 package tui
 
-import "maps"
+import (
+	"maps"
+
+	"github.com/rtcterm/rtcterm/store"
+)
 
 // grade is the quality of one measurement, as a colour.
 type grade uint8
@@ -104,4 +108,45 @@ func without[V any](m map[string]V, k string) map[string]V {
 	out := maps.Clone(m)
 	delete(out, k)
 	return out
+}
+
+// quality is a peer's overall grade: the worst of its RTT, loss and
+// jitter grades, so one mark answers "is this call all right?".
+func (g peerGrades) quality() grade { return max(g.rtt, g.loss, g.jitter) }
+
+// qualityMark shows a grade without relying on colour, for NO_COLOR and
+// colour-blind users: the more filled dots, the better.
+func qualityMark(g grade) string {
+	switch g {
+	case good:
+		return "●●●"
+	case warn:
+		return "●●○"
+	case bad:
+		return "●○○"
+	}
+	return noValue
+}
+
+// qualityWord names a grade, for the detail pane and the help panel.
+func qualityWord(g grade) string {
+	switch g {
+	case good:
+		return "good"
+	case warn:
+		return "fair"
+	case bad:
+		return "poor"
+	}
+	return "not measured"
+}
+
+// peerQuality is the grade a peer's quality mark shows: ungraded unless it
+// is connected and measured, so a failed peer's last figures do not pass
+// for its present.
+func (m Model) peerQuality(c store.Connection) grade {
+	if c.Status != store.StatusConnected || !measured(c) {
+		return ungraded
+	}
+	return m.grades[c.PeerID].quality()
 }

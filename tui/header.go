@@ -19,8 +19,12 @@ func (m Model) headerLines(w int) []string {
 	if sig.UserName != "" {
 		title = append(title, "you "+Sanitize(sig.UserName, MaxNameCells))
 	}
-	title = append(title, "signaling "+signalingText(sig))
-	title = append(title, fmt.Sprintf("%d/%d connected", store.SelectConnectedCount(s), store.SelectConnectionCount(s)))
+	title = append(title, "signaling "+signalingText(sig, m.joined))
+	if n := store.SelectConnectionCount(s); n == 0 {
+		title = append(title, "waiting for others")
+	} else {
+		title = append(title, fmt.Sprintf("%d/%d connected", store.SelectConnectedCount(s), n))
+	}
 	line1 := styleTitle.Render(fit(" "+strings.Join(title, " · "), w))
 
 	parts := []string{
@@ -35,15 +39,21 @@ func (m Model) headerLines(w int) []string {
 }
 
 // signalingText describes the signaling connection, with the attempt
-// number while reconnecting.
-func signalingText(sig store.Signaling) string {
+// number while reconnecting; before the first join it is still
+// connecting, whatever the client calls its retries.
+func signalingText(sig store.Signaling, joined bool) string {
 	switch sig.Status {
 	case store.SignalingIdle:
 		return "not connected"
 	case store.SignalingReconnecting:
-		if sig.Attempt > 0 {
-			return fmt.Sprintf("reconnecting (attempt %d)", sig.Attempt)
+		what := "reconnecting"
+		if !joined {
+			what = "connecting"
 		}
+		if sig.Attempt > 0 {
+			return fmt.Sprintf("%s (attempt %d)", what, sig.Attempt)
+		}
+		return what
 	}
 	return string(sig.Status)
 }
@@ -94,9 +104,11 @@ func sourceText(l *store.LocalStream) string {
 	return strings.Join(labels, " + ")
 }
 
+// audioOutText says whether remote audio is played: the reason it is not
+// is in the notice and the help panel, not in the header.
 func audioOutText(reason string) string {
 	if reason == "" {
-		return "audio out playing"
+		return "audio: on"
 	}
-	return Sanitize(reason, MaxErrorCells) // says itself what is off and why
+	return styleWarn.Render("audio: none")
 }

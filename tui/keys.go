@@ -1,15 +1,21 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"reflect"
 
-// keyMap lists every key the UI answers to; letters only, so they work over
-// SSH and inside tmux.
+	"charm.land/bubbles/v2/key"
+)
+
+// keyMap lists every key the UI answers to; letters only (and Enter and
+// Esc), so they work over SSH and inside tmux. The help panel lists its
+// fields by reflection, so a key added here cannot be missing there.
 type keyMap struct {
 	Mic, Camera, Screen key.Binding
-	Retry               key.Binding
-	Up, Down            key.Binding
-	Dump                key.Binding
 	Video               key.Binding
+	Focus               key.Binding
+	Up, Down            key.Binding
+	Retry               key.Binding
+	Dump                key.Binding
 	Dismiss             key.Binding
 	Help                key.Binding
 	Quit                key.Binding
@@ -20,27 +26,55 @@ func newKeyMap() keyMap {
 		Mic:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mic")),
 		Camera:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "camera")),
 		Screen:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "screen")),
-		Retry:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
+		Video:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "video")),
+		Focus:   key.NewBinding(key.WithKeys("f", "enter"), key.WithHelp("f", "focus")),
 		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Video:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "video")),
+		Retry:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
 		Dump:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dump")),
-		Dismiss: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "dismiss")),
+		Dismiss: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "leave")),
 	}
 }
 
-// ShortHelp is the one-line help under the screen.
-func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Mic, k.Camera, k.Screen, k.Video, k.Retry, k.Dump, k.Help, k.Quit}
+// keyExplained says what each key of keyMap does, by field name, for the
+// help panel; a test checks every field has an entry.
+var keyExplained = map[string]string{
+	"Mic":     "microphone on / off",
+	"Camera":  "camera on / off",
+	"Screen":  "share your screen / stop",
+	"Video":   "video grid / stats table",
+	"Focus":   "enlarge the selected peer's tile (esc: back)",
+	"Up":      "select the peer above (scrolls help)",
+	"Down":    "select the peer below (scrolls help)",
+	"Retry":   "reconnect signaling, or the selected failed peer",
+	"Dump":    "write a diagnostics file (JSON)",
+	"Dismiss": "close help, leave the enlarged tile, clear the notice",
+	"Help":    "this help",
+	"Quit":    "leave the call (twice: quit at once)",
 }
 
-// FullHelp is the key map shown by "?".
-func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Mic, k.Camera, k.Screen},
-		{k.Up, k.Down, k.Retry, k.Video},
-		{k.Dump, k.Dismiss, k.Help, k.Quit},
+// namedBinding is one key of the map with its field name.
+type namedBinding struct {
+	name string
+	key.Binding
+}
+
+// all lists every binding of the map in declaration order.
+func (k keyMap) all() []namedBinding {
+	v := reflect.ValueOf(k)
+	out := make([]namedBinding, 0, v.NumField())
+	for i := range v.NumField() {
+		if b, ok := v.Field(i).Interface().(key.Binding); ok {
+			out = append(out, namedBinding{name: v.Type().Field(i).Name, Binding: b})
+		}
 	}
+	return out
+}
+
+// ShortHelp is the one-line help under the screen, most wanted first;
+// the footer keeps Help and Quit whatever the width.
+func (k keyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Mic, k.Camera, k.Screen, k.Video, k.Retry, k.Focus, k.Dump, k.Help, k.Quit}
 }

@@ -76,7 +76,7 @@ func TestKeyMicFails(t *testing.T) {
 	if !h.m.State().AudioEnabled {
 		t.Fatal("mic toggled although the engine failed")
 	}
-	if got := h.m.notice; got.level != levelError || got.text != "microphone: device busy" {
+	if got := h.m.notice; got.level != levelError || got.render(h.m.State(), h.m.now) != "microphone: device busy" {
 		t.Fatalf("notice %+v", got)
 	}
 	if got := h.m.State().Error; got != "" {
@@ -103,7 +103,7 @@ func TestKeyCamera(t *testing.T) {
 	}
 	h.eng.fail["SetVideo"] = errBoom
 	h.settle(h.key("v"))
-	if h.m.State().VideoEnabled || h.m.notice.text != "camera: boom" {
+	if h.m.State().VideoEnabled || h.m.notice.render(h.m.State(), h.m.now) != "camera: boom" {
 		t.Fatalf("state %+v, notice %+v", h.m.State(), h.m.notice)
 	}
 }
@@ -178,7 +178,7 @@ func TestKeyRetry(t *testing.T) {
 	h.eng.fail["Retry"] = errBoom
 	h.settle(h.key("r"))
 	h.wantCalls(t, `Retry("p03")`)
-	if got := h.m.notice; got.level != levelError || got.text != "retry Barbara: boom" {
+	if got := h.m.notice; got.level != levelError || got.render(h.m.State(), h.m.now) != "retry Barbara: boom" {
 		t.Fatalf("notice %+v", got)
 	}
 	if got := h.m.State().Connections["p03"].Error; got == "retry Barbara: boom" {
@@ -278,11 +278,11 @@ func TestKeyDumpFails(t *testing.T) {
 func TestKeyHelp(t *testing.T) {
 	h := newHarness(t, callState(3))
 	h.key("?")
-	if !strings.Contains(h.view(), "close help") {
+	if !strings.Contains(ansiStrip(h.view()), "this help") {
 		t.Fatal("full help not shown")
 	}
 	h.key("?")
-	if strings.Contains(h.view(), "close help") {
+	if strings.Contains(ansiStrip(h.view()), "this help") {
 		t.Fatal("full help not closed")
 	}
 }

@@ -3,7 +3,6 @@ package tui
 import (
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rtcterm/rtcterm/store"
@@ -24,8 +23,11 @@ type Model struct {
 	events        []Event
 	busy          ops // engine operations in flight, so keys do not stack them
 	keys          keyMap
-	help          help.Model
 	showHelp      bool
+	helpScroll    int                   // first line of the help panel shown
+	joined        bool                  // signaling has been connected at least once
+	focused       bool                  // the selected peer's tile fills the video grid
+	gridOnly      bool                  // Esc put the grid back over a peer's screen share
 	videoView     bool                  // t: the video grid instead of the stats table
 	frames        map[string]VideoFrame // newest picture per peer; replaced, never mutated
 	sentTiles     map[string]TileSize   // the tiles the video source was last told about
@@ -43,9 +45,12 @@ func New(opts Options) Model {
 		width:  80,
 		height: 24,
 		keys:   newKeyMap(),
-		help:   help.New(),
+		joined: opts.Initial.Signaling.Status == store.SignalingConnected,
 	}
 	m.selected = m.firstPeer()
+	for _, id := range store.SelectPeerIDs(m.state) {
+		m = m.regrade(id) // a state handed over with stats is graded at once
+	}
 	return m
 }
 

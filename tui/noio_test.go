@@ -22,6 +22,8 @@ func TestUpdateAndViewDoNoIO(t *testing.T) {
 		keyPress("m"), keyPress("v"), keyPress("s"), keyPress("j"), keyPress("r"),
 		keyPress("d"), keyPress("?"), keyPress("esc"), keyPress("k"), keyPress("up"), keyPress("down"),
 		keyPress("t"), tea.WindowSizeMsg{Width: 100, Height: 30},
+		keyPress("f"), keyPress("j"), keyPress("esc"), keyPress("enter"), keyPress("esc"), keyPress("esc"),
+		tea.WindowSizeMsg{Width: 20, Height: 5}, tea.WindowSizeMsg{Width: 160, Height: 48},
 		VideoUpdate{Frames: []VideoFrame{{PeerID: "p00", Width: 4, Height: 1, Lines: []string{"abcd"}}}},
 		store.UpdateRemoteMedia{PeerID: "p00", Video: false},
 		store.AddPeerConnection{PeerID: "x", UserName: "X", At: t0},

@@ -17,18 +17,34 @@ const (
 	levelError
 )
 
+// noticeFade is how long an information notice stays on screen; warnings
+// and errors stay until dismissed or replaced.
+const noticeFade = 5 * time.Second
+
 // notice is the one-line notification under the table. A recovery notice
 // is rendered from the peer's current Recovery, so its countdown runs.
 type notice struct {
 	level    level
-	text     string
-	peerID   string // the peer a recovery notice follows
+	text     string    // what happened, sanitized
+	err      string    // why, from displayError; shown after text
+	at       time.Time // when it was raised, for fading
+	sticky   bool      // an information notice that does not fade
+	peerID   string    // the peer a recovery notice follows
 	recovery bool
 }
 
+// visible reports whether the notice is still shown at now.
+func (n notice) visible(now time.Time) bool {
+	if n.text == "" && n.err == "" && !n.recovery {
+		return false
+	}
+	return n.level != levelInfo || n.sticky || now.Sub(n.at) < noticeFade
+}
+
 // noticeFor says what, if anything, the notification line should show
-// after an action moved the state from prev to next.
-func noticeFor(prev, next store.State, a store.Action) (notice, bool) {
+// after an action moved the state from prev to next; joined says whether
+// signaling had ever been connected before the action.
+func noticeFor(prev, next store.State, a store.Action, joined bool) (notice, bool) {
 	switch a := a.(type) {
 	case store.AddPeerConnection:
 		c := next.Connections[a.PeerID]
@@ -43,7 +59,7 @@ func noticeFor(prev, next store.State, a store.Action) (notice, bool) {
 		}
 		switch after.Status {
 		case store.StatusFailed:
-			return notice{level: levelError, text: peerName(after) + ": connection failed" + errSuffix(after.Error)}, true
+			return notice{level: levelError, text: peerName(after) + ": connection failed", err: errText(after.Error)}, true
 		case store.StatusDisconnected:
 			return notice{level: levelWarn, text: peerName(after) + ": connection lost, waiting for it to come back"}, true
 		case store.StatusConnected:
@@ -60,48 +76,77 @@ func noticeFor(prev, next store.State, a store.Action) (notice, bool) {
 			return notice{}, false
 		}
 		if a.PeerID == "" {
-			return notice{level: levelError, text: Sanitize(a.Error, MaxErrorCells)}, true
+			return notice{level: levelError, err: errText(a.Error)}, true
 		}
-		return notice{level: levelError, text: peerName(next.Connections[a.PeerID]) + ": " + Sanitize(a.Error, MaxErrorCells)}, true
+		return notice{level: levelError, text: peerName(next.Connections[a.PeerID]), err: errText(a.Error)}, true
 	case store.InitializeMediaRejected:
-		return notice{level: levelError, text: "media: " + Sanitize(a.Error, MaxErrorCells)}, true
+		return notice{level: levelError, text: "media", err: errText(a.Error)}, true
 	case store.StartScreenShareRejected:
-		return notice{level: levelError, text: "screen share: " + Sanitize(a.Error, MaxErrorCells)}, true
+		return notice{level: levelError, text: "screen share", err: errText(a.Error)}, true
 	case store.StopScreenShareRejected:
-		return notice{level: levelError, text: "stopping screen share: " + Sanitize(a.Error, MaxErrorCells)}, true
+		return notice{level: levelError, text: "stopping screen share", err: errText(a.Error)}, true
 	case store.UpdateSignaling:
-		was, is := prev.Signaling, next.Signaling
-		switch {
-		case is.Status == store.SignalingReconnecting:
-			return notice{level: levelWarn, text: fmt.Sprintf("signaling lost — reconnecting (attempt %d)%s", is.Attempt, errSuffix(is.Error))}, true
-		case is.Status == store.SignalingConnected && was.Status == store.SignalingReconnecting:
-			return notice{level: levelInfo, text: "signaling reconnected"}, true
-		case is.Status == store.SignalingClosed && was.Status != store.SignalingClosed:
-			return notice{level: levelError, text: "signaling closed" + errSuffix(is.Error) + " — r to reconnect"}, true
-		}
+		return signalingNotice(prev.Signaling, next.Signaling, joined)
 	case store.SetAudioOutput:
 		if a.Reason != "" {
-			return notice{level: levelWarn, text: "no audio playback: " + Sanitize(a.Reason, MaxErrorCells)}, true
+			// The reason says itself what is off: "audio output off: …".
+			return notice{level: levelWarn, err: errText(a.Reason)}, true
 		}
 	}
 	return notice{}, false
 }
 
-// render gives the notice's text as of now.
+// signalingNotice words a change of the signaling connection. Before the
+// first join a failure is "cannot reach", not "lost": nothing was lost.
+func signalingNotice(was, is store.Signaling, joined bool) (notice, bool) {
+	switch {
+	case is.Status == store.SignalingReconnecting && joined:
+		return notice{level: levelWarn, text: fmt.Sprintf("signaling lost — reconnecting (attempt %d)", is.Attempt), err: errText(is.Error)}, true
+	case is.Status == store.SignalingReconnecting:
+		return notice{level: levelWarn, text: fmt.Sprintf("cannot reach the signaling server — retrying (attempt %d)", is.Attempt), err: errText(is.Error)}, true
+	case is.Status == store.SignalingConnected && was.Status == store.SignalingReconnecting && joined:
+		return notice{level: levelInfo, text: "signaling reconnected"}, true
+	case is.Status == store.SignalingConnected && was.Status == store.SignalingReconnecting:
+		return notice{level: levelInfo, text: "signaling connected"}, true
+	case is.Status == store.SignalingClosed && was.Status != store.SignalingClosed:
+		return notice{level: levelError, text: "signaling closed (r to reconnect)", err: errText(is.Error)}, true
+	}
+	return notice{}, false
+}
+
+// render gives the notice's text as of now: what happened, then why.
 func (n notice) render(s store.State, now time.Time) string {
+	head, err := n.parts(s, now)
+	return joinErr(head, err)
+}
+
+// joinErr joins what happened and why into one sentence.
+func joinErr(head, err string) string {
+	switch {
+	case head == "":
+		return err
+	case err == "":
+		return head
+	}
+	return head + ": " + err
+}
+
+// parts gives what happened and why, as of now; a recovery notice's
+// countdown is computed from the peer's current Recovery.
+func (n notice) parts(s store.State, now time.Time) (string, string) {
 	if !n.recovery {
-		return n.text
+		return n.text, n.err
 	}
 	c, ok := s.Connections[n.peerID]
 	if !ok {
-		return ""
+		return "", ""
 	}
 	r := c.Recovery
 	if r.Attempt == 0 {
 		if c.Status == store.StatusConnected {
-			return peerName(c) + ": reconnected"
+			return peerName(c) + ": reconnected", ""
 		}
-		return ""
+		return "", ""
 	}
 	what := "connection failed"
 	if c.Status == store.StatusDisconnected {
@@ -115,7 +160,7 @@ func (n notice) render(s store.State, now time.Time) string {
 	if r.MaxAttempts > 0 {
 		attempt = fmt.Sprintf("attempt %d/%d", r.Attempt, r.MaxAttempts)
 	}
-	return fmt.Sprintf("%s: %s — %s (%s)", peerName(c), what, when, attempt)
+	return fmt.Sprintf("%s: %s — %s (%s)", peerName(c), what, when, attempt), ""
 }
 
 // secondsUntil gives the whole seconds, rounded up, from now until t;
@@ -132,10 +177,10 @@ func peerName(c store.Connection) string {
 	return sanitizeName(c.UserName, c.PeerID)
 }
 
-// errSuffix appends a sanitized error to a message, if there is one.
-func errSuffix(err string) string {
+// errText is displayError for an error that may be absent.
+func errText(err string) string {
 	if err == "" {
 		return ""
 	}
-	return ": " + Sanitize(err, MaxErrorCells)
+	return displayError(err)
 }

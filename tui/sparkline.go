@@ -8,7 +8,8 @@ var sparkLevels = []rune("▁▂▃▄▅▆▇█")
 // sparkline draws values (oldest first) as one line of at most width bars,
 // the newest at the right. Bars scale from zero to the largest value, or to
 // floor if that is larger, so a flat, tiny signal stays low instead of
-// being stretched to full height. Missing history is left blank.
+// being stretched to full height. Missing history is not padded: the bars
+// start right after their label, and the caller pads after them.
 func sparkline(values []float64, width int, floor float64) string {
 	if width <= 0 {
 		return ""
@@ -21,8 +22,7 @@ func sparkline(values []float64, width int, floor float64) string {
 		top = max(top, v)
 	}
 	var b strings.Builder
-	b.Grow(width * 3)
-	b.WriteString(spaces(width - len(values)))
+	b.Grow(len(values) * 3)
 	for _, v := range values {
 		i := 0
 		if top > 0 && v > 0 {

@@ -73,3 +73,14 @@ func linkStats(i, k int) store.Stats {
 	}
 	return st
 }
+
+// withoutShares is s with no peer sharing its screen, so the video view
+// shows the whole grid.
+func withoutShares(s store.State) store.State {
+	for _, c := range store.SelectConnections(s) {
+		if c.Media.Known && c.Media.Screen {
+			s = store.Reduce(s, store.UpdateRemoteMedia{PeerID: c.PeerID, Audio: c.Media.Audio, Video: c.Media.Video})
+		}
+	}
+	return s
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -15,6 +17,7 @@ type column struct {
 	right bool // numbers align right
 	drop  int
 	cell  func(m Model, c store.Connection) (string, paint)
+	help  string // the help panel's glossary entry
 }
 
 // Name column limits, in cells, including the speaking indicator.
@@ -26,25 +29,41 @@ const (
 
 // columns lists the table after the name column, in display order.
 var columns = []column{
-	{title: "media", width: 5, drop: 1, cell: mediaCell},
-	{title: "status", width: 12, drop: 1, cell: statusCell},
-	{title: "RTT", width: 5, right: true, drop: 2, cell: rttCell},
-	{title: "↓kbps", width: 6, right: true, drop: 4, cell: recvCell},
-	{title: "↑kbps", width: 6, right: true, drop: 5, cell: sendCell},
-	{title: "loss%", width: 5, right: true, drop: 3, cell: lossCell},
-	{title: "jit", width: 4, right: true, drop: 7, cell: jitterCell},
-	{title: "fps", width: 3, right: true, drop: 9, cell: fpsCell},
-	{title: "res", width: 9, right: true, drop: 10, cell: resCell},
-	{title: "route", width: 9, drop: 6, cell: routeCell},
-	{title: "up", width: 6, right: true, drop: 8, cell: upCell},
+	{title: "qual", width: 4, drop: 1, cell: qualityCell,
+		help: "call quality, the worst of RTT, loss and jitter: ●●● good, ●●○ fair, ●○○ poor (thresholds below)"},
+	{title: "media", width: 5, drop: 1, cell: mediaCell,
+		help: "what the peer sends: M microphone (x muted), C camera, S screen share, - off"},
+	{title: "status", width: 12, drop: 1, cell: statusCell,
+		help: "connecting, connected, disconnected (may come back by itself), failed (r retries), closed"},
+	{title: "RTT", width: 5, right: true, drop: 2, cell: rttCell,
+		help: "round-trip time to the peer, in milliseconds"},
+	{title: "↓kbps", width: 6, right: true, drop: 4, cell: recvCell,
+		help: "what you receive from the peer, kilobits per second"},
+	{title: "↑kbps", width: 6, right: true, drop: 5, cell: sendCell,
+		help: "what you send to the peer, kilobits per second"},
+	{title: "loss%", width: 5, right: true, drop: 3, cell: lossCell,
+		help: "share of the peer's packets lost on the way, in percent"},
+	{title: "jit", width: 4, right: true, drop: 7, cell: jitterCell,
+		help: "jitter: how unevenly packets arrive, in milliseconds"},
+	{title: "fps", width: 3, right: true, drop: 9, cell: fpsCell,
+		help: "video frames received per second"},
+	{title: "res", width: 9, right: true, drop: 10, cell: resCell,
+		help: "resolution of the video received"},
+	{title: "route", width: 9, drop: 6, cell: routeCell,
+		help: "how packets travel: host direct (LAN), srflx or prflx through a NAT, relay through a TURN server (yellow: slower)"},
+	{title: "up", width: 6, right: true, drop: 8, cell: upCell,
+		help: "how long the peer has been connected"},
 }
 
 // layoutColumns picks the columns that fit in w cells beside a name column
-// of at least nameMinWidth, and the name column's width.
-func layoutColumns(w int) ([]column, int) {
+// of at least nameMinWidth (or want, when the names are shorter), and the
+// name column's width: no wider than want, the longest name and its
+// speaking indicator, so short names do not push the figures away.
+func layoutColumns(w, want int) ([]column, int) {
+	want = min(max(want, len("name")+2), nameMaxWidth)
 	keep := columns
 	for drop := 10; drop > 0; drop-- {
-		used := gutterWidth + nameMinWidth
+		used := gutterWidth + min(nameMinWidth, want)
 		for _, c := range keep {
 			used += 1 + c.width
 		}
@@ -63,13 +82,24 @@ func layoutColumns(w int) ([]column, int) {
 	for _, c := range keep {
 		used += 1 + c.width
 	}
-	return keep, min(max(w-used, 0), nameMaxWidth)
+	return keep, min(max(w-used, 0), want)
+}
+
+// nameWidth is the width the name column wants: the longest name shown
+// plus the speaking indicator and its space.
+func nameWidth(conns []store.Connection) int {
+	widest := 0
+	for _, c := range conns {
+		widest = max(widest, ansi.StringWidth(peerName(c)))
+	}
+	return widest + 2
 }
 
 // tableLines renders the header row and at most rows peer rows, scrolled
 // so the selected peer is visible.
 func (m Model) tableLines(w, rows int) []string {
-	cols, nameW := layoutColumns(w)
+	conns := store.SelectConnections(m.state)
+	cols, nameW := layoutColumns(w, nameWidth(conns))
 	var head strings.Builder
 	head.WriteString(spaces(gutterWidth))
 	head.WriteString(styleHeading.Render(fit("name", nameW)))
@@ -83,7 +113,6 @@ func (m Model) tableLines(w, rows int) []string {
 	}
 	lines := []string{clip(head.String(), w)}
 
-	conns := store.SelectConnections(m.state)
 	if len(conns) == 0 {
 		return append(lines, clip(styleDim.Render("  no one else is here yet"), w))
 	}

@@ -33,9 +33,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.applyVideo(msg), nil
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.help.SetWidth(msg.Width)
 		return m, nil
 	case tea.KeyPressMsg:
+		m.now = m.opts.Now()
 		return m.handleKey(msg)
 	case store.Action:
 		m.now = m.opts.Now()
@@ -49,21 +49,23 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.busy &^= msg.op
 		switch {
 		case msg.err != nil:
-			text := msg.what + ": " + Sanitize(msg.err.Error(), MaxErrorCells)
-			m.notice = notice{level: levelError, text: text}
-			m = m.logEvent(Event{At: m.now, Action: "engine", Error: text})
+			n := notice{level: levelError, text: msg.what, err: displayError(msg.err.Error())}
+			m = m.raise(n)
+			m = m.logEvent(Event{At: m.now, Action: "engine", Error: joinErr(n.text, n.err)})
 		case msg.notice.text != "":
-			m.notice = msg.notice
-			m = m.logEvent(Event{At: m.now, Action: "engine", Detail: msg.notice.text})
+			m = m.raise(msg.notice)
+			m = m.logEvent(Event{At: m.now, Action: "engine", Detail: jsonDetail(msg.notice.text)})
 		}
 		return m, nil
 	case dumped:
+		m.now = m.opts.Now()
 		m.busy &^= opDump
 		if msg.err != nil {
-			m.notice = notice{level: levelError, text: "diagnostics dump failed: " + msg.err.Error()}
+			m = m.raise(notice{level: levelError, text: "diagnostics dump failed", err: displayError(msg.err.Error())})
 			m = m.logEvent(Event{At: m.now, Action: "dump", Error: msg.err.Error()})
 		} else {
-			m.notice = notice{level: levelInfo, text: "diagnostics written to " + msg.path}
+			// Sticky: the user needs time to copy the path.
+			m = m.raise(notice{level: levelInfo, sticky: true, text: "diagnostics written to " + Sanitize(msg.path, 4*MaxErrorCells)})
 		}
 		return m, nil
 	case left:
@@ -119,10 +121,23 @@ func (m Model) apply(a store.Action) Model {
 			m = m.forgetFrame(LocalPreview)
 		}
 	}
-	if n, ok := noticeFor(prev, next, a); ok {
-		m.notice = n
+	if n, ok := noticeFor(prev, next, a, m.joined); ok {
+		m = m.raise(n)
+	}
+	if next.Signaling.Status == store.SignalingConnected {
+		m.joined = true
+	}
+	if !anyoneSharing(next) {
+		m.gridOnly = false
 	}
 	m.selected = m.keepSelection(prev)
+	return m
+}
+
+// raise shows a notice from now on.
+func (m Model) raise(n notice) Model {
+	n.at = m.now
+	m.notice = n
 	return m
 }
 
@@ -134,16 +149,36 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.leave()
 	case key.Matches(k, m.keys.Help):
 		m.showHelp = !m.showHelp
-		m.help.ShowAll = m.showHelp
+		m.helpScroll = 0
 	case key.Matches(k, m.keys.Dismiss):
+		// Esc steps back one layer: help, then an enlarged tile, and it
+		// always clears the notification.
 		m.notice = notice{}
-		m.showHelp = false
-		m.help.ShowAll = false
+		switch {
+		case m.showHelp:
+			m.showHelp = false
+		case m.focused:
+			m.focused = false
+		case m.videoView && m.sharer() != "":
+			m.gridOnly = true
+		}
+	case key.Matches(k, m.keys.Focus):
+		if m.selected != "" {
+			m.videoView, m.focused, m.showHelp = true, true, false
+		}
 	case key.Matches(k, m.keys.Video):
 		m.videoView = !m.videoView
 	case key.Matches(k, m.keys.Up):
+		if m.showHelp {
+			m.helpScroll = max(m.helpScroll-1, 0)
+			break
+		}
 		m.selected = m.moveSelection(-1)
 	case key.Matches(k, m.keys.Down):
+		if m.showHelp {
+			m.helpScroll = min(m.helpScroll+1, m.maxHelpScroll())
+			break
+		}
 		m.selected = m.moveSelection(+1)
 	case key.Matches(k, m.keys.Mic):
 		if m.busy&opAudio == 0 {
@@ -180,7 +215,7 @@ func (m Model) leave() (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	}
 	m.leaving = true
-	m.notice = notice{level: levelInfo, text: "leaving the call… (q again to quit now)"}
+	m = m.raise(notice{level: levelInfo, sticky: true, text: "leaving the call… (q again to quit now)"})
 	return m, leaveCmd(m.opts.Engine)
 }
 
@@ -197,12 +232,12 @@ func (m Model) retry() (tea.Model, tea.Cmd) {
 	}
 	c, ok := m.state.Connections[m.selected]
 	if !ok {
-		m.notice = notice{level: levelInfo, text: "nothing to retry"}
+		m = m.raise(notice{level: levelInfo, text: "nothing to retry"})
 		return m, nil
 	}
 	name := sanitizeName(c.UserName, c.PeerID)
 	if c.Status != store.StatusFailed && c.Status != store.StatusDisconnected {
-		m.notice = notice{level: levelInfo, text: "nothing to retry: " + name + " is " + string(c.Status)}
+		m = m.raise(notice{level: levelInfo, text: "nothing to retry: " + name + " is " + string(c.Status)})
 		return m, nil
 	}
 	m.busy |= opRetry

@@ -115,7 +115,7 @@ func framesFor(tiles map[string]TileSize, n int) []VideoFrame {
 // the source for the connected peers' tiles and the preview, the stats
 // view for none.
 func TestVideoToggle(t *testing.T) {
-	h, v := newVideoHarness(t, callState(5))
+	h, v := newVideoHarness(t, withoutShares(callState(5)))
 	if !strings.Contains(ansiStrip(h.view()), "status") {
 		t.Fatal("stats table not shown first")
 	}
@@ -157,7 +157,7 @@ func TestVideoToggle(t *testing.T) {
 // tiles verbatim, frames of unknown peers are ignored, a peer turning its
 // camera off shows a name card, and a resize asks for new sizes.
 func TestVideoFramesRenderTiles(t *testing.T) {
-	h, v := newVideoHarness(t, callState(3))
+	h, v := newVideoHarness(t, withoutShares(callState(3)))
 	h.update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	h.settle(h.key("t"))
 	tiles := v.lastTiles()
@@ -241,21 +241,47 @@ func TestRunForwardsVideo(t *testing.T) {
 	}
 }
 
-// TestGoldenVideo pins the video grid's layout for 1, 3, 4, 12 and 16
-// peers at 80×24 and 160×48, with test frames in the tiles.
+// TestGoldenVideo pins the video grid's layout for 0, 1, 3, 8 and 16
+// peers at 80×24, 120×40 and 160×48, with test frames in the tiles, and
+// checks that no one is covered: every peer's name is on the screen, and
+// every measured peer's RTT figure, and your own tile too.
 func TestGoldenVideo(t *testing.T) {
-	for _, n := range []int{0, 1, 3, 4, 12, 16} {
-		for _, size := range [][2]int{{80, 24}, {160, 48}} {
+	for _, n := range []int{0, 1, 3, 8, 16} {
+		for _, size := range [][2]int{{80, 24}, {120, 40}, {160, 48}} {
 			t.Run(fmt.Sprintf("%dpeers_%dx%d", n, size[0], size[1]), func(t *testing.T) {
-				h, v := newVideoHarness(t, callState(n))
+				s := withoutShares(callState(n))
+				h, v := newVideoHarness(t, s)
 				h.update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 				h.settle(h.key("t"))
 				h.update(VideoUpdate{Frames: framesFor(v.lastTiles(), 1)})
 				screen := h.view()
 				checkFits(t, screen, size[0], size[1])
-				golden.RequireEqual(t, ansi.Strip(screen))
+				plain := ansi.Strip(screen)
+				if n > 0 && n <= 8 {
+					checkEveryoneShown(t, plain, s)
+				}
+				golden.RequireEqual(t, plain)
 			})
 		}
+	}
+}
+
+// checkEveryoneShown fails unless every peer's name, every connected
+// peer's RTT figure and your own tile are on the screen.
+func checkEveryoneShown(t *testing.T, plain string, s store.State) {
+	t.Helper()
+	for _, c := range store.SelectConnections(s) {
+		if !strings.Contains(plain, c.UserName) {
+			t.Errorf("%s is not on the screen:\n%s", c.UserName, plain)
+		}
+		if measured(c) && c.Status == store.StatusConnected {
+			if rtt := "RTT " + fmtInt(c.Stats.RTTMillis) + " ms"; !strings.Contains(plain, rtt) {
+				t.Errorf("%s's %q is not on the screen:\n%s", c.UserName, rtt, plain)
+			}
+		}
+	}
+	if !strings.Contains(plain, "Alice (you)") {
+		t.Errorf("no tile of your own:\n%s", plain)
 	}
 }
 
@@ -304,5 +330,130 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestVideoScreenShareFillsGrid: a peer sharing their screen takes the
+// grid, the others are named on the strip above it with their marks, Esc
+// brings the grid back, and a new share is shown again.
+func TestVideoScreenShareFillsGrid(t *testing.T) {
+	h, v := newVideoHarness(t, callState(8)) // Linus (p02) and Ken (p06) share
+	h.settle(h.key("t"))
+	tiles := v.lastTiles()
+	if len(tiles) != 1 || tiles["p06"] == (TileSize{}) {
+		t.Fatalf("the first sharer in order (Ken) should fill the grid: %v", tiles)
+	}
+	h.update(VideoUpdate{Frames: framesFor(tiles, 1)})
+	screen := h.view()
+	checkFits(t, screen, 80, 24)
+	plain := ansi.Strip(screen)
+	golden.RequireEqual(t, plain)
+	for _, name := range []string{"Ada", "Barbara", "Edsger", "Grace", "Linus", "Margaret", "Radia", "you"} {
+		if !strings.Contains(plain, name) {
+			t.Errorf("%s hidden by the screen share:\n%s", name, plain)
+		}
+	}
+	h.settle(h.key("esc"))
+	if len(v.lastTiles()) != 7 { // 6 peers with video (2 have none) and you
+		t.Fatalf("esc: want the grid back, got %v", v.lastTiles())
+	}
+	// Everyone stops sharing, then one starts again: it is shown.
+	h.settle(h.update(store.UpdateRemoteMedia{PeerID: "p02", Audio: true, Video: true}))
+	h.settle(h.update(store.UpdateRemoteMedia{PeerID: "p06", Audio: true, Video: true}))
+	h.settle(h.update(store.UpdateRemoteMedia{PeerID: "p02", Audio: true, Video: true, Screen: true}))
+	if tiles := v.lastTiles(); len(tiles) != 1 || tiles["p02"] == (TileSize{}) {
+		t.Fatalf("new share not shown: %v", tiles)
+	}
+}
+
+// TestVideoFocus: f enlarges the selected peer's tile (from the table
+// too), ↓ moves the focus to the next peer, Esc goes back to the grid.
+func TestVideoFocus(t *testing.T) {
+	h, v := newVideoHarness(t, withoutShares(callState(3)))
+	h.settle(h.key("f")) // from the stats table: Ada is selected
+	if !h.m.videoView {
+		t.Fatal("f did not open the video view")
+	}
+	if tiles := v.lastTiles(); len(tiles) != 1 || tiles["p01"].Width != 80 {
+		t.Fatalf("Ada not enlarged: %v", tiles)
+	}
+	plain := ansiStrip(h.view())
+	if !strings.Contains(plain, "Ada enlarged") || !strings.Contains(plain, "Grace") || !strings.Contains(plain, "Linus") {
+		t.Errorf("strip does not name the others:\n%s", plain)
+	}
+	h.settle(h.key("j"))
+	if tiles := v.lastTiles(); len(tiles) != 1 || tiles["p00"] == (TileSize{}) {
+		t.Fatalf("focus did not follow the selection to Grace: %v", tiles)
+	}
+	h.settle(h.key("esc"))
+	if len(v.lastTiles()) != 4 {
+		t.Fatalf("esc: want 3 peers and you, got %v", v.lastTiles())
+	}
+	h.settle(h.update(keyPress("enter")))
+	if len(v.lastTiles()) != 1 {
+		t.Fatalf("enter did not focus: %v", v.lastTiles())
+	}
+}
+
+// TestVideoStaleCells: a frame drawn for a larger or smaller tile than the
+// one now shown is cut or blanked to the tile, with the colours reset, so
+// nothing of the old picture stays beside it.
+func TestVideoStaleCells(t *testing.T) {
+	sz := TileSize{Width: 10, Height: 3}
+	big := testFrame("p00", TileSize{Width: 20, Height: 5}, 1)
+	small := testFrame("p00", TileSize{Width: 4, Height: 1}, 1)
+	for _, f := range []VideoFrame{big, small} {
+		lines := fitFrame(f, sz)
+		if len(lines) != sz.Height {
+			t.Fatalf("%d lines, want %d", len(lines), sz.Height)
+		}
+		for _, l := range lines {
+			if w := ansi.StringWidth(l); w != sz.Width {
+				t.Errorf("line %q is %d cells, want %d", l, w, sz.Width)
+			}
+			// Padding after the picture is in the default colours.
+			if i := strings.LastIndex(l, "\x1b["); i >= 0 && !strings.HasPrefix(l[i:], ansi.ResetStyle) {
+				t.Errorf("line %q ends in a colour, not a reset", l)
+			}
+		}
+	}
+	// On screen every grid row is written to the last column.
+	h, v := newVideoHarness(t, withoutShares(callState(3)))
+	h.settle(h.key("t"))
+	h.update(VideoUpdate{Frames: framesFor(v.lastTiles(), 1)})
+	h.settle(h.update(tea.WindowSizeMsg{Width: 70, Height: 20}))
+	lines := strings.Split(h.view(), "\n")
+	for i, l := range lines[1 : len(lines)-3] {
+		if w := ansi.StringWidth(l); w != 70 {
+			t.Errorf("grid row %d is %d cells, want 70", i, w)
+		}
+	}
+}
+
+// TestGridTilesNeverOverlap: at every size, for any number of peers, with
+// and without a screen share, each tile (yours included) lies inside the
+// grid and no two tiles share a cell.
+func TestGridTilesNeverOverlap(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 5, 8, 9, 12, 16} {
+		for _, s := range []store.State{callState(n), withoutShares(callState(n))} {
+			h, _ := newVideoHarness(t, s)
+			h.settle(h.key("t"))
+			for _, w := range []int{40, 63, 80, 100, 120, 160, 200} {
+				for _, ht := range []int{10, 17, 24, 30, 40, 48, 60} {
+					h.update(tea.WindowSizeMsg{Width: w, Height: ht})
+					g := h.m.videoGrid()
+					for i, a := range g.tiles {
+						if a.x < 0 || a.y < 0 || a.x+a.w > g.w || a.y+a.h > g.h {
+							t.Fatalf("%d peers %d×%d: tile %q %+v outside the %d×%d grid", n, w, ht, a.id, a, g.w, g.h)
+						}
+						for _, b := range g.tiles[i+1:] {
+							if a.x < b.x+b.w && b.x < a.x+a.w && a.y < b.y+b.h && b.y < a.y+a.h {
+								t.Fatalf("%d peers %d×%d: tiles %q and %q overlap: %+v %+v", n, w, ht, a.id, b.id, a, b)
+							}
+						}
+					}
+				}
+			}
+		}
 	}
 }

@@ -1,21 +1,61 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+)
+
+// The smallest terminal the UI lays out; below it the screen only says so.
+const (
+	minWidth  = 40
+	minHeight = 10
 )
 
 // View renders the screen. It reads only the model: no clock, no Engine.
 func (m Model) View() tea.View {
 	content := m.render
-	if m.videoView && !m.showHelp {
+	switch {
+	case m.width < minWidth || m.height < minHeight:
+		content = m.renderTooSmall
+	case m.showHelp:
+		content = m.renderHelp
+	case m.videoView:
 		content = m.renderVideo
 	}
 	v := tea.NewView(content())
 	v.AltScreen = true
 	return v
+}
+
+// renderTooSmall says the terminal is too small, and how to leave.
+func (m Model) renderTooSmall() string {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	lines := []string{
+		styleWarn.Render(fmt.Sprintf("terminal too small: %d×%d needed", minWidth, minHeight)),
+		styleDim.Render(fmt.Sprintf("this one is %d×%d", w, h)),
+		"q leave",
+	}
+	return joinScreen(lines[:min(len(lines), h)], w, h)
+}
+
+// joinScreen joins lines into a screen of at most h lines of w cells.
+func joinScreen(lines []string, w, h int) string {
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // render lays the screen out in m.width × m.height cells. When the
@@ -29,14 +69,9 @@ func (m Model) render() string {
 	}
 	header := m.headerLines(w)
 	hint := m.hintLines(w)
-	var pane []string
-	if m.showHelp {
-		pane = m.fullHelpLines(w)
-	} else {
-		pane = m.detailLines(w)
-	}
+	pane := m.detailLines(w)
 	noticeLine := m.noticeLine(w)
-	helpLine := clip(" "+m.help.ShortHelpView(m.keys.ShortHelp()), w)
+	helpLine := m.footerLine(w)
 
 	peers := max(len(m.state.Connections), 1)
 	rows := peers
@@ -83,19 +118,14 @@ func (m Model) render() string {
 	if noticeSlot > 0 {
 		bottom = []string{noticeLine, helpLine}
 	}
+	if len(lines)+len(bottom) > h {
+		lines = lines[:max(h-len(bottom), 0)]
+	}
 	for len(lines)+len(bottom) < h {
 		lines = append(lines, "")
 	}
 	lines = append(lines, bottom...)
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	for i, l := range lines {
-		if ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, "")
-		}
-	}
-	return strings.Join(lines, "\n")
+	return joinScreen(lines, w, h)
 }
 
 // hintLines shows how a second person joins, one line per line of the hint.
@@ -121,35 +151,63 @@ func (m Model) hintLines(w int) []string {
 	return out
 }
 
-// noticeLine renders the notification, "" when there is none.
+// noticeLine renders the notification, "" when there is none. Only an
+// error is marked "!"; information fades after noticeFade. When the line
+// is too narrow for the whole sentence, the cause comes first, so what is
+// cut is context.
 func (m Model) noticeLine(w int) string {
-	text := m.notice.render(m.state, m.now)
-	if text == "" {
-		if e := m.state.Error; e != "" {
-			return clip(" "+styleBad.Render("! "+Sanitize(e, MaxErrorCells)), w)
-		}
-		return ""
+	n := m.notice
+	lvl := n.level
+	var head, err string
+	if n.visible(m.now) {
+		head, err = n.parts(m.state, m.now)
 	}
-	text = levelStyle(m.notice.level).Render("! " + text)
-	return clip(" "+text+styleDim.Render("  (esc)"), w)
+	if head == "" && err == "" {
+		e := m.state.Error
+		if e == "" {
+			return ""
+		}
+		lvl, err = levelError, displayError(e)
+	}
+	prefix, suffix := "", ""
+	if lvl == levelError {
+		prefix = "! "
+	}
+	if lvl != levelInfo || n.sticky {
+		suffix = "  (esc)"
+	}
+	text := prefix + joinErr(head, err)
+	if err != "" && 1+ansi.StringWidth(text) > w {
+		text = prefix + joinErr(head, causeFirst(err))
+	}
+	return clip(" "+levelStyle(lvl).Render(text)+styleDim.Render(suffix), w)
 }
 
-// fullHelpLines renders the full key map and a legend for the table.
-func (m Model) fullHelpLines(w int) []string {
-	keys := m.keys
-	keys.Help.SetHelp("?", "close help")
-	var out []string
-	for _, l := range strings.Split(m.help.FullHelpView(keys.FullHelp()), "\n") {
-		out = append(out, clip(" "+l, w))
+// footerLine is the one-line key help. Keys drop from the right as the
+// terminal narrows, but "? help" and "q leave" always stay.
+func (m Model) footerLine(w int) string {
+	all := m.keys.ShortHelp()
+	pinned := []key.Binding{m.keys.Help, m.keys.Quit}
+	var rest []key.Binding
+	for _, b := range all {
+		if b.Help() != m.keys.Help.Help() && b.Help() != m.keys.Quit.Help() {
+			rest = append(rest, b)
+		}
 	}
-	legend := []string{
-		"media: M mic, x muted, C camera, S screen, - off",
-		"green: loss < 3 % and RTT < 150 ms; red: loss > 10 % or RTT > 400 ms",
-		"verify: read the code aloud; if theirs differs, someone is in between",
+	for n := len(rest); n >= 0; n-- {
+		line := " " + footerItems(append(append([]key.Binding(nil), rest[:n]...), pinned...))
+		if ansi.StringWidth(line) <= w || n == 0 {
+			return clip(line, w)
+		}
 	}
-	out = append(out, "")
-	for _, l := range legend {
-		out = append(out, clip(" "+styleDim.Render(l), w))
+	return ""
+}
+
+// footerItems renders key bindings as "k what • k what".
+func footerItems(bs []key.Binding) string {
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		parts[i] = styleBold.Render(b.Help().Key) + " " + styleDim.Render(b.Help().Desc)
 	}
-	return out
+	return strings.Join(parts, styleDim.Render(" • "))
 }

@@ -15,10 +15,10 @@ import (
 
 // TestGoldenScreens pins the layout: the screen as text (colours stripped,
 // so the files read as what a user sees) for 0, 1, 3 and 12 peers at
-// 80×24 and 160×48. Run with -update to rewrite them.
+// 80×24, 120×40 and 160×48. Run with -update to rewrite them.
 func TestGoldenScreens(t *testing.T) {
 	for _, n := range []int{0, 1, 3, 12} {
-		for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, size := range [][2]int{{80, 24}, {120, 40}, {160, 48}} {
 			t.Run(fmt.Sprintf("%dpeers_%dx%d", n, size[0], size[1]), func(t *testing.T) {
 				h := newHarness(t, callState(n))
 				h.update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
