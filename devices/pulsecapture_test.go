@@ -91,13 +91,13 @@ func TestMicrophoneToSpeakerThroughPulseAudio(t *testing.T) {
 	sent := trimSilence(pcm)
 	r := analyzeWindows(sent, 0, pulseTone, 10)
 	t.Logf("received: %v", r)
-	checkSteadyTone(t, r, pulseTone)
+	checkSteadyTone(t, r, pulseTone, steadyReceived)
 
 	time.Sleep(200 * time.Millisecond)
 	heard := trimSilence(rec.stop())
 	r = analyzeWindows(heard, 0, pulseTone, 10)
 	t.Logf("far speaker: %v", r)
-	checkSteadyTone(t, r, pulseTone)
+	checkSteadyTone(t, r, pulseTone, steadyPlayed)
 }
 
 // Devices are chosen by the IDs Enumerate prints: the second microphone
@@ -159,11 +159,11 @@ func TestDeviceChoiceByEnumeratedID(t *testing.T) {
 		PlayerConfig{OutputDeviceID: speakers[1].ID})
 	r := analyzeWindows(trimSilence(pcm), 0, 660, 10)
 	t.Logf("received from %s: %v", mic2, r)
-	checkSteadyTone(t, r, 660)
+	checkSteadyTone(t, r, 660, steadyReceived)
 	time.Sleep(200 * time.Millisecond)
 	r = analyzeWindows(trimSilence(second.stop()), 0, 660, 10)
 	t.Logf("spk2: %v", r)
-	checkSteadyTone(t, r, 660)
+	checkSteadyTone(t, r, 660, steadyPlayed)
 	if loud := trimSilence(first.stop()); len(loud) > 0 {
 		t.Fatalf("the unselected speaker played %.2f s of sound", float64(len(loud))/sampleRate)
 	}
