@@ -17,11 +17,13 @@ const leaveGrace = 3 * time.Second
 // Run shows the UI on the terminal (alternate screen) until the user
 // leaves or ctx is done. It forwards every action from actions to the
 // program from one goroutine, restores the terminal, and returns the error
-// to print afterwards, nil after a clean exit. When ctx is done the UI
-// leaves the call as if q was pressed, unless ctx was cancelled with a
-// Fatal cause: then it quits at once and Run returns that error.
-func Run(ctx context.Context, opts Options, actions <-chan store.Action) error {
-	return run(ctx, opts, actions)
+// to print afterwards, nil after a clean exit, with the state the UI last
+// showed (for a summary of the call). When ctx is done the UI leaves the
+// call as if q was pressed, unless ctx was cancelled with a Fatal cause:
+// then it quits at once and Run returns that error.
+func Run(ctx context.Context, opts Options, actions <-chan store.Action) (store.State, error) {
+	m, err := runModel(ctx, opts, actions)
+	return m.State(), err
 }
 
 // run is Run with extra program options, for tests that give their own

@@ -33,6 +33,7 @@ type headless struct {
 	interval time.Duration
 	duration time.Duration // 0: until ctx ends
 	now      func() time.Time
+	final    store.State // the state when run returned
 }
 
 // statsRow is one line of --stats-json; scripts and monitoring rely on its
@@ -69,6 +70,7 @@ func runHeadless(ctx context.Context, sess *rtc.Session, o Output, lines, stats 
 	if err := <-runErr; err != nil {
 		return err
 	}
+	fmt.Fprint(lines, Summary(h.final, h.now()))
 	return herr
 }
 
@@ -136,6 +138,7 @@ func (h *headless) run(ctx context.Context) error {
 			}
 		}
 	}
+	h.final = state
 	if !everConnected {
 		return ErrNeverConnected
 	}

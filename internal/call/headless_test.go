@@ -74,6 +74,7 @@ func TestHeadlessGolden(t *testing.T) {
 		}
 		checkGolden(t, "headless-lines.golden", lines.Bytes())
 		checkGolden(t, "stats-json.golden", stats.Bytes())
+		checkGolden(t, "summary.golden", []byte(Summary(h.final, time.Now().UTC())))
 	})
 }
 

@@ -31,7 +31,7 @@ func Run(ctx context.Context, cfg Config, out, errOut io.Writer) error {
 		defer sinks.Video.Close()
 	}
 	if !cfg.Output.NoTUI {
-		return runTUI(ctx, NewSession(cfg, sinks), cfg.Output, sinks)
+		return runTUI(ctx, NewSession(cfg, sinks), cfg.Output, sinks, out)
 	}
 	statsOut, closeStats, err := statsWriter(cfg.Output.StatsJSON, out)
 	if err != nil {

@@ -3,6 +3,9 @@ package call
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"time"
 
 	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/store"
@@ -12,7 +15,7 @@ import (
 
 // runTUI runs a session under the terminal UI until the user leaves, ctx
 // ends or the duration passes.
-func runTUI(ctx context.Context, sess *rtc.Session, o Output, sinks Sinks) error {
+func runTUI(ctx context.Context, sess *rtc.Session, o Output, sinks Sinks, out io.Writer) error {
 	if o.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.Duration)
@@ -38,11 +41,14 @@ func runTUI(ctx context.Context, sess *rtc.Session, o Output, sinks Sinks) error
 	if sinks.Video != nil {
 		opts.Video = VideoSource{sinks.Video}
 	}
-	uiErr := tui.Run(uiCtx, opts, sess.Actions())
+	final, uiErr := tui.Run(uiCtx, opts, sess.Actions())
 	_ = sess.Close()
 	err := <-runErr
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(uiErr, err) {
 		err = nil // already in uiErr, or just the end of the call
+	}
+	if summary := Summary(final, time.Now()); summary != "" {
+		fmt.Fprint(out, summary)
 	}
 	return errors.Join(uiErr, err)
 }
