@@ -3,7 +3,6 @@ package call
 import (
 	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/rtc"
-	"github.com/rtcterm/rtcterm/tui"
 	"github.com/rtcterm/rtcterm/videoview"
 )
 
@@ -14,5 +13,5 @@ var (
 	_ rtc.AudioSink        = (*devices.Player)(nil)
 	_ rtc.VideoSink        = (*videoview.Sink)(nil)
 	_ videoview.PreviewTap = (*devices.Media)(nil)
-	_ tui.Engine           = (*rtc.Session)(nil)
+	_ Engine               = (*rtc.Session)(nil)
 )

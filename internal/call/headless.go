@@ -8,7 +8,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/store"
 	"github.com/rtcterm/rtcterm/tui"
 )
@@ -62,7 +61,7 @@ type statsRow struct {
 
 // runHeadless runs a session with the line-oriented output until it ends:
 // status lines on lines, stats JSON rows on stats (nil for none).
-func runHeadless(ctx context.Context, sess *rtc.Session, o Output, lines, stats io.Writer) error {
+func runHeadless(ctx context.Context, sess Engine, o Output, lines, stats io.Writer) error {
 	runErr := make(chan error, 1)
 	go func() { runErr <- sess.Run(ctx) }()
 	h := &headless{engine: sess, actions: sess.Actions(), out: lines, stats: stats, interval: o.StatsInterval, duration: o.Duration, now: time.Now}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/store"
 	"github.com/rtcterm/rtcterm/tui"
 	"github.com/rtcterm/rtcterm/videoview"
@@ -15,7 +14,7 @@ import (
 
 // runTUI runs a session under the terminal UI until the user leaves, ctx
 // ends or the duration passes.
-func runTUI(ctx context.Context, sess *rtc.Session, o Output, sinks Sinks, out io.Writer) error {
+func runTUI(ctx context.Context, sess Engine, o Output, sinks Sinks, out io.Writer) error {
 	if o.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.Duration)
