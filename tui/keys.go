@@ -16,6 +16,7 @@ type keyMap struct {
 	Up, Down            key.Binding
 	Retry               key.Binding
 	Dump                key.Binding
+	Invite              key.Binding
 	Dismiss             key.Binding
 	Help                key.Binding
 	Quit                key.Binding
@@ -32,6 +33,7 @@ func newKeyMap() keyMap {
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Retry:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
 		Dump:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dump")),
+		Invite:  key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy invite")),
 		Dismiss: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "leave")),
@@ -50,6 +52,7 @@ var keyExplained = map[string]string{
 	"Down":    "select the peer below (scrolls help)",
 	"Retry":   "reconnect signaling, or the selected failed peer",
 	"Dump":    "write a diagnostics file (JSON)",
+	"Invite":  "copy the join lines to the clipboard (OSC 52: works over SSH and in tmux)",
 	"Dismiss": "close help, leave the enlarged tile, clear the notice",
 	"Help":    "this help",
 	"Quit":    "leave the call (twice: quit at once)",

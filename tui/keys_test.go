@@ -335,3 +335,20 @@ func TestFatal(t *testing.T) {
 	}
 	h.wantCalls(t)
 }
+
+// TestInviteKeyCopies: y copies the join lines through the terminal
+// (OSC 52) and says so; without an invite it says there is none.
+func TestInviteKeyCopies(t *testing.T) {
+	m := New(Options{Engine: newFakeEngine(t), Initial: store.New(), JoinHint: "rtcterm join --server http://h:1 --room r"})
+	next, cmd := m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	if cmd == nil {
+		t.Fatal("y returned no command")
+	}
+	if !strings.Contains(next.(Model).notice.text, "copied") {
+		t.Errorf("notice %q", next.(Model).notice.text)
+	}
+	m = New(Options{Engine: newFakeEngine(t), Initial: store.New()})
+	if _, cmd := m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"}); cmd != nil {
+		t.Error("y without an invite returned a command")
+	}
+}

@@ -199,6 +199,12 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(k, m.keys.Retry):
 		return m.retry()
+	case key.Matches(k, m.keys.Invite):
+		if m.opts.JoinHint == "" {
+			return m.raise(notice{level: levelInfo, text: "no invite to copy in this call"}), nil
+		}
+		// The terminal sets the clipboard (OSC 52), even over SSH.
+		return m.raise(notice{level: levelInfo, text: "invite copied to the clipboard"}), tea.SetClipboard(m.opts.JoinHint)
 	case key.Matches(k, m.keys.Dump):
 		if m.busy&opDump == 0 {
 			m.busy |= opDump
