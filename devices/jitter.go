@@ -2,9 +2,11 @@ package devices
 
 // Jitter buffer sizes, in packets (20 ms each with the usual Opus framing).
 const (
-	jitterTarget = 3  // packets buffered before playout (re)starts: 60 ms
-	jitterMax    = 25 // more than this (500 ms) and playout skips ahead
-	jitterMisses = 3  // concealed packets in a row on an empty buffer before rebuffering
+	jitterTarget    = 3   // packets buffered before playout (re)starts at first: 60 ms
+	jitterTargetMax = 10  // the most the target grows to when packets come late: 200 ms
+	jitterMax       = 25  // more than this (500 ms) and playout skips ahead
+	jitterMisses    = 3   // concealed packets in a row on an empty buffer before rebuffering
+	jitterCalm      = 500 // frames (10 s) without a late packet before the target shrinks by one
 )
 
 // popKind says what the jitter buffer hands the decoder next.
@@ -28,9 +30,19 @@ type jitterBuffer struct {
 	next    uint16 // sequence number played next
 	misses  int    // consecutive frames concealed on an empty buffer
 	late    int    // packets dropped for arriving after their turn
+
+	// The target follows the network and the machine: a packet that came
+	// after its turn (reordered past a gap that was already concealed)
+	// adds one packet of delay, up to jitterTargetMax; jitterCalm frames
+	// without one take a packet away. The buffer holds the target when
+	// playout (re)starts, and drifts back down to it when calm.
+	target int
+	calm   int // frames played since the last late packet
 }
 
-func newJitterBuffer() jitterBuffer { return jitterBuffer{slots: map[uint16][]byte{}} }
+func newJitterBuffer() jitterBuffer {
+	return jitterBuffer{slots: map[uint16][]byte{}, target: jitterTarget}
+}
 
 // seqBefore reports whether a comes before b, with wrap-around.
 func seqBefore(a, b uint16) bool { return int16(a-b) < 0 }
@@ -53,6 +65,10 @@ func (j *jitterBuffer) insert(seq uint16, payload []byte) {
 	}
 	if j.started && seqBefore(seq, j.next) {
 		j.late++
+		if j.playing { // a straggler from before a pause says nothing of the network
+			j.calm = 0
+			j.target = min(j.target+1, jitterTargetMax)
+		}
 		return
 	}
 	if len(j.slots) >= 4*jitterMax {
@@ -77,14 +93,24 @@ func (j *jitterBuffer) oldest() uint16 {
 // pop decides the next playout frame.
 func (j *jitterBuffer) pop() (popKind, []byte) {
 	if !j.playing {
-		if len(j.slots) < jitterTarget {
+		if len(j.slots) < j.target {
 			return popNothing, nil
 		}
 		j.playing, j.started, j.next, j.misses = true, true, j.oldest(), 0
 	}
+	if j.calm++; j.calm >= jitterCalm {
+		j.calm = 0
+		j.target = max(j.target-1, jitterTarget)
+		if len(j.slots) > j.target+1 {
+			// Calm and well above the target (a stall left delay behind):
+			// catch up by one frame.
+			delete(j.slots, j.oldest())
+			j.next = j.oldest()
+		}
+	}
 	if len(j.slots) > jitterMax {
 		// Too far behind (clock drift, a burst): drop down to the target.
-		for len(j.slots) > jitterTarget {
+		for len(j.slots) > j.target {
 			delete(j.slots, j.oldest())
 		}
 		j.next = j.oldest()
@@ -96,15 +122,16 @@ func (j *jitterBuffer) pop() (popKind, []byte) {
 		return popPacket, data
 	}
 	if len(j.slots) == 0 {
+		// Nothing to play: conceal, but keep waiting for the packet that is
+		// due, so one that is merely late (a delay spike, this process
+		// starved of CPU) still plays, just later — the delay grows instead
+		// of the audio breaking up.
 		j.misses++
 		if j.misses > jitterMisses {
-			// The sender went quiet (muted, left): stop concealing. Its next
-			// packet is the one after the last played, not after the guesses.
+			// The sender went quiet (muted, left): stop concealing.
 			j.playing = false
-			j.next -= jitterMisses
 			return popNothing, nil
 		}
-		j.next++
 		return popPLC, nil
 	}
 	j.next++

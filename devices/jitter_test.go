@@ -93,3 +93,63 @@ func TestJitterBufferSkipsAheadWhenFarBehind(t *testing.T) {
 		t.Fatalf("%d packets still buffered, want below %d", len(j.slots), jitterTarget)
 	}
 }
+
+// TestJitterBufferWaitsForALatePacket: when the buffer runs dry (this
+// process starved, a delay spike) the gap is concealed and the packet that
+// was due still plays when it comes, later, instead of being dropped.
+func TestJitterBufferWaitsForALatePacket(t *testing.T) {
+	j := newJitterBuffer()
+	for s := uint16(100); s < 103; s++ {
+		j.insert(s, []byte{byte(s)})
+	}
+	popAll(&j, 3) // 100, 101, 102
+	if got := popAll(&j, 2); got[0] != popPLC || got[1] != popPLC {
+		t.Fatalf("dry buffer pops %v, want concealment", got)
+	}
+	j.insert(103, []byte{103})
+	if k, data := j.pop(); k != popPacket || data[0] != 103 {
+		t.Fatalf("the late packet: %v %v, want it played", k, data)
+	}
+	if j.late != 0 {
+		t.Errorf("%d packets counted late", j.late)
+	}
+}
+
+// TestJitterBufferTargetFollowsLateness: a packet arriving after its turn
+// (reordered past a concealed gap) raises the target, up to
+// jitterTargetMax; a calm stream lowers it again and drops a frame of
+// delay when the buffer holds more than it needs.
+func TestJitterBufferTargetFollowsLateness(t *testing.T) {
+	j := newJitterBuffer()
+	for _, s := range []uint16{10, 11, 12, 14} {
+		j.insert(s, []byte{byte(s)})
+	}
+	popAll(&j, 4) // 10, 11, 12, then 13 from 14's FEC
+	j.insert(13, nil)
+	if j.late != 1 || j.target != jitterTarget+1 {
+		t.Fatalf("late %d, target %d; want 1, %d", j.late, j.target, jitterTarget+1)
+	}
+	for range 2 * jitterTargetMax {
+		j.insert(13, nil)
+	}
+	if j.target != jitterTargetMax {
+		t.Fatalf("target %d, want the cap %d", j.target, jitterTargetMax)
+	}
+	seq := uint16(15)
+	for range jitterTargetMax + 4 {
+		j.insert(seq, []byte{1})
+		seq++
+	}
+	before := len(j.slots)
+	for range jitterCalm {
+		j.insert(seq, []byte{1})
+		seq++
+		j.pop()
+	}
+	if j.target != jitterTargetMax-1 {
+		t.Errorf("after a calm stretch the target is %d, want %d", j.target, jitterTargetMax-1)
+	}
+	if len(j.slots) != before-1 {
+		t.Errorf("buffer %d after the calm stretch, want %d (one frame of delay dropped)", len(j.slots), before-1)
+	}
+}
