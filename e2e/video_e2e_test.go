@@ -54,8 +54,10 @@ func TestDemoVideoView(t *testing.T) {
 		m, cmd = m.Update(msg)
 		runCmds(cmd)
 	}
-	// Two tiles side by side: (120 - 1 gap) / 2 columns each.
-	const tileWidth = 59
+	// Two bots and yourself: whatever the grid's shape at 120×40, a tile is
+	// at least (120 - 2 gaps) / 3 columns wide; the test reads that much of
+	// each bot's picture.
+	const tileWidth = 39
 	update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	update(tea.KeyPressMsg{Code: 't', Text: "t"})
 
@@ -88,7 +90,10 @@ func TestDemoVideoView(t *testing.T) {
 				st, _ := sink.Stats(id)
 				t.Logf("%s: %+v", id, st)
 			}
-			t.Fatalf("tiles did not change enough: %v", seen)
+			for _, name := range demo.BotNames[:2] {
+				t.Logf("%s: %d distinct pictures, white bar at %v", name, len(seen[name]), bars[name])
+			}
+			t.Fatalf("tiles did not change enough")
 		}
 		state := m.(tui.Model).State()
 		for _, c := range state.Connections {
@@ -147,12 +152,12 @@ func runCmds(cmd tea.Cmd) {
 func frameOf(screen, name string, w int) (string, bool) {
 	lines := strings.Split(screen, "\n")
 	for i, l := range lines {
-		at := strings.Index(l, "m"+name+"\x1b[m") // bold, or cyan when selected
-		if at < 0 || !strings.Contains(l, "●") {
-			continue
+		plain := ansi.Strip(l)
+		at := strings.Index(plain, " "+name+" ")
+		if at < 0 {
+			continue // not the tile's title (the first line naming the peer)
 		}
-		at = strings.LastIndex(l[:at], "\x1b[")
-		left := ansi.StringWidth(l[:at]) - 3
+		left := ansi.StringWidth(plain[:at])
 		var pic []string
 		for _, p := range lines[i+1:] {
 			cut := ansi.Cut(p, left, left+w)
@@ -170,14 +175,17 @@ func frameOf(screen, name string, w int) (string, bool) {
 
 // whiteColumn is the column of the first white cell (the pattern's
 // sweeping bar) in the first picture line that has one.
+// nearWhite is a truecolour cell of the sweeping bar; the scaler blends it
+// with its neighbours, more so in a narrow tile, so "white" is ≥ 240.
+var nearWhite = regexp.MustCompile(`8;2;2[4-5]\d;2[4-5]\d;2[4-5]\dm`)
+
 func whiteColumn(pic string) (int, bool) {
 	for _, l := range strings.Split(pic, "\n") {
-		at := strings.Index(l, "8;2;255;255;255m")
-		if at < 0 {
+		loc := nearWhite.FindStringIndex(l)
+		if loc == nil {
 			continue
 		}
-		end := strings.IndexByte(l[at:], 'm')
-		return ansi.StringWidth(l[:at+end+1]), true
+		return ansi.StringWidth(l[:loc[1]]), true
 	}
 	return 0, false
 }
