@@ -1,0 +1,155 @@
+package rtc
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// RateController is implemented by local media whose one shared video
+// encoder can follow the network. It is optional: media without it sends
+// at its configured rate. devices.Media implements it.
+type RateController interface {
+	// MaxVideo is the configured video bitrate and frame rate: the top of
+	// the ladder.
+	MaxVideo() (kbps, fps int)
+	// SetVideoTarget sets the encoder's bitrate and frame rate, or pauses
+	// video (audio goes on). It must be cheap and must not block.
+	SetVideoTarget(kbps, fps int, paused bool)
+}
+
+// adaptInterval is how often the shared encoder's target is revisited.
+const adaptInterval = 250 * time.Millisecond
+
+// Values of store.Stats.LimitedBy.
+const (
+	LimitedByBandwidth = "bandwidth"
+)
+
+// adaptation is the session's congestion-control state: the ladder's last
+// decision, read by CollectStats.
+type adaptation struct {
+	mu     sync.Mutex
+	target videoTarget
+	active bool // a decision has been made for at least one connected peer
+}
+
+func (a *adaptation) set(t videoTarget) {
+	a.mu.Lock()
+	a.target, a.active = t, true
+	a.mu.Unlock()
+}
+
+func (a *adaptation) get() (videoTarget, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.target, a.active
+}
+
+// maxVideoKbps is the video ceiling: the configured cap (minus audio), the
+// encoder's configured rate, whichever is lower.
+func (s *Session) maxVideoKbps() int {
+	kbps := defaultMaxVideoKbps
+	s.mu.Lock()
+	m := s.media
+	s.mu.Unlock()
+	if rc, ok := m.(RateController); ok {
+		if k, _ := rc.MaxVideo(); k > 0 {
+			kbps = k
+		}
+	}
+	if s.cfg.MaxSendKbps > 0 {
+		kbps = min(kbps, max(s.cfg.MaxSendKbps-audioReserveKbps, minEstimateKbps))
+	}
+	return kbps
+}
+
+// startAdaptation runs the loop that makes the shared encoder follow the
+// lowest estimate among the connected peers, until ctx is done.
+func (s *Session) startAdaptation(ctx context.Context) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(adaptInterval)
+		defer t.Stop()
+		var l *ladder
+		var last videoTarget
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				s.mu.Lock()
+				rc, _ := s.media.(RateController)
+				s.mu.Unlock()
+				if rc == nil {
+					continue
+				}
+				lowest, ok := s.lowestEstimateKbps()
+				if !ok {
+					continue // nobody to send to: keep the last decision
+				}
+				if l == nil {
+					kbps, fps := rc.MaxVideo()
+					l = newLadder(defaultLadder(min(kbps, s.maxVideoKbps()), fps))
+				}
+				d := l.update(now, lowest-audioReserveKbps)
+				s.adapt.set(d)
+				if d != last {
+					last = d
+					rc.SetVideoTarget(d.Kbps, d.FPS, d.Paused)
+				}
+			}
+		}
+	}()
+}
+
+// lowestEstimateKbps is the lowest send-side estimate among the connected
+// peers; the one encoder serves them all.
+func (s *Session) lowestEstimateKbps() (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lowest, ok := 0, false
+	for _, p := range s.peers {
+		e := p.bwe.Load()
+		if e == nil || !p.up.Load() {
+			continue
+		}
+		if k := e.kbps(); !ok || k < lowest {
+			lowest, ok = k, true
+		}
+	}
+	return lowest, ok
+}
+
+// keyFrameForNewReceiver asks the shared encoder for a key frame because a
+// peer just became able to decode (connected, or an ICE restart completed),
+// so a receiver that never sends PLI still sees a picture at once. The
+// encoder merges requests closer than 300 ms.
+func (s *Session) keyFrameForNewReceiver() {
+	s.mu.Lock()
+	m := s.media
+	s.mu.Unlock()
+	if m != nil {
+		m.RequestKeyFrame()
+	}
+}
+
+// fillCongestion adds the estimate toward p and the shared encoder's
+// target to st.
+func (s *Session) fillCongestion(st *store.Stats, p *peer) {
+	if e := p.bwe.Load(); e != nil {
+		st.AvailableSendKbps = float64(e.kbps())
+	}
+	t, ok := s.adapt.get()
+	if !ok {
+		return
+	}
+	st.SendTargetKbps = float64(t.Kbps)
+	st.VideoPaused = t.Paused
+	if t.Limited {
+		st.LimitedBy = LimitedByBandwidth
+	}
+}

@@ -1,0 +1,103 @@
+package rtc
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/webrtc/v4"
+)
+
+var (
+	errPacerClosed = errors.New("rtc: pacer closed")
+	errUnknownSSRC = errors.New("rtc: pacer: unknown stream")
+)
+
+// Bounds of the send-side estimate. gcc starts at 10 kbps without options,
+// which would pause video for the first seconds of every call.
+const (
+	initialEstimateKbps = 450
+	minEstimateKbps     = 30
+	// audioReserveKbps is what Opus needs on the wire: ~40 kbps of payload
+	// and ~20 kbps of RTP/SRTP/UDP/IP headers at 50 packets per second.
+	audioReserveKbps = 60
+	// defaultMaxVideoKbps is the video ceiling when neither the config nor
+	// the media says otherwise (devices' default encoder bitrate).
+	defaultMaxVideoKbps = 800
+)
+
+// estimateBounds returns gcc's initial, min and max in bits per second for
+// a video ceiling of maxVideoKbps.
+func estimateBounds(maxVideoKbps int) (initial, lo, hi int) {
+	hi = (maxVideoKbps + audioReserveKbps) * 1100 // +10 % headers and retransmissions
+	initial = min(initialEstimateKbps*1000, hi)
+	return initial, minEstimateKbps * 1000, hi
+}
+
+// estimator is one peer connection's send-side bandwidth estimate: Pion's
+// GCC, sending through rtcterm's bounded pacer, which it tells which
+// streams carry audio.
+type estimator struct {
+	*gcc.SendSideBWE
+	pacer *pacer
+}
+
+// AddStream registers a local stream (cc.BandwidthEstimator).
+func (e *estimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	e.pacer.setKind(info.SSRC, strings.HasPrefix(strings.ToLower(info.MimeType), "audio/"))
+	return e.SendSideBWE.AddStream(info, w)
+}
+
+// kbps is the current estimate.
+func (e *estimator) kbps() int { return e.GetTargetBitrate() / 1000 }
+
+// newEstimator builds one connection's estimator.
+func newEstimator(maxVideoKbps int, now func() time.Time) (*estimator, error) {
+	initial, lo, hi := estimateBounds(maxVideoKbps)
+	p := newPacer(initial, now)
+	bwe, err := gcc.NewSendSideBWE(
+		gcc.SendSideBWEInitialBitrate(initial),
+		gcc.SendSideBWEMinBitrate(lo),
+		gcc.SendSideBWEMaxBitrate(hi),
+		gcc.SendSideBWEPacer(p),
+	)
+	if err != nil {
+		_ = p.Close()
+		return nil, fmt.Errorf("gcc: %w", err)
+	}
+	return &estimator{SendSideBWE: bwe, pacer: p}, nil
+}
+
+// addCongestionControl registers, in this order: the estimator with its
+// pacer, the transport-wide sequence numbers on what we send, and
+// transport-cc feedback for what we receive (so browsers run their own
+// delay-based control toward us). The NACK responder must be added AFTER
+// this: the estimator's RTCP reader sets the target bitrate the responder
+// caps resends by, and resends then pass through the TWCC numbering and
+// the pacer. The TWCC header extension wraps the estimator, so numbers are
+// assigned before the pacer and gcc sees them when a packet leaves.
+func addCongestionControl(me *webrtc.MediaEngine, reg *interceptor.Registry, maxVideoKbps int, onEstimator func(*estimator)) error {
+	f, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return newEstimator(maxVideoKbps, time.Now)
+	})
+	if err != nil {
+		return fmt.Errorf("congestion control: %w", err)
+	}
+	f.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+		if est, ok := e.(*estimator); ok && onEstimator != nil {
+			onEstimator(est)
+		}
+	})
+	reg.Add(f)
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, reg); err != nil {
+		return fmt.Errorf("twcc header extension: %w", err)
+	}
+	if err := webrtc.ConfigureTWCCSender(me, reg); err != nil {
+		return fmt.Errorf("twcc feedback: %w", err)
+	}
+	return nil
+}
