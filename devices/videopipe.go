@@ -26,6 +26,7 @@ type videoPipe struct {
 	lastFeed  *videoFeed // feed of the last written frame
 	lastWrite time.Time
 	gate      keyFrameGate
+	rate      rateTarget // what congestion control allows (ratecontrol.go)
 
 	wake chan struct{} // cap 1: state changed
 	// onFrame, when set (tests), sees every written frame.
@@ -114,14 +115,16 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 	now := time.Now()
 	p.m.mu.Lock()
 	p.m.stats.VideoTicks++
-	if !p.liveLocked(feed) {
+	if !p.liveLocked(feed) || p.skipLocked(now) {
 		p.m.mu.Unlock()
 		return
 	}
 	force := p.forceNext || p.lastFeed != feed || p.gate.due(now)
 	p.forceNext = false
 	preview := p.preview
+	kbps := p.rate.kbps
 	p.m.mu.Unlock()
+	p.m.logErr("video rate", feed.setBitRate(kbps))
 	if preview != nil {
 		preview(img) // synchronous and does not keep img, so the source may reuse it
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -48,7 +49,13 @@ type estimator struct {
 
 // AddStream registers a local stream (cc.BandwidthEstimator).
 func (e *estimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	e.pacer.setKind(info.SSRC, strings.HasPrefix(strings.ToLower(info.MimeType), "audio/"))
+	var twccID uint8
+	for _, x := range info.RTPHeaderExtensions {
+		if x.URI == sdp.TransportCCURI && x.ID > 0 && x.ID < 256 {
+			twccID = uint8(x.ID)
+		}
+	}
+	e.pacer.setStream(info.SSRC, strings.HasPrefix(strings.ToLower(info.MimeType), "audio/"), twccID)
 	return e.SendSideBWE.AddStream(info, w)
 }
 
@@ -72,14 +79,13 @@ func newEstimator(maxVideoKbps int, now func() time.Time) (*estimator, error) {
 	return &estimator{SendSideBWE: bwe, pacer: p}, nil
 }
 
-// addCongestionControl registers, in this order: the estimator with its
-// pacer, the transport-wide sequence numbers on what we send, and
+// addCongestionControl registers the estimator with its pacer, which puts
+// transport-wide sequence numbers on what we send as it leaves, and
 // transport-cc feedback for what we receive (so browsers run their own
-// delay-based control toward us). The NACK responder must be added AFTER
+// delay-based control toward us); the latter also negotiates the header
+// extension for both directions. The NACK responder must be added AFTER
 // this: the estimator's RTCP reader sets the target bitrate the responder
-// caps resends by, and resends then pass through the TWCC numbering and
-// the pacer. The TWCC header extension wraps the estimator, so numbers are
-// assigned before the pacer and gcc sees them when a packet leaves.
+// caps resends by, and resends then pass through the pacer.
 func addCongestionControl(me *webrtc.MediaEngine, reg *interceptor.Registry, maxVideoKbps int, onEstimator func(*estimator)) error {
 	f, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return newEstimator(maxVideoKbps, time.Now)
@@ -93,9 +99,6 @@ func addCongestionControl(me *webrtc.MediaEngine, reg *interceptor.Registry, max
 		}
 	})
 	reg.Add(f)
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, reg); err != nil {
-		return fmt.Errorf("twcc header extension: %w", err)
-	}
 	if err := webrtc.ConfigureTWCCSender(me, reg); err != nil {
 		return fmt.Errorf("twcc feedback: %w", err)
 	}

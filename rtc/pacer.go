@@ -1,6 +1,7 @@
 package rtc
 
 import (
+	"fmt"
 	"maps"
 	"sync"
 	"time"
@@ -93,6 +94,7 @@ type queued struct {
 	attrs   interceptor.Attributes
 	resend  resendHandle
 	at      time.Time
+	twccID  uint8
 }
 
 // pacerStats counts what the pacer did, for stats and benchmarks.
@@ -105,13 +107,21 @@ type pacerStats struct {
 	MaxQueueDelay                time.Duration // longest a packet waited
 }
 
-// pacer implements gcc.Pacer for one peer connection.
+// pacer implements gcc.Pacer for one peer connection. It also numbers
+// packets for transport-wide congestion control as they leave, as
+// libwebrtc does: numbers assigned before the queue would make every packet
+// the pacer drops look like network loss to the estimate, and audio that
+// passes queued video would arrive out of order.
 type pacer struct {
 	now func() time.Time
+
+	sendMu  sync.Mutex // held while numbering and writing, so numbers leave in order
+	twccSeq uint16     // next transport-wide sequence number; guarded by sendMu
 
 	mu        sync.Mutex
 	writers   map[uint32]interceptor.RTPWriter
 	audio     map[uint32]bool
+	twccID    map[uint32]uint8 // transport-wide-cc extension id per stream (0: none)
 	pace      tokenBucket
 	resends   tokenBucket
 	queue     []queued
@@ -129,6 +139,7 @@ func newPacer(initialBps int, now func() time.Time) *pacer {
 		now:       now,
 		writers:   map[uint32]interceptor.RTPWriter{},
 		audio:     map[uint32]bool{},
+		twccID:    map[uint32]uint8{},
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		loopEnded: make(chan struct{}),
@@ -138,11 +149,13 @@ func newPacer(initialBps int, now func() time.Time) *pacer {
 	return p
 }
 
-// setKind records whether ssrc carries audio, which passes first.
-func (p *pacer) setKind(ssrc uint32, audio bool) {
+// setStream records whether ssrc carries audio, which passes first, and
+// the id of its transport-wide-cc header extension (0: not negotiated).
+func (p *pacer) setStream(ssrc uint32, audio bool, twccID uint8) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.audio[ssrc] = audio
+	p.twccID[ssrc] = twccID
 }
 
 // AddStream registers the writer for a stream (gcc.Pacer).
@@ -193,8 +206,10 @@ func (p *pacer) Write(header *rtp.Header, payload []byte, attrs interceptor.Attr
 		p.pace.take(n)
 		p.stats.SentPackets++
 		p.stats.SentBytes += uint64(n)
+		id := p.twccID[header.SSRC]
 		p.mu.Unlock()
-		return w.Write(header, payload, attrs)
+		h := header.Clone()
+		return p.send(w, &h, id, payload, attrs)
 	}
 	if resend != nil {
 		p.resends.refill(now)
@@ -262,7 +277,7 @@ func (p *pacer) loop() {
 		}
 		err := errUnknownSSRC
 		if w != nil {
-			_, err = w.Write(&item.header, item.payload, item.attrs)
+			_, err = p.send(w, &item.header, item.twccID, item.payload, item.attrs)
 		}
 		if item.resend != nil {
 			item.resend.Release(err == nil)
@@ -300,7 +315,25 @@ func (p *pacer) next() (item *queued, w interceptor.RTPWriter, wait time.Duratio
 		p.stats.ResentBytes += uint64(n)
 	}
 	p.stats.MaxQueueDelay = max(p.stats.MaxQueueDelay, now.Sub(item.at))
+	item.twccID = p.twccID[item.header.SSRC]
 	return item, p.writers[item.header.SSRC], 0, true
+}
+
+// send numbers a packet for transport-wide congestion control and writes it.
+func (p *pacer) send(w interceptor.RTPWriter, h *rtp.Header, twccID uint8, payload []byte, attrs interceptor.Attributes) (int, error) {
+	p.sendMu.Lock()
+	defer p.sendMu.Unlock()
+	if twccID != 0 {
+		ext, err := (&rtp.TransportCCExtension{TransportSequence: p.twccSeq}).Marshal()
+		if err != nil {
+			return 0, fmt.Errorf("transport-cc extension: %w", err)
+		}
+		if err := h.SetExtension(twccID, ext); err != nil {
+			return 0, fmt.Errorf("transport-cc extension: %w", err)
+		}
+		p.twccSeq++
+	}
+	return w.Write(h, payload, attrs)
 }
 
 // Close stops the pacer and drops what is queued (gcc.Pacer).

@@ -18,6 +18,7 @@ type recordingWriter struct {
 	mu    sync.Mutex
 	bytes map[uint32]int
 	times map[uint32][]time.Time
+	twcc  []uint16 // transport-wide sequence numbers in the order written
 }
 
 func newRecordingWriter() *recordingWriter {
@@ -30,6 +31,12 @@ func (w *recordingWriter) Write(h *rtp.Header, payload []byte, _ interceptor.Att
 	n := h.MarshalSize() + len(payload)
 	w.bytes[h.SSRC] += n
 	w.times[h.SSRC] = append(w.times[h.SSRC], time.Now())
+	if ext := h.GetExtension(testTWCCID); ext != nil {
+		var tcc rtp.TransportCCExtension
+		if err := tcc.Unmarshal(ext); err == nil {
+			w.twcc = append(w.twcc, tcc.TransportSequence)
+		}
+	}
 	return n, nil
 }
 
@@ -63,6 +70,7 @@ type resendKey struct{}
 const (
 	testAudioSSRC = 1
 	testVideoSSRC = 2
+	testTWCCID    = 5
 )
 
 func newTestPacer(bps int) (*pacer, *recordingWriter) {
@@ -70,8 +78,8 @@ func newTestPacer(bps int) (*pacer, *recordingWriter) {
 	w := newRecordingWriter()
 	p.AddStream(testAudioSSRC, w)
 	p.AddStream(testVideoSSRC, w)
-	p.setKind(testAudioSSRC, true)
-	p.setKind(testVideoSSRC, false)
+	p.setStream(testAudioSSRC, true, testTWCCID)
+	p.setStream(testVideoSSRC, false, testTWCCID)
 	return p, w
 }
 
@@ -123,6 +131,18 @@ func TestPacerBoundsItsQueue(t *testing.T) {
 		if kbps > want*1.1 || kbps < want*0.8 {
 			t.Errorf("sent %.0f kbps, want about the pacing rate %.0f kbps", kbps, want)
 		}
+		// Numbers are given as packets leave: gap-free and in order, so
+		// what the pacer drops never looks like network loss.
+		w.mu.Lock()
+		for i, s := range w.twcc {
+			if s != uint16(i) {
+				t.Fatalf("packet %d left with transport sequence %d", i, s)
+			}
+		}
+		if int(st.SentPackets) != len(w.twcc) {
+			t.Errorf("%d packets sent, %d numbered", st.SentPackets, len(w.twcc))
+		}
+		w.mu.Unlock()
 		t.Logf("sent %.0f kbps, max queue %d B (bound %d), dropped %d, longest wait %v", kbps, maxQueued, limit, st.DroppedPackets, st.MaxQueueDelay)
 		_ = p.Close()
 	})
