@@ -26,7 +26,7 @@ func defaultLadder(maxKbps, fps int) ladderConfig {
 		LowFPS:          min(15, fps),
 		LowFPSBelowKbps: 250,
 		PauseBelowKbps:  60,
-		ProbeKbps:       80,
+		ProbeKbps:       64,
 		DownFactor:      0.85,
 		UpHold:          4 * time.Second,
 		UpPerSecond:     0.10,
@@ -82,8 +82,9 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 	case l.cur.Paused:
 		if now.Sub(l.pausedAt) >= l.probeWait {
 			// Probe: send a little video again and see whether the
-			// estimate, fed by the extra rate, holds.
-			l.cur = videoTarget{Kbps: max(c.ProbeKbps, avail), FPS: c.LowFPS}
+			// estimate, fed by the extra rate, holds. Not at the estimate:
+			// with only audio flowing it grows unchecked and proves nothing.
+			l.cur = videoTarget{Kbps: c.ProbeKbps, FPS: c.LowFPS}
 			l.probeAt, l.probeBase, l.lastDown = now, avail, now
 		}
 	case !l.probeAt.IsZero() && now.Sub(l.probeAt) < c.ProbeGrace:

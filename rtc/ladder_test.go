@@ -50,24 +50,24 @@ func TestLadder(t *testing.T) {
 			{0, 800, 800, 30, false},
 			{time.Second, 40, 0, 15, true},
 			{3 * time.Second, 40, 0, 15, true},   // waits 4 s before probing
-			{5 * time.Second, 40, 80, 15, false}, // probe at 80 kbps
-			{7 * time.Second, 40, 80, 15, false}, // grace: a flat estimate is not judged yet
+			{5 * time.Second, 40, 64, 15, false}, // probe at 64 kbps
+			{7 * time.Second, 40, 64, 15, false}, // grace: a flat estimate is not judged yet
 			{9 * time.Second, 40, 0, 15, true},   // probe failed: paused, next wait 8 s
 			{16 * time.Second, 40, 0, 15, true},
-			{17 * time.Second, 40, 80, 15, false}, // second probe
+			{17 * time.Second, 40, 64, 15, false}, // second probe
 		}},
 		{"probe ends early when the estimate falls", []step{
 			{0, 800, 800, 30, false},
 			{time.Second, 50, 0, 15, true},
-			{5 * time.Second, 50, 80, 15, false},
+			{5 * time.Second, 50, 64, 15, false},
 			{6 * time.Second, 30, 0, 15, true}, // 30 < 50×0.85
 		}},
 		{"a probe that holds resumes and climbs", []step{
 			{0, 800, 800, 30, false},
 			{time.Second, 50, 0, 15, true},
-			{5 * time.Second, 90, 90, 15, false},
-			{9 * time.Second, 120, 90, 15, false}, // probe held; hold since the probe started
-			{10 * time.Second, 120, 99, 15, false},
+			{5 * time.Second, 400, 64, 15, false},  // the probe ignores an estimate grown on audio alone
+			{9 * time.Second, 120, 64, 15, false},  // probe held; hold since the probe started
+			{10 * time.Second, 120, 70, 15, false}, // +10 %/s
 		}},
 		{"audio only when nothing is left", []step{
 			{0, 0, 0, 15, true},
