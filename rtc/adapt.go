@@ -23,6 +23,13 @@ type RateController interface {
 // adaptInterval is how often the shared encoder's target is revisited.
 const adaptInterval = 250 * time.Millisecond
 
+// videoHeadroom is the share of the estimate the encoder may fill (before
+// audio is subtracted). gcc's estimate sits at the link's capacity; the
+// rest leaves room for key frames, retransmissions and RTCP, and keeps the
+// bottleneck's standing queue short (measured on netsim at 300 kbps: queue
+// p95 96 ms at 1.0, 42 ms at 0.9).
+const videoHeadroom = 0.9
+
 // Values of store.Stats.LimitedBy.
 const (
 	LimitedByBandwidth = "bandwidth"
@@ -95,7 +102,7 @@ func (s *Session) startAdaptation(ctx context.Context) {
 					kbps, fps := rc.MaxVideo()
 					l = newLadder(defaultLadder(min(kbps, s.maxVideoKbps()), fps))
 				}
-				d := l.update(now, lowest-audioReserveKbps)
+				d := l.update(now, int(float64(lowest)*videoHeadroom)-audioReserveKbps)
 				s.adapt.set(d)
 				if d != last {
 					last = d

@@ -246,23 +246,36 @@ func runCapped(t *testing.T, capKbps int, dur, steady time.Duration) capResult {
 }
 
 // TestCallFitsARateCap: two sessions whose encoders follow their targets
-// fit a 300 kbps link within 5 s and keep it clean (≤ 3 % drops, queue
-// ≤ 100 ms) with bounded retransmissions and moving video; at 150 kbps
-// they never flood it and audio goes on. Virtual time: the run is exact
-// and repeatable, so the margins are about the algorithm, not the machine.
+// fit a 600 and a 300 kbps link within 5 s and keep it clean (drops and
+// queue within the targets) with bounded retransmissions and moving
+// video; at 150 kbps they never flood it and audio goes on. Virtual time:
+// the run is exact up to goroutine scheduling, so the margins are about the
+// algorithm, not the machine.
 func TestCallFitsARateCap(t *testing.T) {
-	for _, capKbps := range []int{300, 150} {
-		t.Run(map[int]string{300: "300kbps", 150: "150kbps"}[capKbps], func(t *testing.T) {
+	for _, tc := range []struct {
+		capKbps         int
+		maxDropPct      float64
+		maxQueue        time.Duration
+		minFPS, minKbps float64
+		mustFit         bool
+	}{
+		{600, 2, 80 * time.Millisecond, 10, 150, true},
+		{300, 3, 100 * time.Millisecond, 5, 70, true},
+		{150, 100, time.Second, 0, 0, false}, // audio only is fine; flooding is not
+	} {
+		t.Run(fmt.Sprintf("%dkbps", tc.capKbps), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				r := runCapped(t, capKbps, 30*time.Second, 15*time.Second)
-				for _, l := range r.Trace {
-					t.Log(l)
+				r := runCapped(t, tc.capKbps, 30*time.Second, 15*time.Second)
+				if testing.Verbose() {
+					for _, l := range r.Trace {
+						t.Log(l)
+					}
 				}
 				r.Trace = nil
-				t.Logf("%d kbps: %+v", capKbps, r)
+				t.Logf("%d kbps: %+v", tc.capKbps, r)
 				for i, dir := range []string{"A→B", "B→A"} {
-					if r.OfferedKbps[i] > 1.3*float64(capKbps) {
-						t.Errorf("%s offered %.0f kbps to a %d kbps link", dir, r.OfferedKbps[i], capKbps)
+					if r.OfferedKbps[i] > 1.3*float64(tc.capKbps) {
+						t.Errorf("%s offered %.0f kbps to a %d kbps link", dir, r.OfferedKbps[i], tc.capKbps)
 					}
 					if r.AudioPPS[i] < 45 {
 						t.Errorf("%s: audio %.1f packets/s, want ~50", dir, r.AudioPPS[i])
@@ -270,23 +283,18 @@ func TestCallFitsARateCap(t *testing.T) {
 					if r.ResendPct[i] > 100*resendShare {
 						t.Errorf("%s: %.1f %% of what was sent were retransmissions", dir, r.ResendPct[i])
 					}
+					if r.RecvFPS[i] < tc.minFPS || r.RecvKbps[i] < tc.minKbps {
+						t.Errorf("%s: received %.1f fps, %.0f kbps; want ≥ %.0f fps, ≥ %.0f kbps", dir, r.RecvFPS[i], r.RecvKbps[i], tc.minFPS, tc.minKbps)
+					}
 				}
-				if capKbps < 300 {
-					return
-				}
-				if r.TimeToFit < 0 || r.TimeToFit > 5*time.Second {
+				if tc.mustFit && (r.TimeToFit < 0 || r.TimeToFit > 5*time.Second) {
 					t.Errorf("time to fit %v, want ≤ 5 s", r.TimeToFit)
 				}
-				if r.SteadyDropPct > 3 {
-					t.Errorf("steady link drops %.1f %%, want ≤ 3 %%", r.SteadyDropPct)
+				if r.SteadyDropPct > tc.maxDropPct {
+					t.Errorf("steady link drops %.1f %%, want ≤ %.0f %%", r.SteadyDropPct, tc.maxDropPct)
 				}
-				if r.QueueP95 > 100*time.Millisecond {
-					t.Errorf("queue p95 %v, want ≤ 100 ms", r.QueueP95)
-				}
-				for i, dir := range []string{"A→B", "B→A"} {
-					if r.RecvFPS[i] < 5 || r.RecvKbps[i] < 70 {
-						t.Errorf("%s: received %.1f fps, %.0f kbps; want ≥ 5 fps, ≥ 70 kbps", dir, r.RecvFPS[i], r.RecvKbps[i])
-					}
+				if r.QueueP95 > tc.maxQueue {
+					t.Errorf("queue p95 %v, want ≤ %v", r.QueueP95, tc.maxQueue)
 				}
 			})
 		})
