@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -19,6 +20,9 @@ type RateController interface {
 	// video (audio goes on). It must be cheap and must not block.
 	SetVideoTarget(kbps, fps int, paused bool)
 }
+
+// devices.Media's encoder follows the estimate.
+var _ RateController = (*devices.Media)(nil)
 
 // adaptInterval is how often the shared encoder's target is revisited.
 const adaptInterval = 250 * time.Millisecond
@@ -94,7 +98,7 @@ func (s *Session) startAdaptation(ctx context.Context) {
 				if rc == nil {
 					continue
 				}
-				lowest, ok := s.lowestEstimateKbps()
+				lowest, ok := s.updateEstimates(now)
 				if !ok {
 					continue // nobody to send to: keep the last decision
 				}
@@ -113,18 +117,23 @@ func (s *Session) startAdaptation(ctx context.Context) {
 	}()
 }
 
-// lowestEstimateKbps is the lowest send-side estimate among the connected
-// peers; the one encoder serves them all.
-func (s *Session) lowestEstimateKbps() (int, bool) {
+// updateEstimates refreshes every connection's usable estimate and
+// returns the lowest among the connected peers: the one encoder serves
+// them all.
+func (s *Session) updateEstimates(now time.Time) (int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	lowest, ok := 0, false
 	for _, p := range s.peers {
 		e := p.bwe.Load()
-		if e == nil || !p.up.Load() {
+		if e == nil {
 			continue
 		}
-		if k := e.kbps(); !ok || k < lowest {
+		k := e.update(now)
+		if !p.up.Load() {
+			continue
+		}
+		if !ok || k < lowest {
 			lowest, ok = k, true
 		}
 	}

@@ -73,11 +73,12 @@ type capResult struct {
 	OfferedKbps    [2]float64    // offered to the link per direction (A→B, B→A), steady
 	RecvFPS        [2]float64    // video frames per second received by B (from A) and A (from B)
 	RecvKbps       [2]float64
-	AudioPPS       [2]float64 // audio packets per second received by B and A
-	ResendPct      [2]float64 // retransmitted share of what A and B sent
-	Paused         [2]bool    // the senders' video paused at the end
-	TargetKbps     [2]int     // the senders' last video targets
-	Trace          []string   // one line per second: estimates, targets, link
+	AudioPPS       [2]float64     // audio packets per second received by B and A
+	ResendPct      [2]float64     // retransmitted share of what A and B sent
+	Paused         [2]bool        // the senders' video paused at the end
+	TargetKbps     [2]int         // the senders' last video targets
+	Trace          []string       // one line per second: estimates, targets, link
+	SenderStats    [2]store.Stats // A's stats of B and B's of A at the end: the send side's figures
 }
 
 // runCapped runs a two-party call for dur where A sits behind a link of
@@ -145,8 +146,7 @@ func runCapped(t *testing.T, capKbps int, dur, steady time.Duration) capResult {
 			if n > 4 {
 				p = samples[n-5].c
 			}
-			ea, _ := a.s.lowestEstimateKbps()
-			eb, _ := b.s.lowestEstimateKbps()
+			ea, eb := a.s.peerByID(idB).bwe.Load().kbps(), b.s.peerByID(idA).bwe.Load().kbps()
 			ta, _ := a.s.adapt.get()
 			tb, _ := b.s.adapt.get()
 			traces = append(traces, fmt.Sprintf("t=%4.1fs est %4d/%4d target %+v/%+v offered %4.0f/%4.0f kbps drops %d/%d queue %v",
@@ -178,6 +178,7 @@ func runCapped(t *testing.T, capKbps int, dur, steady time.Duration) capResult {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.SenderStats = [2]store.Stats{stA, stB}
 	r.RecvFPS = [2]float64{stB.FramesPerSecond, stA.FramesPerSecond}
 	r.RecvKbps = [2]float64{stB.RecvKbps, stA.RecvKbps}
 	secs := steady.Seconds()
@@ -272,6 +273,20 @@ func TestCallFitsARateCap(t *testing.T) {
 					}
 				}
 				r.Trace = nil
+				for i, dir := range []string{"A→B", "B→A"} {
+					// The send side's stats report its estimate and target.
+					st := r.SenderStats[i]
+					if st.AvailableSendKbps <= 0 || st.AvailableSendKbps > float64(tc.capKbps)*1.5 {
+						t.Errorf("%s: AvailableSendKbps %.0f behind a %d kbps cap", dir, st.AvailableSendKbps, tc.capKbps)
+					}
+					if st.SendTargetKbps != float64(r.TargetKbps[i]) || st.VideoPaused != r.Paused[i] {
+						t.Errorf("%s: stats say target %.0f paused %v, the ladder %d %v", dir, st.SendTargetKbps, st.VideoPaused, r.TargetKbps[i], r.Paused[i])
+					}
+					if st.LimitedBy != LimitedByBandwidth {
+						t.Errorf("%s: LimitedBy %q behind a %d kbps cap", dir, st.LimitedBy, tc.capKbps)
+					}
+				}
+				r.SenderStats = [2]store.Stats{}
 				t.Logf("%d kbps: %+v", tc.capKbps, r)
 				for i, dir := range []string{"A→B", "B→A"} {
 					if r.OfferedKbps[i] > 1.3*float64(tc.capKbps) {

@@ -61,7 +61,7 @@ func (s *Session) newAPI(onStats func(stats.Getter), onEstimator func(*estimator
 	}
 	// Congestion control goes before the NACK responder, which caps its
 	// resends by the estimate it finds on the RTCP attributes.
-	if err := addCongestionControl(me, reg, s.maxVideoKbps(), onEstimator); err != nil {
+	if err := addCongestionControl(me, reg, s.maxVideoKbps(), s.cfg.LoggerFactory, onEstimator); err != nil {
 		return nil, err
 	}
 	// Limit NACKs per packet: the default inflates the send rate about

@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/logging"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -45,6 +49,44 @@ func estimateBounds(maxVideoKbps int) (initial, lo, hi int) {
 type estimator struct {
 	*gcc.SendSideBWE
 	pacer *pacer
+
+	mu     sync.Mutex // guards the send-rate window
+	window [sendRateSamples]rateSample
+	next   int
+	usable atomic.Int64 // kbps, see update; 0 until measured
+}
+
+// An estimate is only evidence up to what was sent: gcc keeps raising it
+// while we send less (video paused, a static picture), so the usable
+// estimate is at most appLimitFactor times the rate sent over the last
+// second (at least appLimitFloorKbps, so a quiet start can still grow).
+const (
+	appLimitFactor    = 1.5
+	appLimitFloorKbps = 100
+	sendRateSamples   = 5 // one second of adaptInterval samples
+)
+
+type rateSample struct {
+	at    time.Time
+	bytes uint64
+}
+
+// update samples what the pacer sent and recomputes the usable estimate.
+// The adaptation loop calls it every adaptInterval.
+func (e *estimator) update(now time.Time) int {
+	sent := e.pacer.Stats().SentBytes
+	e.mu.Lock()
+	oldest := e.window[e.next] // the sample a second ago (zero at first)
+	e.window[e.next] = rateSample{at: now, bytes: sent}
+	e.next = (e.next + 1) % sendRateSamples
+	e.mu.Unlock()
+	kbps := e.GetTargetBitrate() / 1000
+	if !oldest.at.IsZero() && now.After(oldest.at) && sent >= oldest.bytes {
+		rate := float64(sent-oldest.bytes) * 8 / 1000 / now.Sub(oldest.at).Seconds()
+		kbps = min(kbps, max(int(rate*appLimitFactor), appLimitFloorKbps))
+	}
+	e.usable.Store(int64(kbps))
+	return kbps
 }
 
 // AddStream registers a local stream (cc.BandwidthEstimator).
@@ -59,11 +101,17 @@ func (e *estimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWri
 	return e.SendSideBWE.AddStream(info, w)
 }
 
-// kbps is the current estimate.
-func (e *estimator) kbps() int { return e.GetTargetBitrate() / 1000 }
+// kbps is the usable estimate (see update), or gcc's own before the first
+// update.
+func (e *estimator) kbps() int {
+	if k := e.usable.Load(); k > 0 {
+		return int(k)
+	}
+	return e.GetTargetBitrate() / 1000
+}
 
 // newEstimator builds one connection's estimator.
-func newEstimator(maxVideoKbps int, now func() time.Time) (*estimator, error) {
+func newEstimator(maxVideoKbps int, now func() time.Time, lf logging.LoggerFactory) (*estimator, error) {
 	initial, lo, hi := estimateBounds(maxVideoKbps)
 	p := newPacer(initial, now)
 	bwe, err := gcc.NewSendSideBWE(
@@ -71,6 +119,7 @@ func newEstimator(maxVideoKbps int, now func() time.Time) (*estimator, error) {
 		gcc.SendSideBWEMinBitrate(lo),
 		gcc.SendSideBWEMaxBitrate(hi),
 		gcc.SendSideBWEPacer(p),
+		gcc.WithLoggerFactory(lf),
 	)
 	if err != nil {
 		_ = p.Close()
@@ -86,9 +135,10 @@ func newEstimator(maxVideoKbps int, now func() time.Time) (*estimator, error) {
 // extension for both directions. The NACK responder must be added AFTER
 // this: the estimator's RTCP reader sets the target bitrate the responder
 // caps resends by, and resends then pass through the pacer.
-func addCongestionControl(me *webrtc.MediaEngine, reg *interceptor.Registry, maxVideoKbps int, onEstimator func(*estimator)) error {
+// Their logs go to lf: Pion's default logger writes to stderr, under the TUI.
+func addCongestionControl(me *webrtc.MediaEngine, reg *interceptor.Registry, maxVideoKbps int, lf logging.LoggerFactory, onEstimator func(*estimator)) error {
 	f, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return newEstimator(maxVideoKbps, time.Now)
+		return newEstimator(maxVideoKbps, time.Now, lf)
 	})
 	if err != nil {
 		return fmt.Errorf("congestion control: %w", err)
@@ -99,7 +149,7 @@ func addCongestionControl(me *webrtc.MediaEngine, reg *interceptor.Registry, max
 		}
 	})
 	reg.Add(f)
-	if err := webrtc.ConfigureTWCCSender(me, reg); err != nil {
+	if err := webrtc.ConfigureTWCCSenderWithOptions(me, reg, twcc.WithLoggerFactory(lf)); err != nil {
 		return fmt.Errorf("twcc feedback: %w", err)
 	}
 	return nil

@@ -108,3 +108,31 @@ func TestLadderIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoCeiling: the ladder's top and the estimate's bounds follow the
+// encoder's configured rate and Config.MaxSendKbps, whichever is lower.
+func TestVideoCeiling(t *testing.T) {
+	for _, tc := range []struct {
+		maxSend, encoder, want int
+	}{
+		{0, 800, 800},
+		{0, 1200, 1200},
+		{500, 800, 440},  // 500 minus the audio reserve
+		{2000, 800, 800}, // a cap above the encoder changes nothing
+		{50, 800, minEstimateKbps},
+	} {
+		s := New(Config{MaxSendKbps: tc.maxSend, Logger: discardLogger()})
+		s.media = newRateMedia(tc.encoder, 30)
+		if got := s.maxVideoKbps(); got != tc.want {
+			t.Errorf("MaxSendKbps %d, encoder %d: ceiling %d, want %d", tc.maxSend, tc.encoder, got, tc.want)
+		}
+		_ = s.media.Close()
+	}
+	initial, lo, hi := estimateBounds(800)
+	if initial != initialEstimateKbps*1000 || lo != minEstimateKbps*1000 || hi != (800+audioReserveKbps)*1100 {
+		t.Errorf("estimate bounds %d/%d/%d", initial, lo, hi)
+	}
+	if initial, _, hi := estimateBounds(100); initial > hi {
+		t.Errorf("initial %d above max %d", initial, hi)
+	}
+}
