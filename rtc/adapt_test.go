@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -65,69 +64,78 @@ func startRateMember(t *testing.T, cfg Config, rm *rateMedia) *member {
 	return m
 }
 
-// capResult is what one call across a rate-capped link measured.
+// capResult is what one call across a rate-capped link measured. A sits
+// behind the cap; every figure about the parties is the worst over all
+// ordered pairs (sender → receiver).
 type capResult struct {
-	TimeToFit      time.Duration // until the link stays clean (≤ 3 % drops, queue ≤ 100 ms) for 3 s
+	TimeToFit      time.Duration // until the link stays clean (≤ 3 % drops, queue ≤ 100 ms) for 3 s; -1: never
 	SteadyDropPct  float64       // link drops over the steady window, both directions
 	QueueP95, QMax time.Duration // queueing delay samples over the steady window
-	OfferedKbps    [2]float64    // offered to the link per direction (A→B, B→A), steady
-	RecvFPS        [2]float64    // video frames per second received by B (from A) and A (from B)
-	RecvKbps       [2]float64
-	AudioPPS       [2]float64     // audio packets per second received by B and A
-	ResendPct      [2]float64     // retransmitted share of what A and B sent
-	Paused         [2]bool        // the senders' video paused at the end
-	TargetKbps     [2]int         // the senders' last video targets
-	Trace          []string       // one line per second: estimates, targets, link
-	SenderStats    [2]store.Stats // A's stats of B and B's of A at the end: the send side's figures
+	OfferedKbps    [2]float64    // offered to A's link per direction (out, in), steady
+	RecvFPS        float64       // lowest video frames per second any receiver got from any sender
+	RecvKbps       float64       // lowest receive bitrate of any pair
+	AudioPPS       float64       // lowest audio packets per second of any pair
+	ResendPct      float64       // highest retransmitted share of what a connection sent
+	Trace          []string      // one line per second: A's estimates and target, the link
+	// Senders' view at the end, per ordered pair: what the stats report
+	// and what the ladder decided.
+	Pairs []pairEnd
 }
 
-// runCapped runs a two-party call for dur where A sits behind a link of
-// capKbps each way (200 ms drop-tail queue) with 20 ms one-way delay, and
-// measures the last steady part of it. It must run inside a synctest
-// bubble: the figures are on virtual time.
-func runCapped(t *testing.T, capKbps int, dur, steady time.Duration) capResult {
+// pairEnd is the send side of one ordered pair at the end of a call.
+type pairEnd struct {
+	From, To string
+	Stats    store.Stats // the sender's stats of the receiver
+	Target   videoTarget // the sender's ladder decision
+}
+
+// runCapped runs a call of parties sessions for dur where A sits behind a
+// link of capKbps each way (200 ms drop-tail queue), all with 20 ms
+// one-way delay, and measures the last steady part of it. It must run
+// inside a synctest bubble: the figures are on virtual time.
+func runCapped(t *testing.T, capKbps, parties int, dur, steady time.Duration) capResult {
 	url, httpClient := startPipeServer(t)
 	router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "10.0.0.0/24", MinDelay: 20 * time.Millisecond, LoggerFactory: &logging.DefaultLoggerFactory{Writer: io.Discard}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	vA, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{"10.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vB, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{"10.0.0.2"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := router.AddNet(vA); err != nil {
-		t.Fatal(err)
-	}
-	if err := router.AddNet(vB); err != nil {
-		t.Fatal(err)
+	nets := make([]*vnet.Net, parties)
+	for i := range nets {
+		if nets[i], err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{fmt.Sprintf("10.0.0.%d", i+1)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := router.AddNet(nets[i]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := router.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = router.Stop() })
-	link, err := netsim.NewNetOn(vA, netsim.Link{RateKbps: capKbps, QueueMs: 200})
+	link, err := netsim.NewNetOn(nets[0], netsim.Link{RateKbps: capKbps, QueueMs: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = link.Close() })
 
-	ma, mb := newRateMedia(800, 30), newRateMedia(800, 30)
-	var sinkA, sinkB countingSink
-	cfgA := testConfig(url, "cap", "A", nil)
-	cfgA.Signal.HTTPClient, cfgA.Net, cfgA.Audio = httpClient, link, &sinkA
-	cfgB := testConfig(url, "cap", "B", nil)
-	cfgB.Signal.HTTPClient, cfgB.Net, cfgB.Audio = httpClient, vB, &sinkB
-	a := startRateMember(t, cfgA, ma)
-	b := startRateMember(t, cfgB, mb)
-	waitFor(t, 20*time.Second, "connected", allConnected([]*member{a, b}))
-	idA, idB := peerIDOf(a), peerIDOf(b)
+	members := make([]*member, parties)
+	sinks := make([]*countingSink, parties)
+	for i := range members {
+		sinks[i] = &countingSink{}
+		cfg := testConfig(url, "cap", string(rune('A'+i)), nil)
+		cfg.Signal.HTTPClient, cfg.Net, cfg.Audio = httpClient, nets[i], sinks[i]
+		if i == 0 {
+			cfg.Net = link
+		}
+		members[i] = startRateMember(t, cfg, newRateMedia(800, 30))
+	}
+	waitFor(t, 20*time.Second, "connected", allConnected(members))
+	ids := make([]string, parties)
+	for i, m := range members {
+		ids[i] = peerIDOf(m)
+	}
 	start := time.Now()
 
-	// Sample the link every 250 ms.
 	type sample struct {
 		at    time.Duration
 		c     netsim.Counters
@@ -135,8 +143,9 @@ func runCapped(t *testing.T, capKbps int, dur, steady time.Duration) capResult {
 	}
 	var samples []sample
 	var traces []string
-	var statsStarted atomic.Bool
-	var audio0 [2]int
+	// audio0[i][j]: audio packets i had received from j when the steady window began.
+	audio0 := make([][]int, parties)
+	steadyStarted := false
 	for time.Since(start) < dur {
 		time.Sleep(250 * time.Millisecond)
 		c := link.Counters()
@@ -146,58 +155,59 @@ func runCapped(t *testing.T, capKbps int, dur, steady time.Duration) capResult {
 			if n > 4 {
 				p = samples[n-5].c
 			}
-			ea, eb := a.s.peerByID(idB).bwe.Load().kbps(), b.s.peerByID(idA).bwe.Load().kbps()
-			ta, _ := a.s.adapt.get()
-			tb, _ := b.s.adapt.get()
-			traces = append(traces, fmt.Sprintf("t=%4.1fs est %4d/%4d target %+v/%+v offered %4.0f/%4.0f kbps drops %d/%d queue %v",
-				time.Since(start).Seconds(), ea, eb, ta, tb,
+			var est []int
+			for _, id := range ids[1:] {
+				if pe := members[0].s.peerByID(id); pe != nil && pe.bwe.Load() != nil {
+					est = append(est, pe.bwe.Load().kbps())
+				}
+			}
+			ta, _ := members[0].s.adapt.get()
+			traces = append(traces, fmt.Sprintf("t=%4.1fs A: estimates %v target %+v; link out/in %4.0f/%4.0f kbps, drops %d/%d, queue %v",
+				time.Since(start).Seconds(), est, ta,
 				float64(8*(c.Out.OfferedBytes+28*c.Out.Offered-p.Out.OfferedBytes-28*p.Out.Offered))/1000,
 				float64(8*(c.In.OfferedBytes+28*c.In.Offered-p.In.OfferedBytes-28*p.In.Offered))/1000,
 				c.Out.QueueDropped-p.Out.QueueDropped, c.In.QueueDropped-p.In.QueueDropped, samples[n-1].queue.Round(time.Millisecond)))
 		}
-		if !statsStarted.Load() && time.Since(start) >= dur-steady {
-			statsStarted.Store(true)
-			for _, x := range []struct {
-				m    *member
-				peer string
-			}{{b, idA}, {a, idB}} {
-				if _, err := x.m.s.CollectStats(context.Background(), x.peer); err != nil {
-					t.Fatal(err)
-				}
-			}
-			audio0 = [2]int{sinkB.count(idA), sinkA.count(idB)}
-		}
-	}
-	var r capResult
-	r.Trace = traces
-	stB, err := b.s.CollectStats(context.Background(), idA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stA, err := a.s.CollectStats(context.Background(), idB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.SenderStats = [2]store.Stats{stA, stB}
-	r.RecvFPS = [2]float64{stB.FramesPerSecond, stA.FramesPerSecond}
-	r.RecvKbps = [2]float64{stB.RecvKbps, stA.RecvKbps}
-	secs := steady.Seconds()
-	r.AudioPPS = [2]float64{float64(sinkB.count(idA)-audio0[0]) / secs, float64(sinkA.count(idB)-audio0[1]) / secs}
-	for i, x := range []struct {
-		m    *member
-		peer string
-		rm   *rateMedia
-	}{{a, idB, ma}, {b, idA, mb}} {
-		if p := x.m.s.peerByID(x.peer); p != nil {
-			if e := p.bwe.Load(); e != nil {
-				ps := e.pacer.Stats()
-				if ps.SentBytes > 0 {
-					r.ResendPct[i] = 100 * float64(ps.ResentBytes) / float64(ps.SentBytes)
+		if !steadyStarted && time.Since(start) >= dur-steady {
+			steadyStarted = true
+			for i, m := range members {
+				audio0[i] = make([]int, parties)
+				for j := range members {
+					if i == j {
+						continue
+					}
+					if _, err := m.s.CollectStats(context.Background(), ids[j]); err != nil {
+						t.Fatal(err)
+					}
+					audio0[i][j] = sinks[i].count(ids[j])
 				}
 			}
 		}
-		if d, ok := x.m.s.adapt.get(); ok {
-			r.Paused[i], r.TargetKbps[i] = d.Paused, d.Kbps
+	}
+
+	r := capResult{Trace: traces, RecvFPS: 1e9, RecvKbps: 1e9, AudioPPS: 1e9}
+	for i, m := range members { // i receives from j
+		for j := range members {
+			if i == j {
+				continue
+			}
+			st, err := m.s.CollectStats(context.Background(), ids[j])
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.RecvFPS = min(r.RecvFPS, st.FramesPerSecond)
+			r.RecvKbps = min(r.RecvKbps, st.RecvKbps)
+			r.AudioPPS = min(r.AudioPPS, float64(sinks[i].count(ids[j])-audio0[i][j])/steady.Seconds())
+			// The same stats are i's view as a sender to j.
+			d, _ := m.s.adapt.get()
+			r.Pairs = append(r.Pairs, pairEnd{From: m.name, To: members[j].name, Stats: st, Target: d})
+			if pe := m.s.peerByID(ids[j]); pe != nil {
+				if e := pe.bwe.Load(); e != nil {
+					if ps := e.pacer.Stats(); ps.SentBytes > 0 {
+						r.ResendPct = max(r.ResendPct, 100*float64(ps.ResentBytes)/float64(ps.SentBytes))
+					}
+				}
+			}
 		}
 	}
 
@@ -246,61 +256,62 @@ func runCapped(t *testing.T, capKbps int, dur, steady time.Duration) capResult {
 	return r
 }
 
-// TestCallFitsARateCap: two sessions whose encoders follow their targets
-// fit a 600 and a 300 kbps link within 5 s and keep it clean (drops and
-// queue within the targets) with bounded retransmissions and moving
-// video; at 150 kbps they never flood it and audio goes on. Virtual time:
-// the run is exact up to goroutine scheduling, so the margins are about the
-// algorithm, not the machine.
+// TestCallFitsARateCap: sessions whose encoders follow their targets fit
+// a 600 and a 300 kbps link within 5 s and keep it clean (drops and queue
+// within the targets) with bounded retransmissions and moving video;
+// at 150 kbps they never flood it and audio goes on; three parties share a
+// 900 kbps link with few drops. Virtual time: the run is exact up to
+// goroutine scheduling, so the margins are about the algorithm, not the
+// machine.
 func TestCallFitsARateCap(t *testing.T) {
 	for _, tc := range []struct {
-		capKbps         int
-		maxDropPct      float64
-		maxQueue        time.Duration
-		minFPS, minKbps float64
-		mustFit         bool
+		capKbps, parties int
+		maxDropPct       float64
+		maxQueue         time.Duration
+		minFPS, minKbps  float64
+		mustFit          bool
 	}{
-		{600, 2, 80 * time.Millisecond, 10, 150, true},
-		{300, 3, 100 * time.Millisecond, 5, 70, true},
-		{150, 100, time.Second, 0, 0, false}, // audio only is fine; flooding is not
+		{600, 2, 2, 80 * time.Millisecond, 10, 150, true},
+		{300, 2, 3, 100 * time.Millisecond, 5, 70, true},
+		{150, 2, 100, time.Second, 0, 0, false}, // audio only is fine; flooding is not
+		{900, 3, 3, 100 * time.Millisecond, 5, 70, true},
 	} {
-		t.Run(fmt.Sprintf("%dkbps", tc.capKbps), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%dkbps-%dparties", tc.capKbps, tc.parties), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				r := runCapped(t, tc.capKbps, 30*time.Second, 15*time.Second)
+				r := runCapped(t, tc.capKbps, tc.parties, 30*time.Second, 15*time.Second)
 				if testing.Verbose() {
 					for _, l := range r.Trace {
 						t.Log(l)
 					}
 				}
-				r.Trace = nil
-				for i, dir := range []string{"A→B", "B→A"} {
+				for _, pe := range r.Pairs {
 					// The send side's stats report its estimate and target.
-					st := r.SenderStats[i]
+					st := pe.Stats
 					if st.AvailableSendKbps <= 0 || st.AvailableSendKbps > float64(tc.capKbps)*1.5 {
-						t.Errorf("%s: AvailableSendKbps %.0f behind a %d kbps cap", dir, st.AvailableSendKbps, tc.capKbps)
+						t.Errorf("%s→%s: AvailableSendKbps %.0f behind a %d kbps cap", pe.From, pe.To, st.AvailableSendKbps, tc.capKbps)
 					}
-					if st.SendTargetKbps != float64(r.TargetKbps[i]) || st.VideoPaused != r.Paused[i] {
-						t.Errorf("%s: stats say target %.0f paused %v, the ladder %d %v", dir, st.SendTargetKbps, st.VideoPaused, r.TargetKbps[i], r.Paused[i])
+					if st.SendTargetKbps != float64(pe.Target.Kbps) || st.VideoPaused != pe.Target.Paused {
+						t.Errorf("%s→%s: stats say target %.0f paused %v, the ladder %+v", pe.From, pe.To, st.SendTargetKbps, st.VideoPaused, pe.Target)
 					}
 					if st.LimitedBy != LimitedByBandwidth {
-						t.Errorf("%s: LimitedBy %q behind a %d kbps cap", dir, st.LimitedBy, tc.capKbps)
+						t.Errorf("%s→%s: LimitedBy %q behind a %d kbps cap", pe.From, pe.To, st.LimitedBy, tc.capKbps)
 					}
 				}
-				r.SenderStats = [2]store.Stats{}
-				t.Logf("%d kbps: %+v", tc.capKbps, r)
-				for i, dir := range []string{"A→B", "B→A"} {
+				r.Trace, r.Pairs = nil, nil
+				t.Logf("%+v", r)
+				for i, dir := range []string{"out", "in"} {
 					if r.OfferedKbps[i] > 1.3*float64(tc.capKbps) {
-						t.Errorf("%s offered %.0f kbps to a %d kbps link", dir, r.OfferedKbps[i], tc.capKbps)
+						t.Errorf("%s: %.0f kbps offered to a %d kbps link", dir, r.OfferedKbps[i], tc.capKbps)
 					}
-					if r.AudioPPS[i] < 45 {
-						t.Errorf("%s: audio %.1f packets/s, want ~50", dir, r.AudioPPS[i])
-					}
-					if r.ResendPct[i] > 100*resendShare {
-						t.Errorf("%s: %.1f %% of what was sent were retransmissions", dir, r.ResendPct[i])
-					}
-					if r.RecvFPS[i] < tc.minFPS || r.RecvKbps[i] < tc.minKbps {
-						t.Errorf("%s: received %.1f fps, %.0f kbps; want ≥ %.0f fps, ≥ %.0f kbps", dir, r.RecvFPS[i], r.RecvKbps[i], tc.minFPS, tc.minKbps)
-					}
+				}
+				if r.AudioPPS < 45 {
+					t.Errorf("audio %.1f packets/s, want ~50", r.AudioPPS)
+				}
+				if r.ResendPct > 100*resendShare {
+					t.Errorf("%.1f %% of what was sent were retransmissions", r.ResendPct)
+				}
+				if r.RecvFPS < tc.minFPS || r.RecvKbps < tc.minKbps {
+					t.Errorf("received %.1f fps, %.0f kbps; want ≥ %.0f fps, ≥ %.0f kbps", r.RecvFPS, r.RecvKbps, tc.minFPS, tc.minKbps)
 				}
 				if tc.mustFit && (r.TimeToFit < 0 || r.TimeToFit > 5*time.Second) {
 					t.Errorf("time to fit %v, want ≤ 5 s", r.TimeToFit)
