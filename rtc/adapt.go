@@ -98,7 +98,7 @@ func (s *Session) startAdaptation(ctx context.Context) {
 				if rc == nil {
 					continue
 				}
-				lowest, ok := s.updateEstimates(now)
+				lowest, proven, ok := s.updateEstimates(now)
 				if !ok {
 					continue // nobody to send to: keep the last decision
 				}
@@ -106,7 +106,8 @@ func (s *Session) startAdaptation(ctx context.Context) {
 					kbps, fps := rc.MaxVideo()
 					l = newLadder(defaultLadder(min(kbps, s.maxVideoKbps()), fps))
 				}
-				d := l.update(now, int(float64(lowest)*videoHeadroom)-audioReserveKbps)
+				video := func(kbps int) int { return int(float64(kbps)*videoHeadroom) - audioReserveKbps }
+				d := l.update(now, video(lowest), video(proven))
 				s.adapt.set(d)
 				if d != last {
 					last = d
@@ -118,26 +119,26 @@ func (s *Session) startAdaptation(ctx context.Context) {
 }
 
 // updateEstimates refreshes every connection's usable estimate and
-// returns the lowest among the connected peers: the one encoder serves
-// them all.
-func (s *Session) updateEstimates(now time.Time) (int, bool) {
+// returns the lowest estimate and the lowest usable one among the
+// connected peers: the one encoder serves them all.
+func (s *Session) updateEstimates(now time.Time) (lowest, proven int, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lowest, ok := 0, false
 	for _, p := range s.peers {
 		e := p.bwe.Load()
 		if e == nil {
 			continue
 		}
-		k := e.update(now)
+		g, u := e.update(now)
 		if !p.up.Load() {
 			continue
 		}
-		if !ok || k < lowest {
-			lowest, ok = k, true
+		if !ok {
+			lowest, proven, ok = g, u, true
 		}
+		lowest, proven = min(lowest, g), min(proven, u)
 	}
-	return lowest, ok
+	return lowest, proven, ok
 }
 
 // keyFrameForNewReceiver asks the shared encoder for a key frame because a

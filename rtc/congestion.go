@@ -71,22 +71,24 @@ type rateSample struct {
 	bytes uint64
 }
 
-// update samples what the pacer sent and recomputes the usable estimate.
-// The adaptation loop calls it every adaptInterval.
-func (e *estimator) update(now time.Time) int {
+// update samples what the pacer sent and recomputes the usable estimate:
+// it returns gcc's estimate and the usable (proven) one. The adaptation
+// loop calls it every adaptInterval.
+func (e *estimator) update(now time.Time) (gccKbps, usableKbps int) {
 	sent := e.pacer.Stats().SentBytes
 	e.mu.Lock()
 	oldest := e.window[e.next] // the sample a second ago (zero at first)
 	e.window[e.next] = rateSample{at: now, bytes: sent}
 	e.next = (e.next + 1) % sendRateSamples
 	e.mu.Unlock()
-	kbps := e.GetTargetBitrate() / 1000
+	gccKbps = e.GetTargetBitrate() / 1000
+	usableKbps = gccKbps
 	if !oldest.at.IsZero() && now.After(oldest.at) && sent >= oldest.bytes {
 		rate := float64(sent-oldest.bytes) * 8 / 1000 / now.Sub(oldest.at).Seconds()
-		kbps = min(kbps, max(int(rate*appLimitFactor), appLimitFloorKbps))
+		usableKbps = min(gccKbps, max(int(rate*appLimitFactor), appLimitFloorKbps))
 	}
-	e.usable.Store(int64(kbps))
-	return kbps
+	e.usable.Store(int64(usableKbps))
+	return gccKbps, usableKbps
 }
 
 // AddStream registers a local stream (cc.BandwidthEstimator).

@@ -66,10 +66,16 @@ type ladder struct {
 func newLadder(cfg ladderConfig) *ladder { return &ladder{cfg: cfg, probeWait: cfg.ProbeEvery} }
 
 // update decides the target at now for availKbps of video bandwidth (the
-// lowest estimate among connected peers minus audio).
-func (l *ladder) update(now time.Time, availKbps int) videoTarget {
+// lowest estimate among connected peers minus audio) of which provenKbps
+// is backed by what was actually sent. Decreases follow avail: gcc's
+// estimate drops to what the link delivered as soon as it sees overuse.
+// Increases are bounded by proven: while we send less than the estimate
+// (a static picture, a paused video) gcc keeps raising it without
+// evidence, and that alone must neither lower nor raise the target.
+func (l *ladder) update(now time.Time, availKbps, provenKbps int) videoTarget {
 	c := l.cfg
 	avail := min(max(availKbps, 0), c.MaxKbps)
+	proven := min(max(provenKbps, 0), avail)
 	if !l.started {
 		l.started = true
 		l.cur = videoTarget{Kbps: c.MaxKbps, FPS: c.FullFPS}
@@ -103,11 +109,11 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 		case float64(avail) < float64(l.cur.Kbps)*c.DownFactor:
 			l.cur.Kbps = avail
 			l.lastDown = now
-		case avail > l.cur.Kbps:
+		case proven > l.cur.Kbps:
 			// Increase only for the time since the hold ended.
 			if up := min(dt, now.Sub(l.lastDown.Add(c.UpHold))); up > 0 {
 				step := int(float64(l.cur.Kbps) * c.UpPerSecond * up.Seconds())
-				l.cur.Kbps = min(avail, l.cur.Kbps+max(step, 1))
+				l.cur.Kbps = min(proven, l.cur.Kbps+max(step, 1))
 			}
 		}
 		switch {
