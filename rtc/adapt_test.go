@@ -275,7 +275,7 @@ func TestCallFitsARateCap(t *testing.T) {
 		// (measured p95 52–77 ms over runs); the test keeps a margin.
 		{600, 2, 2, 100 * time.Millisecond, 10, 150, true},
 		{300, 2, 3, 100 * time.Millisecond, 5, 70, true},
-		{150, 2, 100, time.Second, 0, 0, false}, // audio only is fine; flooding is not
+		{150, 2, 100, time.Second, 0, 0, false},          // audio only is fine; flooding is not
 		{900, 3, 3, 150 * time.Millisecond, 5, 70, true}, // the issue asks drops ≤ 3 % of a mesh
 	} {
 		t.Run(fmt.Sprintf("%dkbps-%dparties", tc.capKbps, tc.parties), func(t *testing.T) {
