@@ -1,6 +1,8 @@
 package devices
 
 import (
+	"image"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -31,9 +33,15 @@ func TestSetVideoTargetFollowsTheNetwork(t *testing.T) {
 	m.SetVideoTarget(30, 15, false)
 	halfFPS, _, _ := window(2 * time.Second)
 
+	var previews atomic.Int64
+	m.SetPreview(func(image.Image) { previews.Add(1) })
 	m.SetVideoTarget(0, 15, true)
 	time.Sleep(100 * time.Millisecond) // a frame in flight
+	p0 := previews.Load()
 	pausedFPS, _, _ := window(time.Second)
+	if previews.Load()-p0 < 10 {
+		t.Errorf("paused for bandwidth: the self-view got %d frames in 1 s, want it to keep moving", previews.Load()-p0)
+	}
 
 	before := m.Stats()
 	m.SetVideoTarget(0, 0, false)

@@ -115,8 +115,17 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 	now := time.Now()
 	p.m.mu.Lock()
 	p.m.stats.VideoTicks++
-	if !p.liveLocked(feed) || p.skipLocked(now) {
+	if !p.liveLocked(feed) {
 		p.m.mu.Unlock()
+		return
+	}
+	if p.skipLocked(now) {
+		// Not sent for lack of bandwidth; the self-view still moves.
+		preview := p.preview
+		p.m.mu.Unlock()
+		if preview != nil {
+			preview(img)
+		}
 		return
 	}
 	force := p.forceNext || p.lastFeed != feed || p.gate.due(now)
