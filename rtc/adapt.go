@@ -2,6 +2,7 @@ package rtc
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -78,7 +79,8 @@ func (s *Session) maxVideoKbps() int {
 }
 
 // startAdaptation runs the loop that makes the shared encoder follow the
-// lowest estimate among the connected peers, until ctx is done.
+// most limiting link among the connected peers (see linkView.limitKbps),
+// until ctx is done.
 func (s *Session) startAdaptation(ctx context.Context) {
 	s.wg.Add(1)
 	go func() {
@@ -98,16 +100,21 @@ func (s *Session) startAdaptation(ctx context.Context) {
 				if rc == nil {
 					continue
 				}
-				lowest, proven, ok := s.updateEstimates(now)
+				limit, limited, ok := s.updateEstimates(now)
 				if !ok {
 					continue // nobody to send to: keep the last decision
 				}
 				if l == nil {
 					kbps, fps := rc.MaxVideo()
-					l = newLadder(defaultLadder(min(kbps, s.maxVideoKbps()), fps))
+					cfg := defaultLadder(min(kbps, s.maxVideoKbps()), fps)
+					cfg.StartKbps = videoKbps(initialEstimateKbps)
+					l = newLadder(cfg)
 				}
-				video := func(kbps int) int { return int(float64(kbps)*videoHeadroom) - audioReserveKbps }
-				d := l.update(now, video(lowest), video(proven))
+				avail := math.MaxInt
+				if limited {
+					avail = videoKbps(limit)
+				}
+				d := l.update(now, avail)
 				s.adapt.set(d)
 				if d != last {
 					last = d
@@ -118,10 +125,15 @@ func (s *Session) startAdaptation(ctx context.Context) {
 	}()
 }
 
-// updateEstimates refreshes every connection's usable estimate and
-// returns the lowest estimate and the lowest usable one among the
-// connected peers: the one encoder serves them all.
-func (s *Session) updateEstimates(now time.Time) (lowest, proven int, ok bool) {
+// videoKbps is what a connection's estimate leaves for video.
+func videoKbps(estimateKbps int) int {
+	return int(float64(estimateKbps)*videoHeadroom) - audioReserveKbps
+}
+
+// updateEstimates refreshes every connection's estimate and returns, over
+// the connected peers (the one encoder serves them all), the lowest limit
+// a link imposes (limited false: none does).
+func (s *Session) updateEstimates(now time.Time) (limit int, limited, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range s.peers {
@@ -129,16 +141,16 @@ func (s *Session) updateEstimates(now time.Time) (lowest, proven int, ok bool) {
 		if e == nil {
 			continue
 		}
-		g, u := e.update(now)
+		v := e.update(now)
 		if !p.up.Load() {
 			continue
 		}
-		if !ok {
-			lowest, proven, ok = g, u, true
+		ok = true
+		if k, lim := v.limitKbps(); lim && (!limited || k < limit) {
+			limit, limited = k, true
 		}
-		lowest, proven = min(lowest, g), min(proven, u)
 	}
-	return lowest, proven, ok
+	return limit, limited, ok
 }
 
 // keyFrameForNewReceiver asks the shared encoder for a key frame because a

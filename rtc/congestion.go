@@ -71,24 +71,51 @@ type rateSample struct {
 	bytes uint64
 }
 
-// update samples what the pacer sent and recomputes the usable estimate:
-// it returns gcc's estimate and the usable (proven) one. The adaptation
-// loop calls it every adaptInterval.
-func (e *estimator) update(now time.Time) (gccKbps, usableKbps int) {
-	sent := e.pacer.Stats().SentBytes
+// update samples what the pacer sent and recomputes the usable estimate.
+// The adaptation loop calls it every adaptInterval.
+func (e *estimator) update(now time.Time) linkView {
+	// Payload bytes: gcc's rates count payload only, and the comparison
+	// in limitKbps needs one unit (headers are ~40 % of an audio packet).
+	sent := e.pacer.Stats().SentPayloadBytes
 	e.mu.Lock()
 	oldest := e.window[e.next] // the sample a second ago (zero at first)
 	e.window[e.next] = rateSample{at: now, bytes: sent}
 	e.next = (e.next + 1) % sendRateSamples
 	e.mu.Unlock()
-	gccKbps = e.GetTargetBitrate() / 1000
-	usableKbps = gccKbps
+	v := linkView{EstimateKbps: e.GetTargetBitrate() / 1000}
+	v.UsableKbps = v.EstimateKbps
 	if !oldest.at.IsZero() && now.After(oldest.at) && sent >= oldest.bytes {
-		rate := float64(sent-oldest.bytes) * 8 / 1000 / now.Sub(oldest.at).Seconds()
-		usableKbps = min(gccKbps, max(int(rate*appLimitFactor), appLimitFloorKbps))
+		v.SentKbps = int(float64(sent-oldest.bytes) * 8 / 1000 / now.Sub(oldest.at).Seconds())
+		v.Measured = true
+		v.UsableKbps = min(v.EstimateKbps, max(int(float64(v.SentKbps)*appLimitFactor), appLimitFloorKbps))
 	}
-	e.usable.Store(int64(usableKbps))
-	return gccKbps, usableKbps
+	e.usable.Store(int64(v.UsableKbps))
+	return v
+}
+
+// linkView is one connection's estimate as the adaptation loop sees it.
+type linkView struct {
+	EstimateKbps int  // gcc's estimate
+	UsableKbps   int  // the estimate bounded by what was sent (appLimitFactor)
+	SentKbps     int  // RTP payload sent over the last second
+	Measured     bool // SentKbps covers a whole window
+}
+
+// congestedFactor tells a link that limits us from an encoder that does:
+// gcc answers overuse or loss with at most 0.85× the rate that arrived,
+// below what we send, while an app-limited sender's estimate rises to 1.5×
+// of it (Pion's gcc caps its increase there).
+const congestedFactor = 1.2
+
+// limitKbps is the bandwidth this connection imposes on the encoder: its
+// estimate when that is below what we send (the link limits us), nothing
+// otherwise (we send less than it would carry: a static picture, paused
+// video, the first second).
+func (v linkView) limitKbps() (int, bool) {
+	if v.Measured && float64(v.EstimateKbps) < congestedFactor*float64(v.SentKbps) {
+		return v.EstimateKbps, true
+	}
+	return 0, false
 }
 
 // AddStream registers a local stream (cc.BandwidthEstimator).

@@ -6,6 +6,7 @@ import "time"
 // useful; defaultLadder fills it.
 type ladderConfig struct {
 	MaxKbps         int           // video ceiling (the encoder's configured rate or the user's cap)
+	StartKbps       int           // first target (0: MaxKbps), from the initial estimate
 	FullFPS, LowFPS int           // frame rates at the top and on the lower-frame-rate rung
 	LowFPSBelowKbps int           // below this target video runs at LowFPS
 	PauseBelowKbps  int           // below this video pauses: audio only
@@ -65,20 +66,22 @@ type ladder struct {
 
 func newLadder(cfg ladderConfig) *ladder { return &ladder{cfg: cfg, probeWait: cfg.ProbeEvery} }
 
-// update decides the target at now for availKbps of video bandwidth (the
-// lowest estimate among connected peers minus audio) of which provenKbps
-// is backed by what was actually sent. Decreases follow avail: gcc's
-// estimate drops to what the link delivered as soon as it sees overuse.
-// Increases are bounded by proven: while we send less than the estimate
-// (a static picture, a paused video) gcc keeps raising it without
-// evidence, and that alone must neither lower nor raise the target.
-func (l *ladder) update(now time.Time, availKbps, provenKbps int) videoTarget {
+// update decides the target at now for availKbps of video bandwidth: what
+// the links allow after audio (the lowest estimate that is below what we
+// send), or anything above MaxKbps when no link limits us. An estimate
+// above what we send proves nothing either way (gcc caps it at 1.5× what
+// arrives), so the caller passes it as no limit: a static picture that
+// encodes far below its target must not drag the target down, and
+// resuming after a pause goes through the fixed-rate probe.
+func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 	c := l.cfg
 	avail := min(max(availKbps, 0), c.MaxKbps)
-	proven := min(max(provenKbps, 0), avail)
 	if !l.started {
 		l.started = true
 		l.cur = videoTarget{Kbps: c.MaxKbps, FPS: c.FullFPS}
+		if c.StartKbps > 0 {
+			l.cur.Kbps = min(c.StartKbps, c.MaxKbps)
+		}
 		l.lastUpdate = now
 	}
 	dt := now.Sub(l.lastUpdate)
@@ -109,11 +112,11 @@ func (l *ladder) update(now time.Time, availKbps, provenKbps int) videoTarget {
 		case float64(avail) < float64(l.cur.Kbps)*c.DownFactor:
 			l.cur.Kbps = avail
 			l.lastDown = now
-		case proven > l.cur.Kbps:
+		case avail > l.cur.Kbps:
 			// Increase only for the time since the hold ended.
 			if up := min(dt, now.Sub(l.lastDown.Add(c.UpHold))); up > 0 {
 				step := int(float64(l.cur.Kbps) * c.UpPerSecond * up.Seconds())
-				l.cur.Kbps = min(proven, l.cur.Kbps+max(step, 1))
+				l.cur.Kbps = min(avail, l.cur.Kbps+max(step, 1))
 			}
 		}
 		switch {

@@ -99,7 +99,8 @@ type queued struct {
 
 // pacerStats counts what the pacer did, for stats and benchmarks.
 type pacerStats struct {
-	SentPackets, SentBytes       uint64
+	SentPackets, SentBytes       uint64 // bytes: RTP header and payload
+	SentPayloadBytes             uint64 // payload only, as gcc counts rates
 	ResentPackets, ResentBytes   uint64
 	DroppedPackets, DroppedBytes uint64 // video refused: queue full
 	ResendsRefused               uint64 // retransmissions over their share
@@ -206,6 +207,7 @@ func (p *pacer) Write(header *rtp.Header, payload []byte, attrs interceptor.Attr
 		p.pace.take(n)
 		p.stats.SentPackets++
 		p.stats.SentBytes += uint64(n)
+		p.stats.SentPayloadBytes += uint64(len(payload))
 		id := p.twccID[header.SSRC]
 		p.mu.Unlock()
 		h := header.Clone()
@@ -310,6 +312,7 @@ func (p *pacer) next() (item *queued, w interceptor.RTPWriter, wait time.Duratio
 	p.pace.take(n)
 	p.stats.SentPackets++
 	p.stats.SentBytes += uint64(n)
+	p.stats.SentPayloadBytes += uint64(len(item.payload))
 	if item.resend != nil {
 		p.stats.ResentPackets++
 		p.stats.ResentBytes += uint64(n)
