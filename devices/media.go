@@ -196,7 +196,8 @@ func (m *Media) SetVideoEnabled(on bool) {
 }
 
 // SetPreview registers fn to see every local video frame that is sent
-// (camera or screen), for a preview of yourself. fn runs on the capture
+// (camera or screen), or held back only for bandwidth (SetVideoTarget), for
+// a preview of yourself. fn runs on the capture
 // goroutine, must be quick and must not keep the image.
 func (m *Media) SetPreview(fn func(image.Image)) {
 	m.mu.Lock()

@@ -16,13 +16,17 @@ import (
 // pattern) is one feed for the whole call, each screen share another.
 // Only the video pipeline goroutine encodes.
 type videoFeed struct {
-	src   videoSource
-	enc   codec.ReadCloser
-	slot  *frameSlot
-	fps   int
-	once  sync.Once
-	done  chan struct{} // closed once the feed is closed
-	isCam bool
+	src  videoSource
+	enc  codec.ReadCloser
+	slot *frameSlot
+	fps  int
+	kbps int // configured bitrate
+	// applied is the bitrate the encoder runs at now; only the pipeline
+	// goroutine touches it (see setBitRate).
+	applied int
+	once    sync.Once
+	done    chan struct{} // closed once the feed is closed
+	isCam   bool
 }
 
 // frameSlot is the encoder's input: the pipeline puts the frame it just
@@ -63,7 +67,7 @@ func newVideoFeed(src videoSource, width, height, fps, kbps int) (*videoFeed, er
 	if err != nil {
 		return nil, fmt.Errorf("vp8 encoder: %w", err)
 	}
-	return &videoFeed{src: src, enc: enc, slot: slot, fps: fps, done: make(chan struct{})}, nil
+	return &videoFeed{src: src, enc: enc, slot: slot, fps: fps, kbps: kbps, applied: kbps, done: make(chan struct{})}, nil
 }
 
 // encode turns one frame into a VP8 frame; force makes it a key frame.

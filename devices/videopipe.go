@@ -28,6 +28,7 @@ type videoPipe struct {
 	lastFeed  *videoFeed // feed of the last written frame
 	lastWrite time.Time
 	gate      mediacodec.KeyFrameGate
+	rate      rateTarget // what congestion control allows (ratecontrol.go)
 
 	wake chan struct{} // cap 1: state changed
 	// onFrame, when set (tests), sees every written frame.
@@ -120,10 +121,21 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 		p.m.mu.Unlock()
 		return
 	}
+	if p.skipLocked(now) {
+		// Not sent for lack of bandwidth; the self-view still moves.
+		preview := p.preview
+		p.m.mu.Unlock()
+		if preview != nil {
+			preview(img)
+		}
+		return
+	}
 	force := p.forceNext || p.lastFeed != feed || p.gate.Due(now)
 	p.forceNext = false
 	preview := p.preview
+	kbps := p.rate.kbps
 	p.m.mu.Unlock()
+	p.m.logErr("video rate", feed.setBitRate(kbps))
 	if preview != nil {
 		preview(img) // synchronous and does not keep img, so the source may reuse it
 	}

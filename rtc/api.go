@@ -12,9 +12,10 @@ import (
 )
 
 // newAPI builds the Pion API for one peer connection. Each connection gets
-// its own interceptor registry so the stats interceptor's Getter can be
-// captured for exactly that connection; onStats receives it.
-func (s *Session) newAPI(onStats func(stats.Getter)) (*webrtc.API, error) {
+// its own interceptor registry so the stats interceptor's Getter and the
+// bandwidth estimator can be captured for exactly that connection; onStats
+// and onEstimator receive them.
+func (s *Session) newAPI(onStats func(stats.Getter), onEstimator func(*estimator)) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: mediacodec.VP8, PayloadType: mediacodec.VP8PayloadType}, webrtc.RTPCodecTypeVideo); err != nil {
 		return nil, fmt.Errorf("register VP8: %w", err)
@@ -34,6 +35,11 @@ func (s *Session) newAPI(onStats func(stats.Getter)) (*webrtc.API, error) {
 	reg.Add(sf)
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, fmt.Errorf("rtcp reports: %w", err)
+	}
+	// Congestion control goes before the NACK responder, which caps its
+	// resends by the estimate it finds on the RTCP attributes.
+	if err := addCongestionControl(me, reg, s.maxVideoKbps(), s.cfg.LoggerFactory, onEstimator); err != nil {
+		return nil, err
 	}
 	// Limit NACKs per packet: the default inflates the send rate about
 	// threefold under heavy loss.

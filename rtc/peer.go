@@ -31,7 +31,9 @@ type peer struct {
 	restartTimer *time.Timer
 
 	iceUp     atomic.Bool                  // ICE got through at least once (tells DTLS failures apart)
+	up        atomic.Bool                  // connected now (lastStatus, readable off the loop)
 	getter    atomic.Pointer[stats.Getter] // the connection's RTP stats
+	bwe       atomic.Pointer[estimator]    // the connection's send-side estimate
 	frames    atomic.Uint64                // video frames received
 	rtpExp    atomic.Uint64                // RTP packets the network should have delivered
 	rtpLost   atomic.Uint64                // of which never arrived the first time
@@ -122,7 +124,7 @@ func (s *Session) removePeer(id string) {
 // newPeerConnection creates the Pion connection for p with the local
 // tracks attached (when offerer) and every handler registered.
 func (s *Session) newPeerConnection(p *peer) error {
-	api, err := s.newAPI(func(g stats.Getter) { p.getter.Store(&g) })
+	api, err := s.newAPI(func(g stats.Getter) { p.getter.Store(&g) }, p.bwe.Store)
 	if err != nil {
 		return err
 	}
@@ -165,6 +167,11 @@ func (s *Session) newPeerConnection(p *peer) error {
 		// set before any DTLS failure can be reported.
 		if st == webrtc.ICEConnectionStateConnected || st == webrtc.ICEConnectionStateCompleted {
 			p.iceUp.Store(true)
+			s.post(func() {
+				if p.everUp { // an ICE restart completed: DTLS is already up
+					s.keyFrameForNewReceiver()
+				}
+			})
 		}
 	})
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) { s.receiveTrack(p, pc, t, r) })

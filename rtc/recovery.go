@@ -34,6 +34,7 @@ func (s *Session) setStatus(p *peer, st store.Status) {
 		return
 	}
 	p.lastStatus = st
+	p.up.Store(st == store.StatusConnected)
 	s.emit(store.UpdateConnectionStatus{PeerID: p.id, Status: st, At: s.now()})
 }
 
@@ -52,6 +53,7 @@ func (s *Session) connectionStateChanged(p *peer, pc *webrtc.PeerConnection) {
 			p.restartTimer = nil
 		}
 		s.setStatus(p, st)
+		s.keyFrameForNewReceiver()
 		if l, r := fingerprints(pc); r != "" {
 			s.emit(store.SetPeerFingerprint{PeerID: p.id, Fingerprint: r})
 			s.emit(store.SetLocalFingerprint{PeerID: p.id, Fingerprint: l})

@@ -76,6 +76,11 @@ type Config struct {
 	RestartBackoff time.Duration
 	MaxRestarts    int
 
+	// MaxSendKbps caps what is sent to each peer, audio included (0: the
+	// encoder's configured video bitrate plus audio). The estimate of each
+	// connection never exceeds it.
+	MaxSendKbps int
+
 	Now           func() time.Time // clock for action timestamps (default time.Now)
 	Logger        *slog.Logger
 	LoggerFactory logging.LoggerFactory // Pion's logs (default: into Logger)
@@ -141,6 +146,8 @@ type Session struct {
 	mediaReady bool
 	iceServers []webrtc.ICEServer
 
+	adapt adaptation // congestion control (adapt.go)
+
 	cancel context.CancelFunc
 	done   chan struct{}
 	wg     sync.WaitGroup
@@ -203,6 +210,7 @@ func (s *Session) Run(ctx context.Context) error {
 
 	s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingConnecting, Room: s.cfg.Signal.Join.Room, UserName: s.cfg.Signal.Join.UserName}})
 	s.openMedia(ctx)
+	s.startAdaptation(ctx)
 
 	clientErr := make(chan error, 1)
 	s.wg.Add(2)

@@ -65,6 +65,7 @@ func (s *Session) CollectStats(ctx context.Context, peerID string) (store.Stats,
 	if s.cfg.Audio != nil {
 		st.AudioLevel = s.cfg.Audio.Level(peerID)
 	}
+	s.fillCongestion(&st, p)
 	applyDeltas(&st, p.baseline, cur)
 	p.baseline = cur
 	return st, nil

@@ -79,6 +79,12 @@ type Stats struct {
 	AudioCodec      string    // e.g. "opus"
 	Route           Route     // nominated candidate pair
 	AudioLevel      float64   // received audio level, 0 (silence) to 1 (full scale)
+
+	// Congestion control of what we send to this peer.
+	AvailableSendKbps float64 // this connection's send-side bandwidth estimate
+	SendTargetKbps    float64 // the shared video encoder's target (the lowest peer's)
+	LimitedBy         string  // why the target is below the ceiling: "bandwidth", "cpu" or ""
+	VideoPaused       bool    // video is paused for lack of bandwidth: audio only
 }
 
 // Sample is one point of a peer's stats history, for sparklines.

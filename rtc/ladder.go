@@ -1,0 +1,141 @@
+package rtc
+
+import "time"
+
+// ladderConfig shapes the degradation ladder. The zero value is not
+// useful; defaultLadder fills it.
+type ladderConfig struct {
+	MaxKbps         int           // video ceiling (the encoder's configured rate or the user's cap)
+	StartKbps       int           // first target (0: MaxKbps), from the initial estimate
+	FullFPS, LowFPS int           // frame rates at the top and on the lower-frame-rate rung
+	LowFPSBelowKbps int           // below this target video runs at LowFPS
+	PauseBelowKbps  int           // below this video pauses: audio only
+	ProbeKbps       int           // the rate a resume probe sends video at
+	DownFactor      float64       // go down at once when available < target × DownFactor
+	UpHold          time.Duration // no increase until this long after the last decrease
+	UpPerSecond     float64       // increase by at most this share of the target per second
+	ProbeEvery      time.Duration // first wait before a resume probe; doubles per failed probe
+	ProbeMax        time.Duration // longest wait between probes
+	ProbeGrace      time.Duration // a probe is judged after this long
+}
+
+// defaultLadder returns the ladder for a video ceiling of maxKbps at fps.
+func defaultLadder(maxKbps, fps int) ladderConfig {
+	return ladderConfig{
+		MaxKbps:         maxKbps,
+		FullFPS:         fps,
+		LowFPS:          min(15, fps),
+		LowFPSBelowKbps: 250,
+		PauseBelowKbps:  60,
+		ProbeKbps:       64,
+		DownFactor:      0.85,
+		UpHold:          4 * time.Second,
+		UpPerSecond:     0.10,
+		ProbeEvery:      4 * time.Second,
+		ProbeMax:        32 * time.Second,
+		ProbeGrace:      4 * time.Second,
+	}
+}
+
+// videoTarget is what the shared video encoder should do.
+type videoTarget struct {
+	Kbps   int  // encoder bitrate (0 while paused)
+	FPS    int  // frames per second to send
+	Paused bool // no video at all: audio only
+	// Limited reports that the target is below the ceiling because of the
+	// network (bandwidth), not by configuration.
+	Limited bool
+}
+
+// ladder turns the available video bandwidth into an encoder target with
+// hysteresis: down at once, up slowly after a quiet spell, paused below a
+// floor and resumed by probing (a paused stream cannot raise the estimate,
+// which only grows with what is sent). It is pure: the caller supplies
+// time and the estimate, so tests drive it with a table.
+type ladder struct {
+	cfg        ladderConfig
+	cur        videoTarget
+	started    bool
+	lastDown   time.Time // last decrease (or pause, or probe start)
+	lastUpdate time.Time
+	pausedAt   time.Time
+	probeWait  time.Duration
+	probeAt    time.Time // start of the running probe; zero when none
+	probeBase  int       // available kbps when the probe started
+}
+
+func newLadder(cfg ladderConfig) *ladder { return &ladder{cfg: cfg, probeWait: cfg.ProbeEvery} }
+
+// update decides the target at now for availKbps of video bandwidth: what
+// the links allow after audio (the lowest estimate that is below what we
+// send), or anything above MaxKbps when no link limits us. An estimate
+// above what we send proves nothing either way (gcc caps it at 1.5× what
+// arrives), so the caller passes it as no limit: a static picture that
+// encodes far below its target must not drag the target down, and
+// resuming after a pause goes through the fixed-rate probe.
+func (l *ladder) update(now time.Time, availKbps int) videoTarget {
+	c := l.cfg
+	avail := min(max(availKbps, 0), c.MaxKbps)
+	if !l.started {
+		l.started = true
+		l.cur = videoTarget{Kbps: c.MaxKbps, FPS: c.FullFPS}
+		if c.StartKbps > 0 {
+			l.cur.Kbps = min(c.StartKbps, c.MaxKbps)
+		}
+		l.lastUpdate = now
+	}
+	dt := now.Sub(l.lastUpdate)
+	l.lastUpdate = now
+
+	switch {
+	case l.cur.Paused:
+		if now.Sub(l.pausedAt) >= l.probeWait {
+			// Probe: send a little video again and see whether the
+			// estimate, fed by the extra rate, holds. Not at the estimate:
+			// with only audio flowing it grows unchecked and proves nothing.
+			l.cur = videoTarget{Kbps: c.ProbeKbps, FPS: c.LowFPS}
+			l.probeAt, l.probeBase, l.lastDown = now, avail, now
+		}
+	case !l.probeAt.IsZero() && now.Sub(l.probeAt) < c.ProbeGrace:
+		// Judging a probe: only a falling estimate (overuse seen) ends it early.
+		if float64(avail) < float64(l.probeBase)*c.DownFactor {
+			l.pause(now, true)
+		}
+	case avail < c.PauseBelowKbps:
+		l.pause(now, !l.probeAt.IsZero())
+	default:
+		if !l.probeAt.IsZero() {
+			l.probeAt = time.Time{} // the probe held
+			l.probeWait = c.ProbeEvery
+		}
+		switch {
+		case float64(avail) < float64(l.cur.Kbps)*c.DownFactor:
+			l.cur.Kbps = avail
+			l.lastDown = now
+		case avail > l.cur.Kbps:
+			// Increase only for the time since the hold ended.
+			if up := min(dt, now.Sub(l.lastDown.Add(c.UpHold))); up > 0 {
+				step := int(float64(l.cur.Kbps) * c.UpPerSecond * up.Seconds())
+				l.cur.Kbps = min(avail, l.cur.Kbps+max(step, 1))
+			}
+		}
+		switch {
+		case l.cur.Kbps < c.LowFPSBelowKbps:
+			l.cur.FPS = c.LowFPS
+		case l.cur.Kbps >= c.LowFPSBelowKbps*6/5:
+			l.cur.FPS = c.FullFPS
+		}
+	}
+	l.cur.Limited = l.cur.Paused || l.cur.Kbps < c.MaxKbps
+	return l.cur
+}
+
+// pause stops video; a failed probe doubles the wait before the next.
+func (l *ladder) pause(now time.Time, failedProbe bool) {
+	if failedProbe {
+		l.probeWait = min(l.probeWait*2, l.cfg.ProbeMax)
+	}
+	l.probeAt = time.Time{}
+	l.cur = videoTarget{Paused: true, FPS: l.cfg.LowFPS}
+	l.pausedAt, l.lastDown = now, now
+}

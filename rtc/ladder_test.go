@@ -1,0 +1,159 @@
+package rtc
+
+import (
+	"testing"
+	"time"
+)
+
+// TestLadder drives the ladder through scripted estimates on a fake clock
+// and checks each rung: fast down, hold, slow up, lower frame rate, pause,
+// failed and successful probes.
+func TestLadder(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	type step struct {
+		at     time.Duration // since t0
+		avail  int
+		kbps   int // want
+		fps    int
+		paused bool
+	}
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		{"starts at the ceiling and stays on a wide link", []step{
+			{0, 800, 800, 30, false},
+			{time.Second, 2000, 800, 30, false},
+		}},
+		{"small dips inside the band are ignored", []step{
+			{0, 800, 800, 30, false},
+			{time.Second, 700, 800, 30, false}, // 700 > 800×0.85
+		}},
+		{"down at once, up only after the hold, by at most 10 %/s", []step{
+			{0, 800, 800, 30, false},
+			{time.Second, 400, 400, 30, false},
+			{2 * time.Second, 800, 400, 30, false},         // within the hold
+			{4 * time.Second, 800, 400, 30, false},         // still within (3 s)
+			{5 * time.Second, 800, 400, 30, false},         // the hold just ended
+			{6 * time.Second, 800, 440, 30, false},         // +10 % of 400 over 1 s
+			{6500 * time.Millisecond, 800, 462, 30, false}, // +5 % over 0.5 s
+		}},
+		{"lower frame rate below 250 kbps, full again only from 300", []step{
+			{0, 800, 800, 30, false},
+			{time.Second, 200, 200, 15, false},
+			{6 * time.Second, 265, 220, 15, false},
+			{20 * time.Second, 265, 265, 15, false},
+			{21 * time.Second, 1000, 291, 15, false},
+			{22 * time.Second, 1000, 320, 30, false},
+		}},
+		{"pause below the floor, failed probe doubles the wait", []step{
+			{0, 800, 800, 30, false},
+			{time.Second, 40, 0, 15, true},
+			{3 * time.Second, 40, 0, 15, true},   // waits 4 s before probing
+			{5 * time.Second, 40, 64, 15, false}, // probe at 64 kbps
+			{7 * time.Second, 40, 64, 15, false}, // grace: a flat estimate is not judged yet
+			{9 * time.Second, 40, 0, 15, true},   // probe failed: paused, next wait 8 s
+			{16 * time.Second, 40, 0, 15, true},
+			{17 * time.Second, 40, 64, 15, false}, // second probe
+		}},
+		{"probe ends early when the estimate falls", []step{
+			{0, 800, 800, 30, false},
+			{time.Second, 50, 0, 15, true},
+			{5 * time.Second, 50, 64, 15, false},
+			{6 * time.Second, 30, 0, 15, true}, // 30 < 50×0.85
+		}},
+		{"a probe that holds resumes and climbs", []step{
+			{0, 800, 800, 30, false},
+			{time.Second, 50, 0, 15, true},
+			{5 * time.Second, 400, 64, 15, false},  // the probe ignores an estimate grown on audio alone
+			{9 * time.Second, 120, 64, 15, false},  // probe held; hold since the probe started
+			{10 * time.Second, 120, 70, 15, false}, // +10 %/s
+		}},
+		{"audio only when nothing is left", []step{
+			{0, 0, 0, 15, true},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLadder(defaultLadder(800, 30))
+			for i, s := range tc.steps {
+				got := l.update(t0.Add(s.at), s.avail)
+				if got.Kbps != s.kbps || got.FPS != s.fps || got.Paused != s.paused {
+					t.Fatalf("step %d (t=%v, avail %d): got %+v, want kbps %d fps %d paused %v", i, s.at, s.avail, got, s.kbps, s.fps, s.paused)
+				}
+				if got.Limited != (got.Paused || got.Kbps < 800) {
+					t.Fatalf("step %d: Limited %v for %+v", i, got.Limited, got)
+				}
+			}
+		})
+	}
+}
+
+// TestLadderIsDeterministic: the same inputs give the same decisions.
+func TestLadderIsDeterministic(t *testing.T) {
+	run := func() []videoTarget {
+		l := newLadder(defaultLadder(600, 30))
+		var out []videoTarget
+		t0 := time.Unix(0, 0)
+		for i := range 200 {
+			avail := 100 + (i*37)%500
+			out = append(out, l.update(t0.Add(time.Duration(i)*250*time.Millisecond), avail))
+		}
+		return out
+	}
+	a, b := run(), run()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("decision %d differs: %+v vs %+v", i, a[i], b[i])
+		}
+	}
+}
+
+// TestVideoCeiling: the ladder's top and the estimate's bounds follow the
+// encoder's configured rate and Config.MaxSendKbps, whichever is lower.
+func TestVideoCeiling(t *testing.T) {
+	for _, tc := range []struct {
+		maxSend, encoder, want int
+	}{
+		{0, 800, 800},
+		{0, 1200, 1200},
+		{500, 800, 440},  // 500 minus the audio reserve
+		{2000, 800, 800}, // a cap above the encoder changes nothing
+		{50, 800, minEstimateKbps},
+	} {
+		s := New(Config{MaxSendKbps: tc.maxSend, Logger: discardLogger()})
+		s.media = newRateMedia(tc.encoder, 30)
+		if got := s.maxVideoKbps(); got != tc.want {
+			t.Errorf("MaxSendKbps %d, encoder %d: ceiling %d, want %d", tc.maxSend, tc.encoder, got, tc.want)
+		}
+		_ = s.media.Close()
+	}
+	initial, lo, hi := estimateBounds(800)
+	if initial != initialEstimateKbps*1000 || lo != minEstimateKbps*1000 || hi != (800+audioReserveKbps)*1100 {
+		t.Errorf("estimate bounds %d/%d/%d", initial, lo, hi)
+	}
+	if initial, _, hi := estimateBounds(100); initial > hi {
+		t.Errorf("initial %d above max %d", initial, hi)
+	}
+}
+
+// TestLinkLimit: a connection limits the encoder only when its estimate is
+// below what we send; an estimate gcc caps at 1.5× an app-limited rate, or
+// one without a full second of sending behind it, imposes nothing.
+func TestLinkLimit(t *testing.T) {
+	for _, tc := range []struct {
+		v       linkView
+		limited bool
+	}{
+		{linkView{EstimateKbps: 250, SentKbps: 400, Measured: true}, true},  // overuse: 0.85× what arrived
+		{linkView{EstimateKbps: 420, SentKbps: 400, Measured: true}, true},  // recovering toward it
+		{linkView{EstimateKbps: 150, SentKbps: 100, Measured: true}, false}, // app-limited: 1.5× what we send
+		{linkView{EstimateKbps: 900, SentKbps: 100, Measured: true}, false},
+		{linkView{EstimateKbps: 50, SentKbps: 0}, false}, // nothing measured yet
+	} {
+		k, lim := tc.v.limitKbps()
+		if lim != tc.limited || (lim && k != tc.v.EstimateKbps) {
+			t.Errorf("%+v: limit %d %v, want limited %v", tc.v, k, lim, tc.limited)
+		}
+	}
+}
