@@ -128,7 +128,7 @@ func (e *encoder) SetBitRate(bps int) error {
 	if kbps == e.cfg.kbps {
 		return nil
 	}
-	if err := e.c.setKbps(kbps); err != nil {
+	if err := e.c.setKbps(kbps, drainMs); err != nil {
 		return fmt.Errorf("set bit rate %d: %w", bps, err)
 	}
 	e.cfg.kbps = kbps

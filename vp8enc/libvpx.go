@@ -156,12 +156,26 @@ func newCEncoder(c rcConfig) (*cEncoder, error) {
 	return ce, nil
 }
 
-// setKbps changes the target rate of the running encoder.
-func (ce *cEncoder) setKbps(kbps int) error {
-	old := ce.e.cfg.rc_target_bitrate
-	ce.e.cfg.rc_target_bitrate = C.uint(kbps)
+// setKbps changes the target rate of the running encoder. On a decrease
+// the buffer credit saved at the old rate is first cut to drainMs at the
+// new rate (libvpx clips its level to the buffer size on every config
+// change): a link that just narrowed must not get a second of frames
+// spending a buffer earned at the old rate.
+func (ce *cEncoder) setKbps(kbps, drainMs int) error {
+	cfg := &ce.e.cfg
+	old, size := cfg.rc_target_bitrate, cfg.rc_buf_sz
+	cfg.rc_target_bitrate = C.uint(kbps)
+	if C.uint(kbps) < old && drainMs > 0 && C.uint(drainMs) < size {
+		cfg.rc_buf_sz = C.uint(drainMs)
+		rc := C.vp8enc_set_config(ce.e)
+		cfg.rc_buf_sz = size
+		if rc != C.VPX_CODEC_OK {
+			cfg.rc_target_bitrate = old
+			return vpxError("config set", rc)
+		}
+	}
 	if rc := C.vp8enc_set_config(ce.e); rc != C.VPX_CODEC_OK {
-		ce.e.cfg.rc_target_bitrate = old
+		cfg.rc_target_bitrate = old
 		return vpxError("config set", rc)
 	}
 	return nil

@@ -28,7 +28,9 @@ const (
 	bufInitialMs  = 400
 	bufOptimalMs  = 500
 	bufSizeMs     = 600
-	defaultFPS    = 30
+	// drainMs is the buffer credit kept when the target drops.
+	drainMs    = 200
+	defaultFPS = 30
 	// maxFrameGap caps one frame's duration: after a stall the rate
 	// controller would otherwise grant the next frame the whole gap.
 	maxFrameGap = time.Second
