@@ -15,6 +15,7 @@ import (
 // from others.
 type encoder struct {
 	r        video.Reader
+	conv     converter // used by Read only, outside the lock
 	now      func() time.Time
 	firstDur time.Duration
 
@@ -48,15 +49,15 @@ func (e *encoder) Read() ([]byte, func(), error) {
 		defer release()
 	}
 	t := e.now()
+	p, err := e.conv.planes(img)
+	if err != nil {
+		return nil, noop, err
+	}
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.c == nil {
 		return nil, noop, io.EOF
-	}
-	p, err := i420Planes(img)
-	if err != nil {
-		return nil, noop, err
 	}
 	if w, h := e.c.size(); w != p.w || h != p.h {
 		if err := e.rebuild(p.w, p.h); err != nil {

@@ -63,8 +63,9 @@ func (p Params) RTPCodec() *codec.RTPCodec { return codec.NewRTPVP8Codec(90000) 
 
 // BuildVideoEncoder builds an encoder reading pictures from r; each Read
 // of the result reads one picture and returns one encoded frame (empty
-// when rate control drops it). Pictures of any format video.ToI420
-// converts are accepted; the size may change between pictures (the
+// when rate control drops it). I420 pictures (*image.YCbCr 4:2:0) are
+// passed to libvpx without a copy; other YCbCr ratios, RGBA and any other
+// image are converted; the size may change between pictures (the
 // encoder is then rebuilt and starts with a key frame). m gives the
 // initial size and the nominal frame rate (for the first frame's
 // duration).
@@ -86,7 +87,7 @@ func (p Params) BuildVideoEncoder(r video.Reader, m prop.Media) (codec.ReadClose
 		fps = defaultFPS
 	}
 	return &encoder{
-		r:        video.ToI420(r),
+		r:        r,
 		c:        ce,
 		cfg:      cfg,
 		now:      now,

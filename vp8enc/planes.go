@@ -13,17 +13,12 @@ type planes struct {
 	yStride, cStride int
 }
 
-// i420Planes checks that img (already converted to 4:2:0 by
-// video.ToI420) has planes long enough for its size, so C never reads
-// past a Go slice.
-func i420Planes(img image.Image) (planes, error) {
-	yc, ok := img.(*image.YCbCr)
-	if !ok || yc.SubsampleRatio != image.YCbCrSubsampleRatio420 {
-		return planes{}, fmt.Errorf("%w: want I420, got %T", ErrBadFrame, img)
-	}
+// i420Planes checks that a 4:2:0 picture has planes long enough for its
+// size, so C never reads past a Go slice.
+func i420Planes(yc *image.YCbCr) (planes, error) {
 	w, h := yc.Rect.Dx(), yc.Rect.Dy()
 	if w < 2 || h < 2 || w > 16383 || h > 16383 {
-		return planes{}, fmt.Errorf("%w: size %dx%d", ErrBadFrame, w, h)
+		return planes{}, sizeError(w, h)
 	}
 	cw, ch := (w+1)/2, (h+1)/2
 	if yc.YStride < w || yc.CStride < cw ||
@@ -39,3 +34,5 @@ func i420Planes(img image.Image) (planes, error) {
 		yStride: yc.YStride, cStride: yc.CStride,
 	}, nil
 }
+
+func sizeError(w, h int) error { return fmt.Errorf("%w: size %dx%d", ErrBadFrame, w, h) }
