@@ -108,7 +108,7 @@ func BenchmarkEncode800(b *testing.B) {
 // rate of each fixed realtime speed at a narrow and a wide target.
 func BenchmarkSpeed(b *testing.B) {
 	l := newLoop(90)
-	for _, kbps := range []int{150, 800} {
+	for _, kbps := range []int{150, 300, 800} {
 		for _, speed := range []int{4, 6, 8, 10, 12, 16} {
 			b.Run(fmt.Sprintf("kbps=%d/speed=%d", kbps, speed), func(b *testing.B) {
 				enc, err := Params{BitRate: kbps * 1000, Speed: speed, Now: l.now}.BuildVideoEncoder(l.reader(), media(640, 480, 30))
@@ -117,6 +117,21 @@ func BenchmarkSpeed(b *testing.B) {
 				}
 				encodeBench(b, enc)
 			})
+		}
+	}
+}
+
+// BenchmarkConvertRGBA is the cost of a 1280×720 screen picture's
+// conversion to I420 (screens deliver RGBA).
+func BenchmarkConvertRGBA(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 1280, 720))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 13)
+	}
+	var c converter
+	for b.Loop() {
+		if _, err := c.planes(img); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -20,6 +20,19 @@ func TestConvert(t *testing.T) {
 			nrgba.Set(x, y, want)
 		}
 	}
+	// A crop of a wider picture: rows are longer than the crop.
+	wide := image.NewRGBA(image.Rect(0, 0, 3*w, h+4))
+	for y := range h + 4 {
+		for x := range 3 * w {
+			wide.Set(x, y, color.RGBA{0, 255, 0, 255})
+		}
+	}
+	for y := range h {
+		for x := range w {
+			wide.Set(w+x, 2+y, want)
+		}
+	}
+	crop := wide.SubImage(image.Rect(w, 2, 2*w, 2+h))
 	ycc := map[string]*image.YCbCr{}
 	for name, ratio := range map[string]image.YCbCrSubsampleRatio{
 		"422": image.YCbCrSubsampleRatio422, "444": image.YCbCrSubsampleRatio444, "440": image.YCbCrSubsampleRatio440,
@@ -34,7 +47,7 @@ func TestConvert(t *testing.T) {
 		ycc[name] = img
 	}
 	var c converter
-	for name, img := range map[string]image.Image{"rgba": rgba, "nrgba": nrgba, "422": ycc["422"], "444": ycc["444"], "440": ycc["440"]} {
+	for name, img := range map[string]image.Image{"rgba": rgba, "crop": crop, "nrgba": nrgba, "422": ycc["422"], "444": ycc["444"], "440": ycc["440"]} {
 		p, err := c.planes(img)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
