@@ -85,9 +85,13 @@ func (c *converter) fromRGBA(src *image.RGBA) (planes, error) {
 	}
 	p := c.alloc(w, h)
 	for y := range h {
-		row := src.Pix[src.PixOffset(r.Min.X, r.Min.Y+y):]
-		for x := range w {
-			p.y[y*w+x], _, _ = color.RGBToYCbCr(row[4*x], row[4*x+1], row[4*x+2])
+		row := src.Pix[src.PixOffset(r.Min.X, r.Min.Y+y):][:4*w]
+		dst := p.y[y*w : (y+1)*w]
+		for x := range dst {
+			px := row[4*x : 4*x+3 : 4*x+3]
+			// color.RGBToYCbCr's luma, inlined: this loop is most of a
+			// screen picture's cost.
+			dst[x] = uint8((19595*int32(px[0]) + 38470*int32(px[1]) + 7471*int32(px[2]) + 1<<15) >> 16)
 		}
 	}
 	for cy := range (h + 1) / 2 {
