@@ -1,0 +1,5 @@
+//go:build !asan
+
+package vp8enc
+
+const underASan = false
