@@ -63,7 +63,7 @@ func TestImportRules(t *testing.T) {
 		"server/web": {},
 		"server":     {"signal"},
 		"tui":        {"store"},
-		"devices":    {"mediacodec", "store"},
+		"devices":    {"mediacodec", "store", "vp8enc"},
 		"rtc":        {"mediacodec", "signal", "store"},
 	}
 	for pkg, deps := range ourImports(t) {

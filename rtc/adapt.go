@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -21,9 +20,6 @@ type RateController interface {
 	// video (audio goes on). It must be cheap and must not block.
 	SetVideoTarget(kbps, fps int, paused bool)
 }
-
-// devices.Media's encoder follows the estimate.
-var _ RateController = (*devices.Media)(nil)
 
 // adaptInterval is how often the shared encoder's target is revisited.
 const adaptInterval = 250 * time.Millisecond

@@ -10,6 +10,7 @@ import (
 // alone; these guards break the build, not a call, when one drifts.
 var (
 	_ rtc.LocalMedia       = (*devices.Media)(nil)
+	_ rtc.RateController   = (*devices.Media)(nil) // the encoder follows the send estimate
 	_ rtc.AudioSink        = (*devices.Player)(nil)
 	_ rtc.VideoSink        = (*videoview.Sink)(nil)
 	_ videoview.PreviewTap = (*devices.Media)(nil)
