@@ -57,7 +57,7 @@ func TestChatWireFormat(t *testing.T) {
 func TestChatSizeCap(t *testing.T) {
 	ts, a, b, _ := chatRoom(t, Config{})
 	for _, text := range []string{
-		strings.Repeat("a", signal.MaxChatRunes+1),    // too many characters
+		strings.Repeat("a", signal.MaxChatRunes+1),   // too many characters
 		strings.Repeat("€", signal.MaxChatBytes/3+1), // 334 characters, 1002 bytes
 	} {
 		a.send(signal.Chat{Text: text})
