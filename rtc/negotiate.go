@@ -32,9 +32,11 @@ func (s *Session) handleMessage(ctx context.Context, m signal.Message) {
 		if s.peerByID(m.From) != nil {
 			s.emit(store.UpdateRemoteMedia{PeerID: m.From, Audio: m.Audio, Video: m.Video, Screen: m.Screen})
 		}
+	case *signal.Chat:
+		s.chatReceived(m)
 	case *signal.Error:
 		s.log.Warn("signaling error", "code", m.Code, "ref", m.Ref, "message", m.Message)
-		if m.Code != signal.CodeUnknownPeer { // a peer that just left: nothing to tell
+		if m.Code != signal.CodeUnknownPeer && !s.chatRefused(m) { // a peer that just left: nothing to tell
 			s.emit(store.SetConnectionError{Error: "signaling: " + m.Message})
 		}
 	}

@@ -53,6 +53,10 @@ type Config struct {
 	// RateLimitStrikes is how many rate-limited frames in a row close the
 	// connection with status 1008 (default 50).
 	RateLimitStrikes int
+	// ChatRate and ChatBurst limit the chat lines one room member may send
+	// (defaults 1/s, burst 5); excess lines get rate-limited.
+	ChatRate  float64
+	ChatBurst int
 	// JoinRate and JoinBurst limit joins per client IP address (defaults
 	// 20/s, burst 40), enough for a room's worth of people behind one NAT.
 	JoinRate  float64
@@ -128,6 +132,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RateLimitStrikes <= 0 {
 		c.RateLimitStrikes = 50
+	}
+	if c.ChatRate <= 0 {
+		c.ChatRate = 1
+	}
+	if c.ChatBurst <= 0 {
+		c.ChatBurst = 5
 	}
 	if c.JoinRate <= 0 {
 		c.JoinRate = 20

@@ -221,16 +221,20 @@ func (c *conn) handle(data []byte) bool {
 			return true
 		}
 		return c.join(m)
-	case *signal.Leave, *signal.ReadyForOffer, *signal.Offer, *signal.Answer, *signal.ICECandidate, *signal.MediaStateUpdate:
+	case *signal.Leave, *signal.ReadyForOffer, *signal.Offer, *signal.Answer, *signal.ICECandidate, *signal.MediaStateUpdate, *signal.Chat:
 		if c.peer == nil {
 			c.reply(signal.CodeNotJoined, "send join first", typ)
 			return true
 		}
-		if _, ok := m.(*signal.Leave); ok {
+		switch m := m.(type) {
+		case *signal.Leave:
 			c.leave()
 			return false
+		case *signal.Chat:
+			c.chat(m)
+		default:
+			c.relay(m)
 		}
-		c.relay(m)
 		return true
 	default:
 		c.reply(signal.CodeUnknownType, fmt.Sprintf("%q is not accepted from clients", typ), typ)
@@ -329,6 +333,7 @@ func (c *conn) join(j *signal.Join) bool {
 		userName: userName,
 		secret:   secret,
 		out:      newOutbox(s.cfg.SendQueue, s.cfg.SendQueueBytes),
+		chat:     newChatLimiter(s.cfg),
 	}
 	r.members = append(r.members, p)
 	s.peers[id] = p

@@ -3,6 +3,8 @@ package server
 import (
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/rtcterm/rtcterm/signal"
 )
 
@@ -41,6 +43,7 @@ type peer struct {
 	media    *signal.MediaState
 	secret   string // one-time resume secret of the last welcome; "" once used
 	out      *outbox
+	chat     *rate.Limiter // chat lines this membership may send
 
 	conn       *conn // nil while inside the grace period
 	gen        uint64

@@ -15,6 +15,7 @@ type metrics struct {
 	relayed     *prometheus.CounterVec
 	errors      *prometheus.CounterVec
 	dropped     *prometheus.CounterVec
+	chat        *prometheus.CounterVec
 
 	unjoined        prometheus.Gauge
 	refused         *prometheus.CounterVec
@@ -48,6 +49,9 @@ func newMetrics(reg *prometheus.Registry, own bool) (*metrics, error) {
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rtcterm_signal_peers_dropped_total", Help: "Memberships ended by the server, by reason (grace-expired, slow-consumer).",
 		}, []string{"reason"}),
+		chat: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rtcterm_signal_chat_messages_total", Help: "Chat lines received, by outcome (relayed, too-large, bad-message, rate-limited); their text is never kept.",
+		}, []string{"result"}),
 		unjoined: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "rtcterm_signal_unjoined_connections", Help: "Open connections that have not joined a room yet.",
 		}),
@@ -70,7 +74,7 @@ func newMetrics(reg *prometheus.Registry, own bool) (*metrics, error) {
 			Name: "rtcterm_signal_limit", Help: "Configured global limits, so dashboards can show usage against them.",
 		}, []string{"limit"}),
 	}
-	cs := []prometheus.Collector{m.rooms, m.peers, m.connections, m.joins, m.relayed, m.errors, m.dropped,
+	cs := []prometheus.Collector{m.rooms, m.peers, m.connections, m.joins, m.relayed, m.errors, m.dropped, m.chat,
 		m.unjoined, m.refused, m.joinTimeouts, m.inbound, m.throttled, m.throttleSeconds, m.limits}
 	if own {
 		cs = append(cs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

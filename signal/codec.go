@@ -106,6 +106,8 @@ func Decode(data []byte) (Message, error) {
 		m = &PeerLeft{}
 	case TypeError:
 		m = &Error{}
+	case TypeChat:
+		m = &Chat{}
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnknownType, typ)
 	}

@@ -101,6 +101,29 @@ type UpdateSignaling struct{ Signaling Signaling }
 // SetAudioOutput records whether remote audio is played ("" = playing).
 type SetAudioOutput struct{ Reason string }
 
+// ChatReceived is a chat line the server relayed: From, UserName and At
+// are the server's stamps. Own marks the echo of a line we sent, which
+// confirms the oldest pending line with the same text.
+type ChatReceived struct {
+	From, UserName, Text string
+	At                   time.Time
+	Own                  bool
+}
+
+// ChatSent records a line we sent, shown at once and pending until the
+// server's echo (ChatReceived with Own) or refusal (ChatRefused).
+type ChatSent struct {
+	Text string
+	At   time.Time
+}
+
+// ChatRefused marks the oldest pending line as refused by the server, with
+// the server's reason (too large, rate-limited, not supported).
+type ChatRefused struct{ Reason string }
+
+// ChatRead clears the unread count: the user has seen the chat.
+type ChatRead struct{}
+
 // The async operations of docs/slice.md (createAsyncThunk) report
 // through pending / fulfilled / rejected actions.
 
@@ -172,6 +195,10 @@ func (SetLocalFingerprint) action()             {}
 func (UpdateRecovery) action()                  {}
 func (UpdateSignaling) action()                 {}
 func (SetAudioOutput) action()                  {}
+func (ChatReceived) action()                    {}
+func (ChatSent) action()                        {}
+func (ChatRefused) action()                     {}
+func (ChatRead) action()                        {}
 func (InitializeMediaPending) action()          {}
 func (InitializeMediaFulfilled) action()        {}
 func (InitializeMediaRejected) action()         {}

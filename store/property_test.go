@@ -12,7 +12,7 @@ func actionFrom(op, peer, arg byte) Action {
 	id := []string{"a", "b", "c", ""}[peer%4]
 	at := t0.Add(time.Duration(arg) * time.Second)
 	statuses := []Status{StatusConnecting, StatusConnected, StatusDisconnected, StatusFailed, StatusClosed, "bogus"}
-	switch op % 24 {
+	switch op % 28 {
 	case 0:
 		return AddPeerConnection{PeerID: id, UserName: string(rune('A' + arg%26)), At: at}
 	case 1, 2, 3:
@@ -55,6 +55,14 @@ func actionFrom(op, peer, arg byte) Action {
 		return StopScreenShareRejected{Error: "x"}
 	case 22:
 		return UpdateRecovery{PeerID: id, Recovery: Recovery{Attempt: int(arg % 6)}}
+	case 23:
+		return ChatSent{Text: string(rune('a' + arg%3)), At: at}
+	case 24:
+		return ChatReceived{From: id, Text: string(rune('a' + arg%3)), At: at, Own: arg%2 == 0}
+	case 25:
+		return ChatRefused{Reason: "r"}
+	case 26:
+		return ChatRead{}
 	default:
 		return SetPeerFingerprint{PeerID: id, Fingerprint: "f"}
 	}
@@ -76,6 +84,7 @@ func deepCopy(s State) State {
 	for k, v := range s.PendingOffers {
 		c.PendingOffers[k] = v
 	}
+	c.Chat = append([]ChatLine(nil), s.Chat...)
 	if s.LocalStream != nil {
 		ls := *s.LocalStream
 		ls.Tracks = append([]Track(nil), ls.Tracks...)
@@ -131,6 +140,9 @@ func checkSequence(t *testing.T, data []byte) {
 			if _, ok := next.Connections[id]; !ok {
 				t.Fatalf("step %d: offer held for absent peer %q", i/3, id)
 			}
+		}
+		if len(next.Chat) > ChatHistoryLen || next.ChatUnread < 0 {
+			t.Fatalf("step %d: chat holds %d lines, %d unread", i/3, len(next.Chat), next.ChatUnread)
 		}
 		s = next
 	}

@@ -127,6 +127,14 @@ func Apply(s State, a Action) (State, error) {
 		s.Signaling = a.Signaling
 	case SetAudioOutput:
 		s.AudioOutput = a.Reason
+	case ChatReceived:
+		s = chatReceived(s, a)
+	case ChatSent:
+		s.Chat = appendChat(s.Chat, ChatLine{Text: a.Text, At: a.At, Own: true, Pending: true})
+	case ChatRefused:
+		return chatRefused(s, a.Reason)
+	case ChatRead:
+		s.ChatUnread = 0
 	case InitializeMediaPending, StartScreenSharePending, StopScreenSharePending:
 		s.Loading = true
 		s.Error = ""

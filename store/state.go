@@ -230,6 +230,11 @@ type State struct {
 	Signaling     Signaling
 	// AudioOutput says whether remote audio is played, and why not.
 	AudioOutput string
+	// Chat is the chat history, oldest first, at most ChatHistoryLen
+	// lines; never shared between states.
+	Chat []ChatLine
+	// ChatUnread counts remote lines received since the last ChatRead.
+	ChatUnread int
 	// epochs counts connection incarnations so every Epoch is unique.
 	epochs uint64
 }

@@ -71,3 +71,8 @@ func collectStatsCmd(e Engine, peerID string, epoch uint64, timeout time.Duratio
 func leaveCmd(e Engine) tea.Cmd {
 	return func() tea.Msg { return left{err: e.Leave()} }
 }
+
+// sendChatCmd sends one chat line; a failure shows as a notice.
+func sendChatCmd(e Engine, text string) tea.Cmd {
+	return func() tea.Msg { return result{what: "chat line not sent", err: e.SendChat(text)} }
+}

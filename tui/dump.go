@@ -29,8 +29,11 @@ type dumped struct {
 
 // snapshot captures the diagnostics as of now. The state and the log are
 // never mutated once built, so the command can read them later.
+// The chat is left out: it is the users' conversation, never stored.
 func (m Model) snapshot() Diagnostics {
-	return Diagnostics{WrittenAt: m.now, State: m.state, Events: m.events}
+	st := m.state
+	st.Chat = nil
+	return Diagnostics{WrittenAt: m.now, State: st, Events: m.events}
 }
 
 // dumpCmd writes the diagnostics as JSON into dir (the temporary directory

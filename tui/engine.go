@@ -22,6 +22,10 @@ type Engine interface {
 	Retry(peerID string) error
 	// CollectStats measures one peer's connection.
 	CollectStats(ctx context.Context, peerID string) (store.Stats, error)
+	// SendChat sends one line of chat to the room; the line itself arrives
+	// as the engine's store actions (ChatSent, then ChatReceived or
+	// ChatRefused).
+	SendChat(text string) error
 	// Leave leaves the call cleanly.
 	Leave() error
 }

@@ -36,6 +36,8 @@ func routine(a store.Action) bool {
 	switch a.(type) {
 	case store.CollectConnectionStatsPending, store.CollectConnectionStatsFulfilled, store.UpdateConnectionStats:
 		return true
+	case store.ChatReceived, store.ChatSent, store.ChatRead:
+		return true // the conversation is not diagnostics: it stays out of the log and the dump
 	}
 	return false
 }

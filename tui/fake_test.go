@@ -93,6 +93,9 @@ func (f *fakeEngine) SetScreenShare(on bool) error {
 }
 func (f *fakeEngine) Retry(id string) error { return f.record(fmt.Sprintf("Retry(%q)", id)) }
 func (f *fakeEngine) Leave() error          { return f.record("Leave()") }
+func (f *fakeEngine) SendChat(text string) error {
+	return f.emitIfOK(f.record(fmt.Sprintf("SendChat(%q)", text)), store.ChatSent{Text: text, At: t0})
+}
 func (f *fakeEngine) CollectStats(ctx context.Context, id string) (store.Stats, error) {
 	if err := f.record(fmt.Sprintf("CollectStats(%q)", id)); err != nil {
 		return store.Stats{}, err

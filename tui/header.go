@@ -25,6 +25,9 @@ func (m Model) headerLines(w int) []string {
 	} else {
 		title = append(title, fmt.Sprintf("%d/%d connected", store.SelectConnectedCount(s), n))
 	}
+	if b := chatBadge(s.ChatUnread); b != "" {
+		title = append(title, b)
+	}
 	line1 := styleTitle.Render(fit(" "+strings.Join(title, " · "), w))
 
 	parts := []string{

@@ -17,6 +17,7 @@ type keyMap struct {
 	Retry               key.Binding
 	Dump                key.Binding
 	Invite              key.Binding
+	Chat                key.Binding
 	Dismiss             key.Binding
 	Help                key.Binding
 	Quit                key.Binding
@@ -34,6 +35,7 @@ func newKeyMap() keyMap {
 		Retry:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
 		Dump:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dump")),
 		Invite:  key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy invite")),
+		Chat:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
 		Dismiss: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "leave")),
@@ -53,6 +55,7 @@ var keyExplained = map[string]string{
 	"Retry":   "reconnect signaling, or the selected failed peer",
 	"Dump":    "write a diagnostics file (JSON)",
 	"Invite":  "copy the join lines to the clipboard (OSC 52: works over SSH and in tmux)",
+	"Chat":    "open the chat: type, enter sends, esc closes (every key is text while it is open)",
 	"Dismiss": "close help, leave the enlarged tile, clear the notice",
 	"Help":    "this help",
 	"Quit":    "leave the call (twice: quit at once)",
@@ -79,5 +82,5 @@ func (k keyMap) all() []namedBinding {
 // ShortHelp is the one-line help under the screen, most wanted first;
 // the footer keeps Help and Quit whatever the width.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Mic, k.Camera, k.Screen, k.Video, k.Retry, k.Focus, k.Dump, k.Help, k.Quit}
+	return []key.Binding{k.Mic, k.Camera, k.Screen, k.Video, k.Chat, k.Retry, k.Focus, k.Dump, k.Help, k.Quit}
 }

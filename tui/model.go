@@ -31,6 +31,7 @@ type Model struct {
 	videoView     bool                  // t: the video grid instead of the stats table
 	frames        map[string]VideoFrame // newest picture per peer; replaced, never mutated
 	sentTiles     map[string]TileSize   // the tiles the video source was last told about
+	chat          chatInput             // c: the chat pane and the line being typed
 	leaving       bool
 	err           error
 }

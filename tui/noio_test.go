@@ -37,6 +37,9 @@ func TestUpdateAndViewDoNoIO(t *testing.T) {
 		result{op: opVideo, what: "camera", err: errBoom},
 		store.ToggleAudio{Enabled: false},
 		dumped{path: "/tmp/x.json"},
+		store.ChatReceived{From: "p01", UserName: "B", Text: "hi", At: t0},
+		keyPress("c"), keyPress("h"), keyPress("q"), tea.PasteMsg{Content: "x"}, keyPress("enter"),
+		store.ChatSent{Text: "hqx", At: t0}, store.ChatRefused{Reason: "r"}, keyPress("esc"),
 		keyPress("q"),
 	}
 	for _, msg := range msgs {

@@ -36,7 +36,15 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		m.now = m.opts.Now()
+		if m.chat.open {
+			return m.chatKey(msg)
+		}
 		return m.handleKey(msg)
+	case tea.PasteMsg:
+		if m.chat.open {
+			m.chat.draft = appendTyped(m.chat.draft, msg.Content)
+		}
+		return m, nil
 	case store.Action:
 		m.now = m.opts.Now()
 		return m.apply(msg), nil
@@ -121,6 +129,7 @@ func (m Model) apply(a store.Action) Model {
 			m = m.forgetFrame(LocalPreview)
 		}
 	}
+	m = m.applyChat(a)
 	if n, ok := noticeFor(prev, next, a, m.joined); ok {
 		m = m.raise(n)
 	}
@@ -147,6 +156,8 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return m.leave()
+	case key.Matches(k, m.keys.Chat):
+		return m.openChat(), nil
 	case key.Matches(k, m.keys.Help):
 		m.showHelp = !m.showHelp
 		m.helpScroll = 0

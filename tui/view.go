@@ -21,6 +21,8 @@ func (m Model) View() tea.View {
 	switch {
 	case m.width < minWidth || m.height < minHeight:
 		content = m.renderTooSmall
+	case m.chat.open:
+		content = m.renderChat
 	case m.showHelp:
 		content = m.renderHelp
 	case m.videoView:

@@ -193,6 +193,15 @@ func (h *headless) report(prev, next store.State, a store.Action) {
 		}
 	case store.InitializeMediaRejected:
 		fmt.Fprintf(h.out, "%s media: %s\n", ts, tui.Sanitize(a.Error, 200))
+	case store.ChatReceived:
+		// The server's stamp, so every participant's log agrees.
+		who := tui.Sanitize(a.UserName, 32)
+		if who == "" {
+			who = name(a.From)
+		}
+		fmt.Fprintf(h.out, "%s %s: %s\n", a.At.In(h.now().Location()).Format("15:04:05"), who, tui.Sanitize(a.Text, 1000))
+	case store.ChatRefused:
+		fmt.Fprintf(h.out, "%s chat line not sent: %s\n", ts, tui.Sanitize(a.Reason, 200))
 	case store.SetAudioOutput:
 		if a.Reason != "" {
 			fmt.Fprintf(h.out, "%s %s\n", ts, tui.Sanitize(a.Reason, 200))

@@ -61,6 +61,8 @@ func TestHeadlessGolden(t *testing.T) {
 			store.UpdateConnectionStatus{PeerID: "p1", Status: store.StatusConnected, At: at},
 			store.UpdateRemoteMedia{PeerID: "p1", Audio: true, Video: false},
 			store.SetConnectionError{PeerID: "p2", Error: "bad\x1b[31m offer"},
+			store.ChatReceived{From: "p1", UserName: "Ada", Text: "hello \x1b]52;c;aGk=\a\u202eworld\x1b[2J", At: at.Add(-time.Second)},
+			store.ChatReceived{From: "p2", UserName: "Eve\x1b[2J\u202e", Text: "\u009b31mred", At: at},
 			store.RemovePeerConnection{PeerID: "p2"},
 			store.SetAudioOutput{Reason: "audio: no output device"},
 		} {

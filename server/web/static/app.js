@@ -9,6 +9,7 @@
 //   media.js      camera, microphone, their switches, screen share
 //   stats.js      getStats() into each tile's stats line
 //   ui.js         tiles, controls, the join form; starting and leaving
+//   chat.js       the chat panel: lines, pending echoes, unread badge
 //
 // The page talks only to its own origin: no analytics, no test hooks.
 

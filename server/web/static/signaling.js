@@ -5,6 +5,7 @@ import { call, note, setStatus, logError } from './state.js';
 import { ensurePeer, removePeer, readyForOffer, offerReceived, answerReceived, candidateReceived } from './peers.js';
 import { sendMediaState } from './media.js';
 import { renderTile, showJoinForm } from './ui.js';
+import { chatReceived, chatRefused } from './chat.js';
 
 // send delivers msg now when joined, else keeps it for after the next welcome.
 export function send(msg) {
@@ -82,6 +83,9 @@ function handleMessage(m) {
       }
       break;
     }
+    case 'chat':
+      chatReceived(m);
+      break;
     case 'error':
       serverError(m);
       break;
@@ -130,6 +134,10 @@ function welcome(w) {
 
 function serverError(m) {
   const text = String(m.message || m.code || 'error');
+  if (m.ref === 'chat') {
+    chatRefused(m.code, text); // the line is marked; the call is fine
+    return;
+  }
   switch (m.code) {
     case 'unknown-peer':
       return; // a peer that just left

@@ -5,6 +5,7 @@ import { $, call, params, note, setStatus, MAX_RESTARTS } from './state.js';
 import { connect } from './signaling.js';
 import { removePeer } from './peers.js';
 import { openMedia, mediaState, setMic, setCamera, startScreen, stopScreen } from './media.js';
+import { bindChat, clearChat } from './chat.js';
 
 // Rendering (names and texts only ever through textContent).
 
@@ -125,6 +126,7 @@ export function leave(keepMedia) {
     ws.close(1000);
   }
   for (const id of [...call.peers.keys()]) removePeer(id);
+  clearChat();
   call.selfId = '';
   call.resume = null;
   if (!keepMedia) {
@@ -168,6 +170,7 @@ export function bindControls() {
   $('cam').addEventListener('click', () => setCamera(!call.local.videoOn));
   $('screen').addEventListener('click', () => (call.local.screen ? stopScreen() : startScreen()));
   $('leave').addEventListener('click', () => leave(false));
+  bindChat();
   $('sound').addEventListener('click', () => {
     for (const a of document.querySelectorAll('.tile audio')) a.play().catch(() => {});
     $('sound').hidden = true;
