@@ -39,6 +39,7 @@ type Media struct {
 	Mic, Camera      string             // device IDs (devices.Enumerate); "" the default
 	Speaker          string             // output device ID; "" the default
 	Muted, NoCamera  bool               // join with the microphone / camera off
+	MaxSendKbps      int                // most sent to each peer, audio included; 0 no cap
 }
 
 // Output is how the call is shown: the terminal UI, or status lines and

@@ -52,6 +52,12 @@ type statsRow struct {
 	Height   int     `json:"height"`
 	Codec    string  `json:"codec"`
 	Route    string  `json:"route"`
+	// How this side's sending adapts to the link toward the peer.
+	AvailableSendKbps float64 `json:"availableSendKbps"` // the congestion controller's estimate
+	SendTargetKbps    float64 `json:"sendTargetKbps"`    // what the shared video encoder aims at
+	SendLayer         string  `json:"sendLayer"`         // the encoding sent: one shared encoding today, "main"
+	LimitedBy         string  `json:"limitedBy"`         // "bandwidth" when the link holds the video back, else ""
+	VideoPaused       bool    `json:"videoPaused"`       // video held back: audio only
 	// Audio, Video and Screen are what the peer says it sends (its
 	// media-state); absent until it has said.
 	Audio  *bool `json:"audio,omitempty"`
@@ -222,6 +228,8 @@ func (h *headless) writeStats(c store.Connection, at time.Time) {
 		RTTMs: round1(c.Stats.RTTMillis), RecvKbps: round1(c.Stats.RecvKbps), SendKbps: round1(c.Stats.SendKbps),
 		LossPct: round1(c.Stats.LossPct), JitterMs: round1(c.Stats.JitterMillis), FPS: round1(c.Stats.FramesPerSecond),
 		Width: c.Stats.Width, Height: c.Stats.Height, Codec: codec, Route: c.Stats.Route.String(),
+		AvailableSendKbps: round1(c.Stats.AvailableSendKbps), SendTargetKbps: round1(c.Stats.SendTargetKbps),
+		SendLayer: "main", LimitedBy: c.Stats.LimitedBy, VideoPaused: c.Stats.VideoPaused,
 	}
 	if m := c.Media; m.Known {
 		row.Audio, row.Video, row.Screen = &m.Audio, &m.Video, &m.Screen

@@ -46,10 +46,11 @@ func NewSession(cfg Config, sinks Sinks) *rtc.Session {
 			}
 			return m, nil
 		},
-		ICEServers: cfg.Media.ICEServers,
-		RelayOnly:  cfg.Media.RelayOnly,
-		Net:        cfg.Net,
-		Logger:     log,
+		ICEServers:  cfg.Media.ICEServers,
+		MaxSendKbps: cfg.Media.MaxSendKbps,
+		RelayOnly:   cfg.Media.RelayOnly,
+		Net:         cfg.Net,
+		Logger:      log,
 	}
 	if sinks.Player != nil {
 		rcfg.Audio = sinks.Player

@@ -176,6 +176,8 @@ func TestFlagRangesStartNothing(t *testing.T) {
 		{join, []string{"--mic", "nope"}, "--mic: no such device: no microphone with id \"nope\"; available: ok (Fine)"},
 		{join, []string{"--camera", "nope"}, "--camera"},
 		{demoArgs, []string{"--speaker", "nope"}, "--speaker"},
+		{join, []string{"--max-send-kbps", "63"}, "--max-send-kbps"},
+		{join, []string{"--max-send-kbps", "20001"}, "--max-send-kbps"},
 		{serve, []string{"--max-peers", "0"}, "--max-peers"},
 		{serve, []string{"--max-peers", "65"}, "--max-peers"},
 		{serve, []string{"--max-conns", "0"}, "--max-conns"},

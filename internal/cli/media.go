@@ -21,6 +21,7 @@ const (
 	minBitrate, maxBitrate       = 50, 20000 // kbps
 	minVideoSide, maxVideoSide   = 16, 4096
 	minStatsInterval             = 100 * time.Millisecond
+	minSendKbps                  = 64 // below this not even audio fits
 )
 
 // mediaFlags are the capture and call flags shared by join and demo.
@@ -43,6 +44,7 @@ type mediaFlags struct {
 	Speaker       string
 	Muted         bool // join with the microphone off
 	NoCamera      bool // join with the camera off
+	MaxSendKbps   int  // cap on what is sent to each peer
 }
 
 // register adds the flags to fs; --ice and --relay-only go under the
@@ -57,6 +59,7 @@ func (m *mediaFlags) register(fs *flagSet) {
 	fs.BoolVar(&m.NoCamera, "no-camera", false, "join with the camera off")
 	fs.StringVar(&m.VideoSize, "video-size", "640x480", "capture size `WxH`")
 	fs.IntVar(&m.FPS, "capture-fps", 30, fmt.Sprintf("camera frame rate (%d-%d)", minCaptureFPS, maxCaptureFPS))
+	fs.IntVar(&m.MaxSendKbps, "max-send-kbps", 0, fmt.Sprintf("most sent to each peer, audio included, in `kbps` (%d-%d; 0 = no cap; env RTCTERM_MAX_SEND_KBPS)", minSendKbps, maxBitrate))
 	fs.IntVar(&m.VideoBitrate, "video-bitrate", 800, fmt.Sprintf("video bitrate in `kbps` (%d-%d)", minBitrate, maxBitrate))
 	fs.BoolVar(&m.NoTUI, "no-tui", false, "print status lines instead of the terminal UI")
 	fs.StringVar(&m.StatsJSON, "stats-json", "", "with --no-tui: write one JSON object per peer per stats tick to `FILE` (- for stdout)")
@@ -75,7 +78,7 @@ func (m *mediaFlags) register(fs *flagSet) {
 // groups lists the media flags under their headings in help, after the
 // command's own.
 func (m *mediaFlags) groups(fs *flagSet) {
-	fs.group("Media", "mic", "camera", "speaker", "muted", "no-camera", "fake-media", "no-audio-out", "video-size", "capture-fps", "video-bitrate")
+	fs.group("Media", "mic", "camera", "speaker", "muted", "no-camera", "fake-media", "no-audio-out", "video-size", "capture-fps", "video-bitrate", "max-send-kbps")
 	fs.group("Output", "no-tui", "stats-json", "stats-interval", "duration", "draw-fps", "log")
 }
 
@@ -95,6 +98,18 @@ func (m *mediaFlags) config(env LookupEnv, checkDevice func(kind, id string) err
 			}
 			return call.Media{}, call.Output{}, fmt.Errorf("%s: %w", d.flag, err)
 		}
+	}
+	if m.MaxSendKbps == 0 {
+		if v := envDefault(env, "RTCTERM_MAX_SEND_KBPS", ""); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return call.Media{}, call.Output{}, usagef("RTCTERM_MAX_SEND_KBPS %q: want kbps", v)
+			}
+			m.MaxSendKbps = n
+		}
+	}
+	if m.MaxSendKbps != 0 && (m.MaxSendKbps < minSendKbps || m.MaxSendKbps > maxBitrate) {
+		return call.Media{}, call.Output{}, usagef("--max-send-kbps must be 0 or between %d and %d", minSendKbps, maxBitrate)
 	}
 	w, h, err := parseVideoSize(m.VideoSize)
 	if err != nil {
@@ -125,6 +140,7 @@ func (m *mediaFlags) config(env LookupEnv, checkDevice func(kind, id string) err
 		Fake: m.FakeMedia.on, FakeKind: m.FakeMedia.kind, Width: w, Height: h, FPS: m.FPS, VideoBitrateKbps: m.VideoBitrate,
 		ICEServers: ice, RelayOnly: m.RelayOnly, NoAudioOut: m.NoAudioOut,
 		Mic: m.Mic, Camera: m.Camera, Speaker: m.Speaker, Muted: m.Muted, NoCamera: m.NoCamera,
+		MaxSendKbps: m.MaxSendKbps,
 	}
 	out := call.Output{
 		NoTUI: m.NoTUI, StatsJSON: m.StatsJSON, Duration: m.Duration, StatsInterval: m.StatsInterval,
