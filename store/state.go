@@ -79,6 +79,9 @@ type Stats struct {
 	AudioCodec      string    // e.g. "opus"
 	Route           Route     // nominated candidate pair
 	AudioLevel      float64   // received audio level, 0 (silence) to 1 (full scale)
+	// Quality is the SFU's connection quality for the peer in LiveKit mode:
+	// "excellent", "good", "poor" or "lost"; "" in a mesh call.
+	Quality string
 }
 
 // Sample is one point of a peer's stats history, for sparklines.
