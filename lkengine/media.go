@@ -183,7 +183,7 @@ func (e *Engine) Retry(peerID string) error {
 	e.mu.Unlock()
 	var errs []error
 	for _, pub := range rp.TrackPublications() {
-		if rpub, ok := pub.(*lksdk.RemoteTrackPublication); ok && !rpub.IsSubscribed() {
+		if rpub, ok := pub.(*lksdk.RemoteTrackPublication); ok && !subscribed(rpub) {
 			errs = append(errs, rpub.SetSubscribed(true))
 		}
 	}

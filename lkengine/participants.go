@@ -87,7 +87,7 @@ func factsOf(rp *lksdk.RemoteParticipant) facts {
 	f := facts{sid: rp.SID(), name: rp.Name(), media: mediaOf(rp)}
 	for _, pub := range rp.TrackPublications() {
 		f.pubs++
-		if pub.IsSubscribed() {
+		if subscribed(pub) {
 			f.subscribed = true
 		}
 	}
@@ -165,4 +165,12 @@ func (e *Engine) chooseVideoLocked(id string) webrtc.SSRC {
 		t.forward.Store(on)
 	}
 	return pli
+}
+
+// subscribed reports whether a remote track reaches us. The SDK's
+// IsSubscribed reads the track without its lock (a data race with the
+// subscription), so this asks TrackRemote, which takes it.
+func subscribed(pub lksdk.TrackPublication) bool {
+	rpub, ok := pub.(*lksdk.RemoteTrackPublication)
+	return ok && rpub.TrackRemote() != nil
 }

@@ -8,11 +8,15 @@ import (
 )
 
 // MintToken makes a LiveKit access token that lets identity join room for
-// ttl, signed with the API key and secret. It is what `--api-key` and
-// `--api-secret` do, exported for the demo and tests.
+// ttl (DefaultTokenTTL when not positive), signed with the API key and
+// secret. It is what `--api-key` and `--api-secret` do, exported for the
+// demo and tests.
 func MintToken(apiKey, apiSecret, room, identity string, ttl time.Duration) (string, error) {
 	if apiKey == "" || apiSecret == "" {
 		return "", ErrNoCredentials
+	}
+	if ttl <= 0 {
+		ttl = DefaultTokenTTL
 	}
 	at := auth.NewAccessToken(apiKey, apiSecret).
 		SetVideoGrant(&auth.VideoGrant{RoomJoin: true, Room: room, CanPublish: ptr(true), CanSubscribe: ptr(true)}).
