@@ -55,6 +55,7 @@ type Engine struct {
 	media    LocalMedia
 	audioPub *lksdk.LocalTrackPublication
 	videoPub *lksdk.LocalTrackPublication
+	videoGen int // video publications so far, for their track ids
 	audioOn  bool
 	videoOn  bool
 	screen   bool

@@ -3,6 +3,8 @@ package lkengine
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -220,6 +222,7 @@ func joinEngine(t testing.TB, url, room, identity string) *participant {
 		Audio:      p.audio,
 		Video:      p.video,
 		VideoWidth: fakeWidth, VideoHeight: fakeHeight,
+		Logger: testLogger(),
 	})
 	p.w = watch(p.e)
 	go func() { p.runErr <- p.e.Run(t.Context()) }()
@@ -241,4 +244,13 @@ func (p *participant) leave(t testing.TB) {
 	<-p.w.done
 	_ = p.media.Close()
 	p.e = nil
+}
+
+// testLogger writes the engine's and SDK's logs to stderr when
+// LKENGINE_TEST_LOG is set, for debugging a failing run.
+func testLogger() *slog.Logger {
+	if os.Getenv("LKENGINE_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

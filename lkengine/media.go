@@ -86,7 +86,11 @@ func (e *Engine) publishVideo(room *lksdk.Room, m LocalMedia) error {
 	if screen {
 		opts.Name, opts.Source = "screen", livekit.TrackSource_SCREEN_SHARE
 	}
-	pub, err := room.LocalParticipant.PublishTrack(t, opts)
+	e.mu.Lock()
+	e.videoGen++
+	id := fmt.Sprintf("%s-%d", opts.Name, e.videoGen)
+	e.mu.Unlock()
+	pub, err := room.LocalParticipant.PublishTrack(renamedTrack{t, id}, opts)
 	if err != nil {
 		return fmt.Errorf("livekit: publish video: %w", err)
 	}
@@ -214,3 +218,15 @@ func (e *Engine) RequestKeyFrame(peerID string) {
 		rp.WritePLI(s)
 	}
 }
+
+// renamedTrack is the encode-once video track under a track id of its own
+// per publication. LiveKit matches a published track to its media by that
+// id; publishing the same id again after unpublishing it (camera to
+// screen and back) is accepted but never reaches the other participants.
+type renamedTrack struct {
+	*webrtc.TrackLocalStaticSample
+	id string
+}
+
+// ID is the publication's own track id.
+func (r renamedTrack) ID() string { return r.id }
