@@ -126,8 +126,8 @@ func ensureVeth() error {
 func serverBinary(t testing.TB) string {
 	t.Helper()
 	cands := []string{os.Getenv("RTCTERM_LIVEKIT_SERVER")}
-	if home, err := os.UserHomeDir(); err == nil {
-		cands = append(cands, filepath.Join(home, ".cache", "rtcterm", "bin", "server"))
+	if cache, err := os.UserCacheDir(); err == nil {
+		cands = append(cands, filepath.Join(cache, "rtcterm", "bin", "server"))
 	}
 	for _, c := range cands {
 		if c == "" {
