@@ -8,6 +8,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if runBotsIfAsked() {
+		return
+	}
 	code := m.Run()
 	stopServers()
 	if code == 0 {
