@@ -181,3 +181,24 @@ func expiredToken(t *testing.T, room, identity string) string {
 	}
 	return tok
 }
+
+// Video of a participant without a tile is not sent to us; audio goes on;
+// giving it a tile brings the video back.
+func TestTilesDriveVideo(t *testing.T) {
+	n := startNode(t, node1HTTP, node1UDP, false)
+	alice := joinEngine(t, n.URL, "tiles", "alice")
+	joinEngine(t, n.URL, "tiles", "bob")
+	waitFor(t, joinTimeout, "bob's video at alice", func() bool { return alice.video.count("bob") > 30 })
+
+	alice.e.SetTiles(map[string]TileSize{})
+	stalled := func() bool {
+		v0, a0 := alice.video.count("bob"), alice.audio.count("bob")
+		time.Sleep(500 * time.Millisecond)
+		return alice.video.count("bob") == v0 && alice.audio.count("bob") > a0
+	}
+	waitFor(t, joinTimeout, "bob's video stopped, audio flowing", stalled)
+
+	alice.e.SetTiles(map[string]TileSize{"bob": {Width: 40, Height: 12}})
+	v := alice.video.count("bob")
+	waitFor(t, joinTimeout, "bob's video back", func() bool { return alice.video.count("bob") > v+30 })
+}

@@ -63,12 +63,14 @@ type Engine struct {
 	closed   bool
 	closing  bool // shutdown began: no new track readers
 	cancel   context.CancelFunc
-	peers    map[string]*peerMirror // what the store was told, by identity
-	tracks   map[string]*recvTrack  // subscribed remote tracks, by track SID
-	quality  map[string]string      // connection quality, by identity
-	subFail  map[string]bool        // a subscription failed, by identity
-	getters  []stats.Getter         // one per SDK peer connection
-	baseline map[string]counters    // previous stats sample, by identity
+	peers    map[string]*peerMirror             // what the store was told, by identity
+	tracks   map[string]*recvTrack              // subscribed remote tracks, by track SID
+	quality  map[string]string                  // connection quality, by identity
+	subFail  map[string]bool                    // a subscription failed, by identity
+	getters  []stats.Getter                     // one per SDK peer connection
+	baseline map[string]counters                // previous stats sample, by identity
+	tiles    map[string]TileSize                // drawn video, by identity; nil: all
+	applied  map[string]map[string]trackSetting // video settings sent, by identity and track SID
 
 	done chan struct{}
 	wg   sync.WaitGroup // track readers
@@ -101,6 +103,7 @@ func New(cfg Config) *Engine {
 		quality:  map[string]string{},
 		subFail:  map[string]bool{},
 		baseline: map[string]counters{},
+		applied:  map[string]map[string]trackSetting{},
 		done:     make(chan struct{}),
 	}
 }

@@ -35,6 +35,7 @@ func (e *Engine) reconcile(id string, rp *lksdk.RemoteParticipant) {
 		delete(e.quality, id)
 		delete(e.subFail, id)
 		delete(e.baseline, id)
+		delete(e.applied, id)
 		e.mu.Unlock()
 		if p != nil {
 			e.emit(store.RemovePeerConnection{PeerID: id})
@@ -70,6 +71,7 @@ func (e *Engine) reconcile(id string, rp *lksdk.RemoteParticipant) {
 	}
 	pli := e.chooseVideoLocked(id)
 	e.mu.Unlock()
+	e.applyTiles(id, rp)
 	if pli != 0 {
 		rp.WritePLI(pli) // the sink starts decoding a new stream
 	}
