@@ -88,6 +88,7 @@ type Config struct {
 	// announced with the publication so the SFU can pick layers (optional).
 	VideoWidth, VideoHeight int
 
+	// OpenMedia captures the local media, once, before the join.
 	OpenMedia MediaOpener
 	Audio     AudioSink // optional: receives remote audio
 	Video     VideoSink // optional: receives remote video
@@ -95,7 +96,9 @@ type Config struct {
 	// ConnectTimeout bounds the join (default 10 s).
 	ConnectTimeout time.Duration
 	// Now is the clock for action timestamps and stats rates (default time.Now).
-	Now    func() time.Time
+	Now func() time.Time
+	// Logger receives the engine's and the SDK's logs (default: discarded;
+	// the SDK would otherwise write to the terminal under the UI).
 	Logger *slog.Logger
 }
 
