@@ -2,7 +2,10 @@
 # deps.sh — install the system packages rtcterm needs, only those missing.
 #
 #   scripts/deps.sh build   what building needs (make build, make run)
-#   scripts/deps.sh test    that plus what the test suite needs (make test)
+#   scripts/deps.sh test    that plus what the test suite needs (make test),
+#                           including livekit-server (built with go install
+#                           into ${XDG_CACHE_HOME:-~/.cache}/rtcterm/bin) and
+#                           redis-server for the LiveKit engine's tests
 #
 # Debian/Ubuntu: installs with apt-get (through sudo when not root).
 # macOS: prints the Homebrew line. Elsewhere: names the packages and stops.
@@ -42,7 +45,26 @@ if [ "$mode" = test ]; then
 	need_cmd pulseaudio pulseaudio # private PulseAudio servers: real audio devices without hardware
 	need_cmd parec pulseaudio-utils
 	need_cmd sox sox
+	need_cmd redis-server redis-server
 fi
+
+# livekit-server, for the LiveKit engine's tests against a real SFU. It is
+# built from source through the Go module proxy, once: v1.13.5, because
+# later tags pin LiveKit's forks of Pion, which the proxy refuses.
+livekit_version=1.13.5
+install_livekit() {
+	bindir="${XDG_CACHE_HOME:-$HOME/.cache}/rtcterm/bin"
+	if [ -x "$bindir/server" ] && "$bindir/server" --version 2>/dev/null | grep -q "$livekit_version"; then
+		return 0
+	fi
+	echo "deps.sh: building livekit-server $livekit_version into $bindir (a few minutes)" >&2
+	mkdir -p "$bindir"
+	if ! (cd / && GOBIN="$bindir" go install "github.com/livekit/livekit-server/cmd/server@v$livekit_version"); then
+		echo "deps.sh: could not build livekit-server; the LiveKit tests need it (see README, Large rooms: LiveKit)" >&2
+		exit 1
+	fi
+}
+[ "$mode" = test ] && install_livekit
 
 [ -z "$missing" ] && exit 0
 # shellcheck disable=SC2086 # word splitting of the package list is intended

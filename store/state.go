@@ -85,6 +85,9 @@ type Stats struct {
 	SendTargetKbps    float64 // the shared video encoder's target (the lowest peer's)
 	LimitedBy         string  // why the target is below the ceiling: "bandwidth", "cpu" or ""
 	VideoPaused       bool    // video is paused for lack of bandwidth: audio only
+	// Quality is the SFU's connection quality for the peer in LiveKit mode:
+	// "excellent", "good", "poor" or "lost"; "" in a mesh call.
+	Quality string
 }
 
 // Sample is one point of a peer's stats history, for sparklines.
