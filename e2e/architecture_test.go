@@ -65,6 +65,7 @@ func TestImportRules(t *testing.T) {
 		"tui":        {"store"},
 		"devices":    {"mediacodec", "store", "vp8enc"},
 		"rtc":        {"mediacodec", "signal", "store"},
+		"lkengine":   {"store"},
 	}
 	for pkg, deps := range ourImports(t) {
 		if ok, isLib := allowed[pkg]; isLib {

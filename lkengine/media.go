@@ -230,3 +230,10 @@ type renamedTrack struct {
 
 // ID is the publication's own track id.
 func (r renamedTrack) ID() string { return r.id }
+
+// ErrChatUnsupported reports chat in a LiveKit room, which this engine
+// does not carry yet (LiveKit's chat travels in data packets).
+var ErrChatUnsupported = errors.New("chat is not available in LiveKit rooms yet")
+
+// SendChat refuses: see ErrChatUnsupported. The UI shows the refusal.
+func (e *Engine) SendChat(string) error { return ErrChatUnsupported }

@@ -24,6 +24,6 @@ if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null 2>&1; then
 	export DISPLAY=":$n"
 fi
 # Tests that need a display or Chromium fail rather than skip when these are set.
-export RTCTERM_REQUIRE_DISPLAY=1 RTCTERM_REQUIRE_CHROMIUM=1
+export RTCTERM_REQUIRE_DISPLAY=1 RTCTERM_REQUIRE_CHROMIUM=1 RTCTERM_REQUIRE_LIVEKIT=1
 
 GOPROXY=off go test -race -count=1 "$@" ./...

@@ -19,11 +19,22 @@ type Config struct {
 	Room      string
 	Name      string
 	Token     string // join token, when the server requires one
-	Media     Media
-	Output    Output
+	// LiveKit, when set, joins Room on a LiveKit SFU instead of the mesh
+	// through ServerURL.
+	LiveKit *LiveKit
+	Media   Media
+	Output  Output
 
 	Net    transport.Net // optional simulated network (demo bots)
 	Logger *slog.Logger  // optional; nil discards
+}
+
+// LiveKit is how to reach a LiveKit room: the server and either a token
+// from the room's host or an API key and secret to mint one locally.
+type LiveKit struct {
+	URL               string
+	Token             string
+	APIKey, APISecret string
 }
 
 // Media is what this participant captures, sends and how it connects.

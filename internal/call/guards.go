@@ -2,6 +2,7 @@ package call
 
 import (
 	"github.com/rtcterm/rtcterm/devices"
+	"github.com/rtcterm/rtcterm/lkengine"
 	"github.com/rtcterm/rtcterm/rtc"
 	"github.com/rtcterm/rtcterm/videoview"
 )
@@ -15,4 +16,8 @@ var (
 	_ rtc.VideoSink        = (*videoview.Sink)(nil)
 	_ videoview.PreviewTap = (*devices.Media)(nil)
 	_ Engine               = (*rtc.Session)(nil)
+	_ Engine               = (*lkengine.Engine)(nil)
+	_ lkengine.LocalMedia  = (*devices.Media)(nil)
+	_ lkengine.AudioSink   = (*devices.Player)(nil)
+	_ lkengine.VideoSink   = (*videoview.Sink)(nil)
 )

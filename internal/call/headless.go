@@ -58,6 +58,9 @@ type statsRow struct {
 	SendLayer         string  `json:"sendLayer"`         // the encoding sent: one shared encoding today, "main"
 	LimitedBy         string  `json:"limitedBy"`         // "bandwidth" when the link holds the video back, else ""
 	VideoPaused       bool    `json:"videoPaused"`       // video held back: audio only
+	// Quality is the SFU's connection quality of the participant in
+	// LiveKit rooms (excellent, good, poor, lost); absent in a mesh.
+	Quality string `json:"quality,omitempty"`
 	// Audio, Video and Screen are what the peer says it sends (its
 	// media-state); absent until it has said.
 	Audio  *bool `json:"audio,omitempty"`
@@ -229,7 +232,7 @@ func (h *headless) writeStats(c store.Connection, at time.Time) {
 		LossPct: round1(c.Stats.LossPct), JitterMs: round1(c.Stats.JitterMillis), FPS: round1(c.Stats.FramesPerSecond),
 		Width: c.Stats.Width, Height: c.Stats.Height, Codec: codec, Route: c.Stats.Route.String(),
 		AvailableSendKbps: round1(c.Stats.AvailableSendKbps), SendTargetKbps: round1(c.Stats.SendTargetKbps),
-		SendLayer: "main", LimitedBy: c.Stats.LimitedBy, VideoPaused: c.Stats.VideoPaused,
+		SendLayer: "main", LimitedBy: c.Stats.LimitedBy, VideoPaused: c.Stats.VideoPaused, Quality: c.Stats.Quality,
 	}
 	if m := c.Media; m.Known {
 		row.Audio, row.Video, row.Screen = &m.Audio, &m.Video, &m.Screen

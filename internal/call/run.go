@@ -31,7 +31,7 @@ func Run(ctx context.Context, cfg Config, out, errOut io.Writer) error {
 		defer sinks.Video.Close()
 	}
 	if !cfg.Output.NoTUI {
-		return runTUI(ctx, NewSession(cfg, sinks), cfg.Output, sinks, out)
+		return runTUI(ctx, NewEngine(cfg, sinks), cfg.Output, sinks, out)
 	}
 	statsOut, closeStats, err := statsWriter(cfg.Output.StatsJSON, out)
 	if err != nil {
@@ -45,7 +45,7 @@ func Run(ctx context.Context, cfg Config, out, errOut io.Writer) error {
 	if cfg.Output.JoinHint != "" {
 		fmt.Fprintln(lines, cfg.Output.JoinHint)
 	}
-	return runHeadless(ctx, NewSession(cfg, sinks), cfg.Output, lines, statsOut)
+	return runHeadless(ctx, NewEngine(cfg, sinks), cfg.Output, lines, statsOut)
 }
 
 // NewVideoSink builds the decoder of the peers' video for the terminal UI.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/rtcterm/rtcterm/lkengine"
 	"github.com/rtcterm/rtcterm/store"
 	"github.com/rtcterm/rtcterm/tui"
 	"github.com/rtcterm/rtcterm/videoview"
@@ -38,7 +39,18 @@ func runTUI(ctx context.Context, sess Engine, o Output, sinks Sinks, out io.Writ
 	}
 	opts := tui.Options{Engine: sess, Initial: initial, StatsInterval: o.StatsInterval, JoinHint: o.JoinHint}
 	if sinks.Video != nil {
-		opts.Video = VideoSource{sinks.Video}
+		vs := VideoSource{Sink: sinks.Video}
+		if lk, ok := sess.(*lkengine.Engine); ok {
+			// Through an SFU only drawn video is worth receiving.
+			vs.OnTiles = func(tiles map[string]tui.TileSize) {
+				out := make(map[string]lkengine.TileSize, len(tiles))
+				for id, sz := range tiles {
+					out[id] = lkengine.TileSize(sz)
+				}
+				lk.SetTiles(out)
+			}
+		}
+		opts.Video = vs
 	}
 	final, uiErr := tui.Run(uiCtx, opts, sess.Actions())
 	_ = sess.Close()
@@ -54,7 +66,12 @@ func runTUI(ctx context.Context, sess Engine, o Output, sinks Sinks, out io.Writ
 
 // VideoSource adapts a videoview.Sink to the UI's tui.VideoSource: the same
 // data under the UI's own type names, so tui does not import videoview.
-type VideoSource struct{ Sink *videoview.Sink }
+type VideoSource struct {
+	Sink *videoview.Sink
+	// OnTiles, when set, hears the tiles too (the LiveKit engine receives
+	// only the video that is drawn).
+	OnTiles func(map[string]tui.TileSize)
+}
 
 var _ tui.VideoSource = VideoSource{}
 
@@ -65,6 +82,9 @@ func (v VideoSource) SetTiles(tiles map[string]tui.TileSize) {
 		out[id] = videoview.Size(sz)
 	}
 	v.Sink.SetTiles(out)
+	if v.OnTiles != nil {
+		v.OnTiles(tiles)
+	}
 }
 
 // Ready is signalled when new frames can be taken.

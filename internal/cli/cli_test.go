@@ -273,6 +273,39 @@ func TestDeviceFlags(t *testing.T) {
 	}
 }
 
+func TestLiveKitFlags(t *testing.T) {
+	lk := []string{"join", "--no-tui", "--livekit", "ws://127.0.0.1:7880", "--room", "r"}
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{nil, nil, "--livekit needs --token"},
+		{[]string{"--api-key", "k"}, nil, "--api-key and --api-secret go together"},
+		{[]string{"--token", "t", "--server", "http://x"}, nil, "give one"},
+	} {
+		var s started
+		code, _, errs := runWith(t, &s, c.env, append(append([]string(nil), lk...), c.args...)...)
+		if code != ExitUsage || !strings.Contains(errs, c.want) || s.any() {
+			t.Errorf("%v: exit %d, started %v, stderr %q", c.args, code, s.any(), errs)
+		}
+	}
+	var s started
+	code, _, errs := runWith(t, &s, map[string]string{"LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"}, append(lk, "--name", "Ada")...)
+	if code != ExitOK || len(s.calls) != 1 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	c := s.calls[0]
+	if c.LiveKit == nil || c.LiveKit.URL != "ws://127.0.0.1:7880" || c.LiveKit.APIKey != "k" || c.LiveKit.APISecret != "s" || c.Room != "r" || c.Name != "Ada" || c.ServerURL != "" {
+		t.Errorf("config %+v %+v", c, c.LiveKit)
+	}
+	s = started{}
+	code, _, errs = runWith(t, &s, map[string]string{"LIVEKIT_URL": "wss://lk.example.org"}, "join", "--no-tui", "--token", "tok")
+	if code != ExitOK || len(s.calls) != 1 || s.calls[0].LiveKit.Token != "tok" || s.calls[0].Token != "" {
+		t.Errorf("LIVEKIT_URL with --token: exit %d, %s", code, errs)
+	}
+}
+
 func TestJoinNormalizesServerURL(t *testing.T) {
 	var s started
 	code, _, errs := runWith(t, &s, map[string]string{"RTCTERM_TOKEN": "tok"}, "join", "--server", "http://127.0.0.1:9", "--room", "r", "--no-tui")

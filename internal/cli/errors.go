@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 
+	"github.com/rtcterm/rtcterm/lkengine"
 	"github.com/rtcterm/rtcterm/signal"
 )
 
@@ -13,6 +14,9 @@ func describe(err error) string {
 	var de *signal.DialError
 	if errors.As(err, &de) {
 		return de.Error() + " — check --server"
+	}
+	if errors.Is(err, lkengine.ErrUnauthorized) || errors.Is(err, lkengine.ErrUnreachable) {
+		return err.Error() // names the flag already
 	}
 	var se *signal.Error
 	if errors.As(err, &se) {
