@@ -160,10 +160,27 @@ func codecText(st store.Stats) string {
 	if a := Sanitize(st.AudioCodec, MaxLabelCells); a != "" {
 		parts = append(parts, a)
 	}
+	if send := sendText(st); send != "" {
+		parts = append(parts, send)
+	}
 	if len(parts) == 0 {
 		return noValue
 	}
 	return strings.Join(parts, " · ")
+}
+
+// sendText says how our sending to the peer adapts: the encoder's target
+// against the link's estimate, and why it is held back.
+func sendText(st store.Stats) string {
+	switch {
+	case st.AvailableSendKbps <= 0:
+		return ""
+	case st.VideoPaused:
+		return fmt.Sprintf("our video paused: %.0f kbps available", st.AvailableSendKbps)
+	case st.LimitedBy != "":
+		return fmt.Sprintf("sending %.0f of %.0f kbps (limited by %s)", st.SendTargetKbps, st.AvailableSendKbps, Sanitize(st.LimitedBy, 16))
+	}
+	return fmt.Sprintf("link takes %.0f kbps", st.AvailableSendKbps)
 }
 
 // problemText gives the peer's last error and its recovery progress.

@@ -67,6 +67,15 @@ func noticeFor(prev, next store.State, a store.Action, joined bool) (notice, boo
 				return notice{level: levelInfo, text: peerName(after) + ": reconnected"}, true
 			}
 		}
+	case store.CollectConnectionStatsFulfilled:
+		before, after := prev.Connections[a.PeerID].Stats, next.Connections[a.PeerID].Stats
+		c := next.Connections[a.PeerID]
+		switch {
+		case !before.VideoPaused && after.VideoPaused:
+			return notice{level: levelWarn, text: fmt.Sprintf("video to %s paused: %.0f kbps available", peerName(c), after.AvailableSendKbps)}, true
+		case before.VideoPaused && !after.VideoPaused:
+			return notice{level: levelInfo, text: "video to " + peerName(c) + " resumed"}, true
+		}
 	case store.UpdateRecovery:
 		if a.Recovery.Attempt > 0 {
 			return notice{level: levelWarn, peerID: a.PeerID, recovery: true}, true

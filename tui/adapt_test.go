@@ -1,0 +1,43 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// TestVideoPauseIsAnnounced: when our video to a peer is paused for lack
+// of bandwidth the notice says so with the estimate, and again when it
+// resumes; the detail pane's media line tells the same.
+func TestVideoPauseIsAnnounced(t *testing.T) {
+	prev := store.Reduce(store.New(), store.AddPeerConnection{PeerID: "p", UserName: "Grace"})
+	paused := store.Stats{AvailableSendKbps: 70, VideoPaused: true, LimitedBy: "bandwidth"}
+	a := store.CollectConnectionStatsFulfilled{PeerID: "p", Epoch: prev.Connections["p"].Epoch, Stats: paused}
+	next := store.Reduce(prev, a)
+	n, ok := noticeFor(prev, next, a, true)
+	if !ok || n.text != "video to Grace paused: 70 kbps available" {
+		t.Fatalf("pause notice %q, %v", n.text, ok)
+	}
+	back := store.CollectConnectionStatsFulfilled{PeerID: "p", Epoch: a.Epoch, Stats: store.Stats{AvailableSendKbps: 400, SendTargetKbps: 300}}
+	after := store.Reduce(next, back)
+	if n, ok := noticeFor(next, after, back, true); !ok || n.text != "video to Grace resumed" {
+		t.Fatalf("resume notice %q, %v", n.text, ok)
+	}
+	for _, c := range []struct {
+		st   store.Stats
+		want string
+	}{
+		{paused, "our video paused: 70 kbps available"},
+		{store.Stats{AvailableSendKbps: 455, SendTargetKbps: 395, LimitedBy: "bandwidth"}, "sending 395 of 455 kbps (limited by bandwidth)"},
+		{store.Stats{AvailableSendKbps: 1200, SendTargetKbps: 800}, "link takes 1200 kbps"},
+		{store.Stats{}, ""},
+	} {
+		if got := sendText(c.st); got != c.want {
+			t.Errorf("sendText(%+v) = %q, want %q", c.st, got, c.want)
+		}
+		if c.want != "" && !strings.Contains(codecText(c.st), c.want) {
+			t.Errorf("media line %q lacks %q", codecText(c.st), c.want)
+		}
+	}
+}
