@@ -28,11 +28,13 @@ const MaxBots = 15
 var BotNames = []string{"Ada", "Grace", "Linus", "Margaret", "Alan", "Barbara", "Dennis", "Radia", "Edsger", "Frances", "Donald", "Hedy", "Ken", "Katherine", "Guido"}
 
 // botLinks are the simulated network conditions of the bots, in turn: a
-// clean LAN, a long-distance link, and a poor mobile one.
+// clean LAN, a long-distance link, and a poor mobile one whose 400 kbps
+// uplink and downlink make the calls adapt (watch its row and the detail
+// pane: the send estimate, the target, "limited by bandwidth").
 var botLinks = []netsim.Link{
 	{},
 	{Delay: 40 * time.Millisecond},
-	{Delay: 75 * time.Millisecond, LossPct: 3},
+	{Delay: 75 * time.Millisecond, LossPct: 3, RateKbps: 400},
 }
 
 // BotLink returns the link of bot i, or a clean one when clean is set.
