@@ -61,8 +61,9 @@ func (s *Session) welcome(w *signal.Welcome) {
 	present := map[string]bool{}
 	for _, info := range w.Peers {
 		present[info.PeerID] = true
-		s.ensurePeer(info.PeerID, info.UserID, info.UserName)
-		if info.Media != nil {
+		// ensurePeer stops taking peers at Config.MaxPeers, however many
+		// the welcome lists.
+		if p := s.ensurePeer(info.PeerID, info.UserID, info.UserName); p != nil && info.Media != nil {
 			s.emit(store.UpdateRemoteMedia{PeerID: info.PeerID, Audio: info.Media.Audio, Video: info.Media.Video, Screen: info.Media.Screen})
 		}
 	}
@@ -113,7 +114,10 @@ func (s *Session) readyForOffer(from string) {
 		// offers to us, which settles the roles just as well.
 		return
 	}
-	p := s.ensurePeer(from, "", "")
+	p := s.introducedPeer(from, signal.TypeReadyForOffer)
+	if p == nil {
+		return
+	}
 	switch {
 	case p.pc == nil:
 		p.offerer = true
@@ -160,10 +164,10 @@ func (s *Session) makeOffer(p *peer, iceRestart bool) {
 
 // offerReceived answers an offer, or holds it until local media is ready.
 func (s *Session) offerReceived(from, sdp string) {
-	if from == "" {
+	p := s.introducedPeer(from, signal.TypeOffer)
+	if p == nil {
 		return
 	}
-	p := s.ensurePeer(from, "", "")
 	if !s.mediaReady {
 		p.pendingOffer = sdp
 		s.emit(store.StorePendingOffer{PeerID: from, Description: store.SessionDescription{Type: "offer", SDP: sdp}})
@@ -291,6 +295,7 @@ func (s *Session) answerReceived(from, sdp string) {
 // remoteDescriptionSet applies the candidates buffered for p.
 func (s *Session) remoteDescriptionSet(p *peer) {
 	p.remoteSet = true
+	p.remoteCandidates = len(p.candidates) // the bound counts per remote description
 	if len(p.candidates) == 0 {
 		return
 	}
@@ -304,12 +309,21 @@ func (s *Session) remoteDescriptionSet(p *peer) {
 }
 
 // candidateReceived adds a trickled candidate, buffering it until the
-// remote description is set (Pion refuses it before).
+// remote description is set (Pion refuses it before). At most
+// maxRemoteCandidates are taken per remote description; the rest are
+// counted and dropped, so a flood costs neither memory nor checks.
 func (s *Session) candidateReceived(from string, c signal.CandidateInit) {
 	p := s.peerByID(from)
 	if p == nil {
 		return
 	}
+	if p.remoteCandidates >= maxRemoteCandidates {
+		if countFirst(&s.drops.candidates) {
+			s.log.Warn("remote candidates beyond the bound dropped", "peer", from, "max", maxRemoteCandidates)
+		}
+		return
+	}
+	p.remoteCandidates++
 	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment}
 	if p.pc == nil || !p.remoteSet {
 		p.candidates = append(p.candidates, init)
