@@ -120,16 +120,12 @@ func (s *Session) readyForOffer(from string) {
 	}
 	switch {
 	case p.pc == nil:
-		p.offerer = true
-		if err := s.newPeerConnection(p); err != nil {
-			s.peerError(p, fmt.Errorf("create connection: %w", err))
-			return
-		}
-		if err := s.addLocalTracks(p); err != nil {
-			s.peerError(p, fmt.Errorf("add tracks: %w", err))
-			return
-		}
-		s.makeOffer(p, false)
+		s.offerAfresh(p)
+	case p.pc.ConnectionState() == webrtc.PeerConnectionStateClosed:
+		// The peer closed its end (it replaced a connection that could
+		// not take an offer, see answer) and asks for a new one.
+		s.dropConnection(p)
+		s.offerAfresh(p)
 	case p.offerer:
 		if p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
 			return // our restart offer is already on its way
@@ -138,6 +134,35 @@ func (s *Session) readyForOffer(from string) {
 	default:
 		// We answer in this pair; a broadcast from its join races ours.
 	}
+}
+
+// offerAfresh makes p a new connection on which we are the offerer, and
+// offers.
+func (s *Session) offerAfresh(p *peer) {
+	p.offerer = true
+	if err := s.newPeerConnection(p); err != nil {
+		s.peerError(p, fmt.Errorf("create connection: %w", err))
+		return
+	}
+	if err := s.addLocalTracks(p); err != nil {
+		s.peerError(p, fmt.Errorf("add tracks: %w", err))
+		return
+	}
+	s.makeOffer(p, false)
+}
+
+// dropConnection closes p's connection and forgets everything negotiated
+// on it, so the next offer, ours or the peer's, starts a fresh one.
+func (s *Session) dropConnection(p *peer) {
+	if old := p.pc; old != nil {
+		go func() { _ = old.Close() }() // closing waits for DTLS; the loop must not
+	}
+	s.setPC(p, nil)
+	p.offerer, p.remoteSet = false, false
+	p.candidates, p.remoteCandidates = nil, 0
+	p.mu.Lock()
+	p.inSSRCs, p.outSSRCs = nil, nil
+	p.mu.Unlock()
 }
 
 // makeOffer creates and sends an offer, restarting ICE when asked.
@@ -191,16 +216,23 @@ func (s *Session) answerPendingOffers() {
 }
 
 func (s *Session) answer(p *peer, sdp string) {
+	if err := checkOffer(sdp); err != nil {
+		// Refused before it touches the connection, which stays as it was
+		// and answers the next good offer.
+		s.peerError(p, err)
+		return
+	}
 	if p.pc != nil && p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
 		// Glare: both sides offered at once. The lower peer id keeps the
 		// offerer role; the other drops its connection and answers.
 		if s.selfPeerID() < p.id {
 			return
 		}
-		old := p.pc
-		go func() { _ = old.Close() }()
-		s.setPC(p, nil)
-		p.offerer, p.remoteSet = false, false
+		s.dropConnection(p)
+	}
+	if p.pc != nil && newConnectionOffered(p.pc, sdp) {
+		s.log.Info("peer offers from a new connection; replacing ours", "peer", p.id)
+		s.dropConnection(p)
 	}
 	// Otherwise an offer on an existing connection renegotiates it (an
 	// ICE restart from the remote); Pion answers in stable state whichever
@@ -214,6 +246,13 @@ func (s *Session) answer(p *peer, sdp string) {
 	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		s.peerError(p, fmt.Errorf("set remote offer: %w", err))
+		// Pion may have moved to have-remote-offer and cannot roll back:
+		// that connection would refuse every later offer. Replace it and
+		// ask the peer to offer again; the fresh connection's answer
+		// carries a new fingerprint, which tells an rtcterm offerer to
+		// start afresh too (answerReceived).
+		s.dropConnection(p)
+		s.send(&signal.ReadyForOffer{To: p.id})
 		return
 	}
 	if fresh {
@@ -284,6 +323,15 @@ func (s *Session) answerReceived(from, sdp string) {
 	p := s.peerByID(from)
 	if p == nil || p.pc == nil || !p.offerer || p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
 		return // stale or unexpected
+	}
+	if newConnectionOffered(p.pc, sdp) {
+		// The peer replaced its connection (it could not take one of our
+		// offers); a renegotiation cannot bring up its new DTLS session,
+		// so start afresh on our side too.
+		s.log.Info("peer answers from a new connection; offering afresh", "peer", p.id)
+		s.dropConnection(p)
+		s.offerAfresh(p)
+		return
 	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		s.peerError(p, fmt.Errorf("set remote answer: %w", err))
