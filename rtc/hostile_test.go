@@ -53,7 +53,7 @@ func (c *hostileConn) waitFor(typ string) signal.Message {
 // with peer id "victim" and the peers of welcome, then hands the
 // connection to script, which runs until it returns or the client leaves.
 // It returns the ws:// URL.
-func startHostileServer(t *testing.T, welcome []signal.PeerInfo, script func(c *hostileConn)) string {
+func startHostileServer(t testing.TB, welcome []signal.PeerInfo, script func(c *hostileConn)) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := websocket.Accept(w, r, nil)
