@@ -18,7 +18,7 @@ import (
 // (ready-for-offer), sends fake media, trickles its candidates and
 // applies answers.
 type rawPeer struct {
-	t      *testing.T
+	t      testing.TB
 	client *signal.Client
 	pc     *webrtc.PeerConnection
 	media  *fakeMedia
@@ -28,10 +28,16 @@ type rawPeer struct {
 	to     string
 }
 
-func startRawPeer(t *testing.T, url, room string) *rawPeer {
+func startRawPeer(t testing.TB, url, room string) *rawPeer {
+	t.Helper()
+	return startRawPeerWith(t, url, room, webrtc.NewAPI())
+}
+
+// startRawPeerWith is startRawPeer on a Pion API of the test's making.
+func startRawPeerWith(t testing.TB, url, room string, api *webrtc.API) *rawPeer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}

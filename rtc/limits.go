@@ -30,6 +30,9 @@ type Dropped struct {
 	PeersOverCap uint64
 	// Candidates counts remote ICE candidates beyond the per-peer bound.
 	Candidates uint64
+	// SSRCs counts incoming RTP SSRCs beyond maxSSRCsPerConnection on a
+	// connection, whose packets are dropped unbuffered.
+	SSRCs uint64
 	// Actions counts actions dropped because nobody read Actions fast
 	// enough; Coalesced counts those that replaced a queued action of the
 	// same kind and peer instead of taking a slot.
@@ -42,6 +45,7 @@ type dropCounters struct {
 	unknownPeers atomic.Uint64
 	peersOverCap atomic.Uint64
 	candidates   atomic.Uint64
+	ssrcs        atomic.Uint64
 }
 
 // Dropped reports what the session has refused so far.
@@ -51,6 +55,7 @@ func (s *Session) Dropped() Dropped {
 		UnknownPeers: s.drops.unknownPeers.Load(),
 		PeersOverCap: s.drops.peersOverCap.Load(),
 		Candidates:   s.drops.candidates.Load(),
+		SSRCs:        s.drops.ssrcs.Load(),
 		Actions:      actions,
 		Coalesced:    coalesced,
 	}
