@@ -158,6 +158,9 @@ func TestBadOfferThenRestartRestoresMedia(t *testing.T) {
 			waitFor(t, 20*time.Second, "media back after the ICE restart", func() bool {
 				return m.s.peerByID(raw.client.PeerID()) == p && p.frames.Load() > before+30 && raw.pc.SignalingState() == webrtc.SignalingStateStable
 			})
+			waitFor(t, 10*time.Second, "the refusal's error cleared", func() bool {
+				return m.snapshot().Connections[raw.client.PeerID()].Error == ""
+			})
 		})
 	}
 }

@@ -196,3 +196,42 @@ func TestMediaStateFloodCoalesced(t *testing.T) {
 	}
 	t.Logf("dropped %+v", d)
 }
+
+// TestCloseWithSlowReader (issue 15 row 4, "session did not close in
+// time"): a reader that takes 10 ms per action while thousands are queued
+// does not hold Close up: once the session ends the reader gets
+// forwardGrace in all, not per action, and Close returns well within its
+// own bound.
+func TestCloseWithSlowReader(t *testing.T) {
+	const flood = 3000
+	url := startHostileServer(t, nil, func(c *hostileConn) {
+		for i := range flood {
+			c.send(t, &signal.PeerJoined{PeerID: fmt.Sprintf("p%d", i%50), UserName: "p"})
+			c.send(t, &signal.PeerLeft{PeerID: fmt.Sprintf("p%d", i%50)})
+		}
+		c.send(t, &signal.PeerJoined{PeerID: "marker", UserName: "m"})
+	})
+	media := newFakeMedia()
+	s := New(testConfig(url, "hostile", "victim", media))
+	runErr := make(chan error, 1)
+	go func() { runErr <- s.Run(t.Context()) }()
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		for range s.Actions() {
+			time.Sleep(10 * time.Millisecond) // a UI far behind
+		}
+	}()
+	waitFor(t, 60*time.Second, "the churn handled", func() bool { return s.peerByID("marker") != nil })
+	// About 6 000 actions are queued: 60 s at the reader's pace.
+	start := time.Now()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	t.Logf("Close took %v with a slow reader", time.Since(start))
+	if err := <-runErr; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	<-read
+	_ = media.Close()
+}

@@ -220,6 +220,7 @@ func (s *Session) answer(p *peer, sdp string) {
 		// Refused before it touches the connection, which stays as it was
 		// and answers the next good offer.
 		s.peerError(p, err)
+		p.offerRefused = true
 		return
 	}
 	if p.pc != nil && p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
@@ -252,6 +253,7 @@ func (s *Session) answer(p *peer, sdp string) {
 		// carries a new fingerprint, which tells an rtcterm offerer to
 		// start afresh too (answerReceived).
 		s.dropConnection(p)
+		p.offerRefused = true
 		s.send(&signal.ReadyForOffer{To: p.id})
 		return
 	}
@@ -272,6 +274,11 @@ func (s *Session) answer(p *peer, sdp string) {
 	if err := p.pc.SetLocalDescription(ans); err != nil {
 		s.peerError(p, fmt.Errorf("set local answer: %w", err))
 		return
+	}
+	if p.offerRefused {
+		// The error a refused offer showed is over: this one was taken.
+		p.offerRefused = false
+		s.emit(store.SetConnectionError{PeerID: p.id})
 	}
 	s.log.Debug("answer made", "peer", p.id, "fresh", fresh)
 	s.sendDescription(p, webrtc.SDPTypeAnswer)

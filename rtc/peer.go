@@ -28,6 +28,7 @@ type peer struct {
 	remoteCandidates int
 	sdpSent          bool   // our description of this connection went out: trickle what gathers later
 	pendingOffer     string // offer SDP held until local media is ready
+	offerRefused     bool   // the last offer was refused; its error shows until one is answered
 	lastStatus       store.Status
 	everUp           bool
 	restarts         int
