@@ -206,4 +206,6 @@ func TestRefusedOfferReplacesConnection(t *testing.T) {
 	waitFor(t, 20*time.Second, "media back both ways", func() bool {
 		return pa.frames.Load() > fa+30 && pb.frames.Load() > fb+30
 	})
+	// Both ends show the pair connected, not closed (final in the store).
+	waitFor(t, 10*time.Second, "connected in both stores", allConnected([]*member{a, b}))
 }
