@@ -52,6 +52,9 @@ func (s *Session) newAPI(onStats func(stats.Getter), onEstimator func(*estimator
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes(s.cfg.NetworkTypes)
 	se.SetICETimeouts(s.cfg.ICEDisconnectedTimeout, s.cfg.ICEFailedTimeout, s.cfg.ICEKeepalive)
+	// A peer inventing SSRCs gets buffers for its first few only: Pion keeps
+	// per-SSRC state for every one it sees (docs/limits.md).
+	se.BufferFactory = ssrcBufferFactory(maxSSRCsPerConnection, &s.drops.ssrcs)
 	if s.cfg.Net != nil {
 		se.SetNet(s.cfg.Net)
 	}

@@ -63,8 +63,9 @@ func (s *Session) welcome(w *signal.Welcome) {
 	present := map[string]bool{}
 	for _, info := range w.Peers {
 		present[info.PeerID] = true
-		s.ensurePeer(info.PeerID, info.UserID, info.UserName)
-		if info.Media != nil {
+		// ensurePeer stops taking peers at Config.MaxPeers, however many
+		// the welcome lists.
+		if p := s.ensurePeer(info.PeerID, info.UserID, info.UserName); p != nil && info.Media != nil {
 			s.emit(store.UpdateRemoteMedia{PeerID: info.PeerID, Audio: info.Media.Audio, Video: info.Media.Video, Screen: info.Media.Screen})
 		}
 	}
@@ -115,19 +116,18 @@ func (s *Session) readyForOffer(from string) {
 		// offers to us, which settles the roles just as well.
 		return
 	}
-	p := s.ensurePeer(from, "", "")
+	p := s.introducedPeer(from, signal.TypeReadyForOffer)
+	if p == nil {
+		return
+	}
 	switch {
 	case p.pc == nil:
-		p.offerer = true
-		if err := s.newPeerConnection(p); err != nil {
-			s.peerError(p, fmt.Errorf("create connection: %w", err))
-			return
-		}
-		if err := s.addLocalTracks(p); err != nil {
-			s.peerError(p, fmt.Errorf("add tracks: %w", err))
-			return
-		}
-		s.makeOffer(p, false)
+		s.offerAfresh(p)
+	case p.pc.ConnectionState() == webrtc.PeerConnectionStateClosed:
+		// The peer closed its end (it replaced a connection that could
+		// not take an offer, see answer) and asks for a new one.
+		s.dropConnection(p)
+		s.offerAfresh(p)
 	case p.offerer:
 		if p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
 			return // our restart offer is already on its way
@@ -136,6 +136,35 @@ func (s *Session) readyForOffer(from string) {
 	default:
 		// We answer in this pair; a broadcast from its join races ours.
 	}
+}
+
+// offerAfresh makes p a new connection on which we are the offerer, and
+// offers.
+func (s *Session) offerAfresh(p *peer) {
+	p.offerer = true
+	if err := s.newPeerConnection(p); err != nil {
+		s.peerError(p, fmt.Errorf("create connection: %w", err))
+		return
+	}
+	if err := s.addLocalTracks(p); err != nil {
+		s.peerError(p, fmt.Errorf("add tracks: %w", err))
+		return
+	}
+	s.makeOffer(p, false)
+}
+
+// dropConnection closes p's connection and forgets everything negotiated
+// on it, so the next offer, ours or the peer's, starts a fresh one.
+func (s *Session) dropConnection(p *peer) {
+	if old := p.pc; old != nil {
+		go func() { _ = old.Close() }() // closing waits for DTLS; the loop must not
+	}
+	s.setPC(p, nil)
+	p.offerer, p.remoteSet = false, false
+	p.candidates, p.remoteCandidates = nil, 0
+	p.mu.Lock()
+	p.inSSRCs, p.outSSRCs = nil, nil
+	p.mu.Unlock()
 }
 
 // makeOffer creates and sends an offer, restarting ICE when asked.
@@ -162,10 +191,10 @@ func (s *Session) makeOffer(p *peer, iceRestart bool) {
 
 // offerReceived answers an offer, or holds it until local media is ready.
 func (s *Session) offerReceived(from, sdp string) {
-	if from == "" {
+	p := s.introducedPeer(from, signal.TypeOffer)
+	if p == nil {
 		return
 	}
-	p := s.ensurePeer(from, "", "")
 	if !s.mediaReady {
 		p.pendingOffer = sdp
 		s.emit(store.StorePendingOffer{PeerID: from, Description: store.SessionDescription{Type: "offer", SDP: sdp}})
@@ -189,16 +218,24 @@ func (s *Session) answerPendingOffers() {
 }
 
 func (s *Session) answer(p *peer, sdp string) {
+	if err := checkOffer(sdp); err != nil {
+		// Refused before it touches the connection, which stays as it was
+		// and answers the next good offer.
+		s.peerError(p, err)
+		p.offerRefused = true
+		return
+	}
 	if p.pc != nil && p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
 		// Glare: both sides offered at once. The lower peer id keeps the
 		// offerer role; the other drops its connection and answers.
 		if s.selfPeerID() < p.id {
 			return
 		}
-		old := p.pc
-		go func() { _ = old.Close() }()
-		s.setPC(p, nil)
-		p.offerer, p.remoteSet = false, false
+		s.dropConnection(p)
+	}
+	if p.pc != nil && newConnectionOffered(p.pc, sdp) {
+		s.log.Info("peer offers from a new connection; replacing ours", "peer", p.id)
+		s.dropConnection(p)
 	}
 	// Otherwise an offer on an existing connection renegotiates it (an
 	// ICE restart from the remote); Pion answers in stable state whichever
@@ -212,6 +249,14 @@ func (s *Session) answer(p *peer, sdp string) {
 	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		s.peerError(p, fmt.Errorf("set remote offer: %w", err))
+		// Pion may have moved to have-remote-offer and cannot roll back:
+		// that connection would refuse every later offer. Replace it and
+		// ask the peer to offer again; the fresh connection's answer
+		// carries a new fingerprint, which tells an rtcterm offerer to
+		// start afresh too (answerReceived).
+		s.dropConnection(p)
+		p.offerRefused = true
+		s.send(&signal.ReadyForOffer{To: p.id})
 		return
 	}
 	if fresh {
@@ -231,6 +276,11 @@ func (s *Session) answer(p *peer, sdp string) {
 	if err := p.pc.SetLocalDescription(ans); err != nil {
 		s.peerError(p, fmt.Errorf("set local answer: %w", err))
 		return
+	}
+	if p.offerRefused {
+		// The error a refused offer showed is over: this one was taken.
+		p.offerRefused = false
+		s.emit(store.SetConnectionError{PeerID: p.id})
 	}
 	s.log.Debug("answer made", "peer", p.id, "fresh", fresh)
 	s.sendDescription(p, webrtc.SDPTypeAnswer)
@@ -283,6 +333,15 @@ func (s *Session) answerReceived(from, sdp string) {
 	if p == nil || p.pc == nil || !p.offerer || p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
 		return // stale or unexpected
 	}
+	if newConnectionOffered(p.pc, sdp) {
+		// The peer replaced its connection (it could not take one of our
+		// offers); a renegotiation cannot bring up its new DTLS session,
+		// so start afresh on our side too.
+		s.log.Info("peer answers from a new connection; offering afresh", "peer", p.id)
+		s.dropConnection(p)
+		s.offerAfresh(p)
+		return
+	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		s.peerError(p, fmt.Errorf("set remote answer: %w", err))
 		return
@@ -293,6 +352,7 @@ func (s *Session) answerReceived(from, sdp string) {
 // remoteDescriptionSet applies the candidates buffered for p.
 func (s *Session) remoteDescriptionSet(p *peer) {
 	p.remoteSet = true
+	p.remoteCandidates = len(p.candidates) // the bound counts per remote description
 	if len(p.candidates) == 0 {
 		return
 	}
@@ -306,12 +366,21 @@ func (s *Session) remoteDescriptionSet(p *peer) {
 }
 
 // candidateReceived adds a trickled candidate, buffering it until the
-// remote description is set (Pion refuses it before).
+// remote description is set (Pion refuses it before). At most
+// maxRemoteCandidates are taken per remote description; the rest are
+// counted and dropped, so a flood costs neither memory nor checks.
 func (s *Session) candidateReceived(from string, c signal.CandidateInit) {
 	p := s.peerByID(from)
 	if p == nil {
 		return
 	}
+	if p.remoteCandidates >= maxRemoteCandidates {
+		if countFirst(&s.drops.candidates) {
+			s.log.Warn("remote candidates beyond the bound dropped", "peer", from, "max", maxRemoteCandidates)
+		}
+		return
+	}
+	p.remoteCandidates++
 	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment}
 	if p.pc == nil || !p.remoteSet {
 		p.candidates = append(p.candidates, init)

@@ -19,16 +19,20 @@ type peer struct {
 	userID   string
 	userName string
 
-	pc           *webrtc.PeerConnection
-	offerer      bool // we make the offers in this pair (fixed for the pair's life)
-	remoteSet    bool // remote description applied: candidates can be added
-	candidates   []webrtc.ICECandidateInit
-	sdpSent      bool   // our description of this connection went out: trickle what gathers later
-	pendingOffer string // offer SDP held until local media is ready
-	lastStatus   store.Status
-	everUp       bool
-	restarts     int
-	restartTimer *time.Timer
+	pc         *webrtc.PeerConnection
+	offerer    bool // we make the offers in this pair (fixed for the pair's life)
+	remoteSet  bool // remote description applied: candidates can be added
+	candidates []webrtc.ICECandidateInit
+	// remoteCandidates counts the candidates taken (buffered or added)
+	// since the last remote description, for maxRemoteCandidates.
+	remoteCandidates int
+	sdpSent          bool   // our description of this connection went out: trickle what gathers later
+	pendingOffer     string // offer SDP held until local media is ready
+	offerRefused     bool   // the last offer was refused; its error shows until one is answered
+	lastStatus       store.Status
+	everUp           bool
+	restarts         int
+	restartTimer     *time.Timer
 
 	iceUp     atomic.Bool                  // ICE got through at least once (tells DTLS failures apart)
 	up        atomic.Bool                  // connected now (lastStatus, readable off the loop)
@@ -88,17 +92,41 @@ func (s *Session) peerByID(id string) *peer {
 }
 
 // ensurePeer returns the peer with this id, adding it (and telling the
-// store) when it is new.
+// store) when it is new. Only a welcome or a peer-joined introduces a
+// peer. Beyond Config.MaxPeers known peers a new one is refused (counted,
+// logged once) and ensurePeer returns nil.
 func (s *Session) ensurePeer(id, userID, userName string) *peer {
+	if id == "" {
+		return nil
+	}
 	s.mu.Lock()
 	p, ok := s.peers[id]
-	if !ok {
+	full := !ok && len(s.peers) >= s.cfg.MaxPeers
+	if !ok && !full {
 		p = &peer{id: id, userID: userID, userName: userName, lastStatus: store.StatusConnecting, codecs: map[string]string{}, plis: mediacodec.KeyFrameGate{MinGap: pliMinGap}}
 		s.peers[id] = p
 	}
 	s.mu.Unlock()
-	if !ok {
+	switch {
+	case full:
+		if countFirst(&s.drops.peersOverCap) {
+			s.log.Warn("peer ignored: the session is at its peer cap", "peer", id, "max", s.cfg.MaxPeers)
+		}
+	case !ok:
 		s.emit(store.AddPeerConnection{PeerID: id, UserID: userID, UserName: userName, At: s.now()})
+	}
+	return p
+}
+
+// introducedPeer returns the peer a negotiation message comes from, or nil
+// when no welcome or peer-joined introduced it: a server that names peers
+// it never announced must not make the session build connections for them.
+func (s *Session) introducedPeer(from string, what string) *peer {
+	p := s.peerByID(from)
+	if p == nil && from != "" {
+		if countFirst(&s.drops.unknownPeers) {
+			s.log.Warn("message from a peer never introduced ignored", "type", what, "peer", from)
+		}
 	}
 	return p
 }

@@ -13,6 +13,12 @@ type queue[T any] struct {
 	closed  bool
 	limit   int    // most items held; 0: no limit
 	dropped uint64 // pushes refused because the queue was full
+	// keyed maps a coalescing key to the index in items of the queued
+	// item that carries it (see pushKeyed). Any unkeyed push clears it,
+	// so an item is only ever replaced across a run of keyed items and
+	// the order relative to every other item is kept.
+	keyed     map[string]int
+	coalesced uint64 // keyed pushes that replaced a queued item
 }
 
 func newQueue[T any]() *queue[T] {
@@ -34,6 +40,7 @@ func (q *queue[T]) push(v T) bool {
 	kept := !q.closed && (q.limit == 0 || len(q.items) < q.limit)
 	if kept {
 		q.items = append(q.items, v)
+		clear(q.keyed) // what came before v may no longer move past it
 	} else if !q.closed {
 		q.dropped++
 	}
@@ -43,6 +50,44 @@ func (q *queue[T]) push(v T) bool {
 	default:
 	}
 	return kept
+}
+
+// pushKeyed is push for items where only the newest of a kind matters (a
+// peer's media state): while an item with the same key is still queued
+// and only keyed items came after it, v replaces it in place instead of
+// taking a slot, so a flood of such items costs one slot per key. It
+// reports whether v was kept.
+func (q *queue[T]) pushKeyed(key string, v T) bool {
+	q.mu.Lock()
+	if i, ok := q.keyed[key]; ok && !q.closed {
+		q.items[i] = v
+		q.coalesced++
+		q.mu.Unlock()
+		return true
+	}
+	kept := !q.closed && (q.limit == 0 || len(q.items) < q.limit)
+	if kept {
+		if q.keyed == nil {
+			q.keyed = map[string]int{}
+		}
+		q.keyed[key] = len(q.items)
+		q.items = append(q.items, v)
+	} else if !q.closed {
+		q.dropped++
+	}
+	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+	return kept
+}
+
+// counts reports how many pushes were dropped and how many coalesced.
+func (q *queue[T]) counts() (dropped, coalesced uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.dropped, q.coalesced
 }
 
 // drain takes every queued item.
@@ -58,6 +103,7 @@ func (q *queue[T]) take() (items []T, last bool) {
 	q.mu.Lock()
 	items, last = q.items, q.closed
 	q.items = nil
+	clear(q.keyed)
 	q.mu.Unlock()
 	return items, last
 }

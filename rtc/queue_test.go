@@ -1,6 +1,7 @@
 package rtc
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -59,5 +60,31 @@ func TestBoundedQueueDropsBeyondItsLimit(t *testing.T) {
 	}
 	if !q.push(9) {
 		t.Fatal("push refused after the queue was drained")
+	}
+}
+
+// TestQueuePushKeyedCoalesces: a keyed item replaces the queued one with
+// the same key only across a run of keyed items, so it never moves past
+// an unkeyed one, and coalescing frees no slot it did not take.
+func TestQueuePushKeyedCoalesces(t *testing.T) {
+	q := newBoundedQueue[string](4)
+	q.pushKeyed("a", "a1")
+	q.pushKeyed("b", "b1")
+	q.pushKeyed("a", "a2") // replaces a1 in place
+	q.push("x")            // a later "a" may not move before x
+	q.pushKeyed("a", "a3")
+	if q.pushKeyed("b", "b2") { // full: b1 is before x, so b2 needs a slot
+		t.Fatal("a full queue kept b2")
+	}
+	q.pushKeyed("a", "a4") // replaces a3, which came after x
+	if got := q.drain(); fmt.Sprint(got) != "[a2 b1 x a4]" {
+		t.Fatalf("queue held %v", got)
+	}
+	if dropped, coalesced := q.counts(); dropped != 1 || coalesced != 2 {
+		t.Fatalf("dropped %d, coalesced %d", dropped, coalesced)
+	}
+	q.pushKeyed("a", "a5") // after a take nothing queued can be replaced
+	if got := q.drain(); fmt.Sprint(got) != "[a5]" {
+		t.Fatalf("after drain the queue held %v", got)
 	}
 }

@@ -63,6 +63,15 @@ func (s *Session) connectionStateChanged(p *peer, pc *webrtc.PeerConnection) {
 		s.reportDTLSFailure(p)
 		s.scheduleRestart(p)
 	case store.StatusClosed:
+		if p.everUp {
+			// The peer closed a connection that worked, yet is still in
+			// the room: it replaced its end (it could not take one of our
+			// offers, see answer). Recover as from a failure, on a fresh
+			// connection (restart); "closed" would be final in the store.
+			s.setStatus(p, store.StatusFailed)
+			s.scheduleRestart(p)
+			return
+		}
 		// Pion closes a connection whose DTLS handshake failed on the other
 		// side; the peer is still in the room, so say why.
 		s.setStatus(p, st)
@@ -115,6 +124,15 @@ func (s *Session) restart(p *peer, attempt int) {
 	switch {
 	case p.pc == nil:
 		s.send(&signal.ReadyForOffer{To: p.id})
+	case p.pc.ConnectionState() == webrtc.PeerConnectionStateClosed:
+		// Closed by the peer (see connectionStateChanged): start afresh.
+		offerer := p.offerer
+		s.dropConnection(p)
+		if offerer {
+			s.offerAfresh(p)
+		} else {
+			s.send(&signal.ReadyForOffer{To: p.id})
+		}
 	case p.offerer:
 		s.makeOffer(p, true)
 	default:

@@ -80,6 +80,9 @@ type Config struct {
 	// encoder's configured video bitrate plus audio). The estimate of each
 	// connection never exceeds it.
 	MaxSendKbps int
+	// MaxPeers bounds the peers the session keeps at once (default
+	// DefaultMaxPeers); peers introduced beyond it are ignored.
+	MaxPeers int
 
 	Now           func() time.Time // clock for action timestamps (default time.Now)
 	Logger        *slog.Logger
@@ -104,6 +107,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxRestarts <= 0 {
 		c.MaxRestarts = 5
+	}
+	if c.MaxPeers <= 0 {
+		c.MaxPeers = DefaultMaxPeers
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -141,6 +147,8 @@ type Session struct {
 	screen  bool
 	selfID  string
 	closed  bool // Close was called or Run has ended
+
+	drops dropCounters // what remote parties sent beyond a bound
 
 	// Owned by the session loop.
 	mediaReady bool
@@ -180,9 +188,20 @@ func New(cfg Config) *Session {
 // never wait for a reader; nobody has to read Actions at all.
 func (s *Session) Actions() <-chan store.Action { return s.out }
 
-// emit queues an action for Actions without blocking.
+// emit queues an action for Actions without blocking. A peer's media
+// state and error are last-writer-wins in the store, so while one is still
+// queued a newer one replaces it: a flood of them takes one slot per peer.
 func (s *Session) emit(a store.Action) {
-	if !s.actions.push(a) {
+	var kept bool
+	switch a := a.(type) {
+	case store.UpdateRemoteMedia:
+		kept = s.actions.pushKeyed("media\x00"+a.PeerID, a)
+	case store.SetConnectionError:
+		kept = s.actions.pushKeyed("error\x00"+a.PeerID, a)
+	default:
+		kept = s.actions.push(a)
+	}
+	if !kept {
 		s.log.Debug("action dropped: queue full or closed", "action", fmt.Sprintf("%T", a))
 	}
 }
@@ -283,17 +302,19 @@ func (s *Session) loop(ctx context.Context, clientErr <-chan error) error {
 }
 
 // forwardActions moves queued actions to the Actions channel, in order,
-// until the queue is closed and empty. Once ending is closed it stops
-// waiting for a reader that is gone (see deliver) and drops what is left.
+// until the queue is closed and empty. Once ending is closed it gives a
+// reader that is still there forwardGrace in all (not per action: a slow
+// reader and a long queue must not add up) and drops what is left.
 func (s *Session) forwardActions(ending <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	defer close(s.out)
 	dropped := 0
+	var grace <-chan time.Time // set once ending is closed
 	for {
 		<-s.actions.notify
 		items, last := s.actions.take()
 		for _, a := range items {
-			if dropped > 0 || !s.deliver(ending, a) {
+			if dropped > 0 || !s.deliver(ending, &grace, a) {
 				dropped++
 			}
 		}
@@ -307,20 +328,22 @@ func (s *Session) forwardActions(ending <-chan struct{}, done chan<- struct{}) {
 }
 
 // deliver sends a to Actions. While the session runs it waits as long as
-// the reader takes; once ending is closed it waits at most forwardGrace,
-// and reports false if nobody took a by then.
-func (s *Session) deliver(ending <-chan struct{}, a store.Action) bool {
-	select {
-	case s.out <- a:
-		return true
-	case <-ending:
+// the reader takes; once ending is closed it waits until *grace fires
+// (starting that timer the first time), and reports false if nobody took
+// a by then.
+func (s *Session) deliver(ending <-chan struct{}, grace *<-chan time.Time, a store.Action) bool {
+	if *grace == nil {
+		select {
+		case s.out <- a:
+			return true
+		case <-ending:
+		}
+		*grace = time.After(forwardGrace)
 	}
-	grace := time.NewTimer(forwardGrace)
-	defer grace.Stop()
 	select {
 	case s.out <- a:
 		return true
-	case <-grace.C:
+	case <-*grace:
 		return false
 	}
 }

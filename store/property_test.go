@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -76,6 +77,7 @@ func deepCopy(s State) State {
 		v.History = append([]Sample(nil), v.History...)
 		c.Connections[k] = v
 	}
+	c.order = slices.Clone(s.order)
 	c.ICECandidates = map[string][]Candidate{}
 	for k, v := range s.ICECandidates {
 		c.ICECandidates[k] = append([]Candidate(nil), v...)
@@ -130,6 +132,17 @@ func checkSequence(t *testing.T, data []byte) {
 		}
 		if SelectConnectionCount(next) != len(next.Connections) || len(SelectConnections(next)) != len(next.Connections) {
 			t.Fatalf("step %d: connection count disagrees with the map", i/3)
+		}
+		if got, want := SelectPeerIDs(next), sortedIDs(next); !reflect.DeepEqual(got, want) && len(want) > 0 {
+			t.Fatalf("step %d: cached peer order %v, sorted %v", i/3, got, want)
+		}
+		if !inOrder(next) {
+			t.Fatalf("step %d: cached order %v does not match the connections", i/3, next.order)
+		}
+		for id, l := range next.ICECandidates {
+			if len(l) > MaxBufferedCandidates {
+				t.Fatalf("step %d: %d candidates buffered for %q", i/3, len(l), id)
+			}
 		}
 		for id := range next.ICECandidates {
 			if _, ok := next.Connections[id]; !ok {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -213,6 +214,46 @@ func TestICECandidates(t *testing.T) {
 	}
 	if _, err := Apply(s, AddICECandidate{PeerID: "nobody"}); !errors.Is(err, ErrUnknownPeer) {
 		t.Fatalf("candidate for unknown peer: %v", err)
+	}
+}
+
+// TestCandidateBufferBounded: a flood of early candidates keeps at most
+// MaxBufferedCandidates per peer, counts the rest, and each step copies at
+// most that many, never the whole flood.
+func TestCandidateBufferBounded(t *testing.T) {
+	s := withPeer(t, "p", StatusConnecting)
+	for i := range 10 * MaxBufferedCandidates {
+		s = Reduce(s, AddICECandidate{PeerID: "p", Candidate: Candidate{Candidate: fmt.Sprint(i)}})
+	}
+	got := SelectICECandidates(s, "p")
+	if len(got) != MaxBufferedCandidates || got[0].Candidate != "0" || got[len(got)-1].Candidate != fmt.Sprint(MaxBufferedCandidates-1) {
+		t.Fatalf("buffered %d candidates, first %q", len(got), got[0].Candidate)
+	}
+	if s.CandidatesDropped != 9*MaxBufferedCandidates {
+		t.Fatalf("dropped %d, want %d", s.CandidatesDropped, 9*MaxBufferedCandidates)
+	}
+	s = Reduce(s, ICECandidatesApplied{PeerID: "p"})
+	s = Reduce(s, AddICECandidate{PeerID: "p", Candidate: Candidate{Candidate: "after"}})
+	if got := SelectICECandidates(s, "p"); len(got) != 1 {
+		t.Fatalf("after applying, %d buffered", len(got))
+	}
+}
+
+// TestRepeatedMediaStateKeepsState: a media state or error equal to the
+// current one returns the very same maps, so a flood of repeats copies
+// nothing.
+func TestRepeatedMediaStateKeepsState(t *testing.T) {
+	s := withPeer(t, "p", StatusConnected)
+	s = Reduce(s, UpdateRemoteMedia{PeerID: "p", Audio: true})
+	s = Reduce(s, SetConnectionError{PeerID: "p", Error: "e"})
+	for _, a := range []Action{UpdateRemoteMedia{PeerID: "p", Audio: true}, SetConnectionError{PeerID: "p", Error: "e"}} {
+		next := Reduce(s, a)
+		if reflect.ValueOf(next.Connections).UnsafePointer() != reflect.ValueOf(s.Connections).UnsafePointer() {
+			t.Errorf("%T repeat copied the connections map", a)
+		}
+	}
+	if next := Reduce(s, UpdateRemoteMedia{PeerID: "p", Video: true}); !next.Connections["p"].Media.Video {
+		t.Error("a changed media state was not applied")
 	}
 }
 

@@ -109,16 +109,23 @@ func SelectICECandidates(s State, peerID string) []Candidate {
 
 // SelectPeerIDs returns the ids of every peer in PeerOrder.
 func SelectPeerIDs(s State) []string {
-	conns := SelectConnections(s)
-	ids := make([]string, len(conns))
-	for i, c := range conns {
-		ids[i] = c.PeerID
+	if inOrder(s) {
+		return slices.Clone(s.order)
 	}
-	return ids
+	return sortedIDs(s)
 }
 
 func selectWhere(s State, keep func(Connection) bool) []Connection {
 	out := make([]Connection, 0, len(s.Connections))
+	if inOrder(s) {
+		for _, id := range s.order {
+			if c := s.Connections[id]; keep(c) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	// A state not built by the reducer alone (a literal in a test): sort.
 	for _, c := range s.Connections {
 		if keep(c) {
 			out = append(out, c)
@@ -126,4 +133,60 @@ func selectWhere(s State, keep func(Connection) bool) []Connection {
 	}
 	slices.SortFunc(out, PeerOrder)
 	return out
+}
+
+// inOrder reports whether s.order lists exactly the peers of s.Connections,
+// which holds for every state the reducer made from New.
+func inOrder(s State) bool {
+	if len(s.order) != len(s.Connections) {
+		return false
+	}
+	for _, id := range s.order {
+		if _, ok := s.Connections[id]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// insertOrdered returns s.order with c's id inserted at its place in
+// PeerOrder, as a new slice; s.Connections does not hold c yet. It returns
+// nil when s.order does not match s.Connections (see sortedIDs).
+func insertOrdered(s State, c Connection) []string {
+	if !inOrder(s) {
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(s.order, c, func(id string, c Connection) int {
+		return PeerOrder(s.Connections[id], c)
+	})
+	out := make([]string, 0, len(s.order)+1)
+	out = append(out, s.order[:i]...)
+	out = append(out, c.PeerID)
+	return append(out, s.order[i:]...)
+}
+
+// removeOrdered returns s.order without id, as a new slice, or nil when
+// s.order does not match s.Connections.
+func removeOrdered(s State, id string) []string {
+	i := slices.Index(s.order, id)
+	if i < 0 || !inOrder(s) {
+		return nil
+	}
+	out := make([]string, 0, len(s.order)-1)
+	out = append(out, s.order[:i]...)
+	return append(out, s.order[i+1:]...)
+}
+
+// sortedIDs sorts the peer ids of s.Connections into PeerOrder.
+func sortedIDs(s State) []string {
+	conns := make([]Connection, 0, len(s.Connections))
+	for _, c := range s.Connections {
+		conns = append(conns, c)
+	}
+	slices.SortFunc(conns, PeerOrder)
+	ids := make([]string, len(conns))
+	for i, c := range conns {
+		ids[i] = c.PeerID
+	}
+	return ids
 }

@@ -21,6 +21,13 @@ const (
 	StatusClosed       Status = "closed"
 )
 
+// MaxBufferedCandidates bounds the remote candidates held per peer before
+// its remote description is set. An honest peer sends a handful; beyond
+// the bound AddICECandidate drops them (counted in
+// State.CandidatesDropped), so a flood costs neither memory nor a copy of
+// an ever longer list per candidate.
+const MaxBufferedCandidates = 64
+
 // HistoryLen bounds the per-peer sample history: one minute at the default
 // one-second stats interval, enough for the detail pane's sparklines.
 const HistoryLen = 60
@@ -226,6 +233,9 @@ type State struct {
 	// ICECandidates holds remote candidates received before the remote
 	// description was set, per peer, until they are applied.
 	ICECandidates map[string][]Candidate
+	// CandidatesDropped counts candidates AddICECandidate refused because
+	// the peer already had MaxBufferedCandidates buffered.
+	CandidatesDropped uint64
 	// PendingOffers holds offers received before local media was ready.
 	PendingOffers map[string]SessionDescription
 	Error         string // last call-wide error, "" when none
@@ -238,6 +248,11 @@ type State struct {
 	Chat []ChatLine
 	// ChatUnread counts remote lines received since the last ChatRead.
 	ChatUnread int
+	// order holds the peer ids of Connections in PeerOrder, kept by the
+	// reducer on add and remove (nothing else changes a name or an id),
+	// so the selectors list peers without sorting on every render. A new
+	// slice is made on every change: states never share a mutated one.
+	order []string
 	// epochs counts connection incarnations so every Epoch is unique.
 	epochs uint64
 }
