@@ -170,9 +170,20 @@ func (s *Session) dropConnection(p *peer) {
 // makeOffer creates and sends an offer, restarting ICE when asked.
 func (s *Session) makeOffer(p *peer, iceRestart bool) {
 	switch p.pc.SignalingState() {
-	case webrtc.SignalingStateStable, webrtc.SignalingStateHaveLocalOffer:
-		// An unanswered offer may be replaced by a new one (the answer may
-		// have been lost while signaling was down).
+	case webrtc.SignalingStateStable:
+	case webrtc.SignalingStateHaveLocalOffer:
+		// An offer is out unanswered (the answer may have been lost while
+		// signaling was down). Pion cannot replace a local offer
+		// (have-local-offer → SetLocal(offer) is refused, no rollback), so
+		// send the same one again — or, for an ICE restart, which needs
+		// new credentials, start the pair over on a fresh connection.
+		if !iceRestart {
+			s.sendDescription(p, webrtc.SDPTypeOffer)
+			return
+		}
+		s.dropConnection(p)
+		s.offerAfresh(p)
+		return
 	default:
 		return
 	}
