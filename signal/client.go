@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/time/rate"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -105,6 +106,12 @@ type ClientConfig struct {
 	PingInterval time.Duration
 	// MessageBuffer is the capacity of the Messages channel (default 64).
 	MessageBuffer int
+	// MaxMessagesPerSecond and MessageBurst bound how fast messages are
+	// read from the server (defaults 1000 and 2000): far above what any
+	// room sends (a few per peer per second while connecting), far below
+	// what a hostile server's flood would cost to decode.
+	MaxMessagesPerSecond float64
+	MessageBurst         int
 }
 
 // Client keeps one membership in a signaling room alive: it connects, joins,
@@ -120,6 +127,7 @@ type Client struct {
 	retryNow chan struct{} // cuts a reconnection backoff short
 
 	transport *http.Transport // the client's own, when Config.HTTPClient was nil
+	inbound   *rate.Limiter   // messages read from the server
 
 	stateMu sync.Mutex // serialises the drop-oldest send on states
 
@@ -166,6 +174,12 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.MessageBuffer <= 0 {
 		cfg.MessageBuffer = 64
 	}
+	if cfg.MaxMessagesPerSecond <= 0 {
+		cfg.MaxMessagesPerSecond = 1000
+	}
+	if cfg.MessageBurst <= 0 {
+		cfg.MessageBurst = 2000
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -181,6 +195,7 @@ func NewClient(cfg ClientConfig) *Client {
 		cfg.HTTPClient = &http.Client{Transport: own}
 	}
 	return &Client{
+		inbound:   rate.NewLimiter(rate.Limit(cfg.MaxMessagesPerSecond), cfg.MessageBurst),
 		transport: own,
 		cfg:       cfg,
 		log:       log,
@@ -482,7 +497,7 @@ func (c *Client) session(ctx context.Context) (joined bool, joinedAt time.Time, 
 			joined = true
 			joinedAt = c.cfg.Now()
 			c.setState(ClientState{Status: ClientConnected})
-			if !c.deliver(readCtx, m) {
+			if !c.deliver(readCtx, ctx, m) {
 				return true, joinedAt, ctx.Err()
 			}
 		default:
@@ -508,7 +523,7 @@ func (c *Client) session(ctx context.Context) (joined bool, joinedAt time.Time, 
 			c.peerID, c.resume = w.PeerID, w.Resume
 			c.mu.Unlock()
 		}
-		if !c.deliver(readCtx, m) {
+		if !c.deliver(readCtx, ctx, m) {
 			return true, joinedAt, ctx.Err()
 		}
 	}
@@ -518,6 +533,11 @@ func (c *Client) session(ctx context.Context) (joined bool, joinedAt time.Time, 
 // cannot decode so a newer server's additions do not break the session.
 func (c *Client) read(ctx context.Context, conn *websocket.Conn) (Message, error) {
 	for {
+		// A server flooding us is read at the budget's pace: TCP pushes
+		// back on it, and decoding its junk cannot take a whole core.
+		if err := c.inbound.Wait(ctx); err != nil {
+			return nil, err
+		}
 		typ, data, err := conn.Read(ctx)
 		if err != nil {
 			return nil, err
@@ -535,11 +555,15 @@ func (c *Client) read(ctx context.Context, conn *websocket.Conn) (Message, error
 	}
 }
 
-func (c *Client) deliver(ctx context.Context, m Message) bool {
+func (c *Client) deliver(readCtx, ctx context.Context, m Message) bool {
 	select {
 	case c.msgs <- m:
 		return true
+	case <-readCtx.Done():
+		return false
 	case <-ctx.Done():
+		// Stopping: nobody may read Messages any more, and the goodbye
+		// needs this goroutine out of the way.
 		return false
 	}
 }
@@ -577,21 +601,13 @@ func (c *Client) sayGoodbye(conn *websocket.Conn) {
 	}
 	c.mu.Unlock()
 	b, _ := Encode(Leave{})
-	wctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	// Bounded so leaving never hangs on a server that stopped reading (or
+	// floods us). The leave frame is what the server acts on; the
+	// WebSocket close handshake is skipped, because coder/websocket waits
+	// up to 5 s for the server's close frame, and a hostile server sends
+	// none.
+	wctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if err := conn.Write(wctx, websocket.MessageText, b); err != nil {
-		conn.CloseNow()
-		return
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		conn.Close(websocket.StatusNormalClosure, "leave")
-	}()
-	select {
-	case <-done:
-	case <-time.After(3 * time.Second):
-		conn.CloseNow()
-		<-done
-	}
+	_ = conn.Write(wctx, websocket.MessageText, b)
+	conn.CloseNow()
 }

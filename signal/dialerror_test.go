@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // runToEnd runs a client against url with tiny backoffs and returns what
@@ -83,5 +85,56 @@ func TestRefusalReadsAsOneSentence(t *testing.T) {
 	e := &Error{Code: CodeRoomFull, Message: "the room is full: it holds 2 people", Ref: TypeJoin}
 	if got, want := e.Error(), "the server refused join: the room is full: it holds 2 people (room-full)"; got != want {
 		t.Errorf("%q, want %q", got, want)
+	}
+}
+
+// TestFloodingServerIsReadAtTheBudget: a server sending far more messages
+// than any room does is read at MaxMessagesPerSecond, not as fast as it
+// can send (counted messages against the budget, not timed).
+func TestFloodingServerIsReadAtTheBudget(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		ctx := r.Context()
+		if _, _, err := c.Read(ctx); err != nil {
+			return
+		}
+		welcome, _ := Encode(Welcome{PeerID: "me", Room: "r"})
+		_ = c.Write(ctx, websocket.MessageText, welcome)
+		cand, _ := Encode(ICECandidate{From: "x", Candidate: CandidateInit{Candidate: "candidate:1 1 udp 1 10.0.0.1 1 typ host"}})
+		for ctx.Err() == nil {
+			if c.Write(ctx, websocket.MessageText, cand) != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c := NewClient(ClientConfig{URL: "ws" + strings.TrimPrefix(srv.URL, "http"), Join: Join{Room: "r", UserName: "u"},
+		MaxMessagesPerSecond: 100, MessageBurst: 50})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	go func() {
+		for range c.States() {
+		}
+	}()
+	start := time.Now()
+	n := 0
+	for n < 150 {
+		<-c.Messages()
+		n++
+	}
+	elapsed := time.Since(start)
+	cancel()
+	t0 := time.Now()
+	<-done
+	t.Logf("read 150 in %v; Run returned %v after cancel", elapsed, time.Since(t0))
+	// 50 at once, then 100 a second: 150 messages cannot take less than
+	// about a second, however fast the server writes.
+	if elapsed < 900*time.Millisecond {
+		t.Errorf("150 messages read in %v, faster than the budget allows", elapsed)
 	}
 }
