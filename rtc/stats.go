@@ -67,8 +67,28 @@ func (s *Session) CollectStats(ctx context.Context, peerID string) (store.Stats,
 	}
 	s.fillCongestion(&st, p)
 	applyDeltas(&st, p.baseline, cur)
+	clampClaims(&st)
 	p.baseline = cur
 	return st, nil
+}
+
+// Bounds of what a peer's stream can make the stats claim: frames are
+// counted from marker bits and sizes read from key-frame headers, both of
+// which a peer writes.
+const (
+	maxClaimedFPS  = 120
+	maxClaimedSide = 4096
+)
+
+// clampClaims keeps figures a peer controls within what any real stream
+// shows: a frame rate beyond maxClaimedFPS reads as that, a picture size
+// beyond maxClaimedSide as unknown.
+func clampClaims(st *store.Stats) {
+	st.FramesPerSecond = min(st.FramesPerSecond, maxClaimedFPS)
+	if st.Width > maxClaimedSide || st.Height > maxClaimedSide {
+		st.Width, st.Height = 0, 0
+	}
+	st.LossPct = min(max(st.LossPct, 0), 100)
 }
 
 // peerPC reads a peer's connection from outside the loop.
