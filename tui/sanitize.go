@@ -50,7 +50,7 @@ func Sanitize(s string, maxCells int) string {
 		}
 		// IsPrint rejects Cc, Cf (bidi overrides, zero-width joiners), Cs,
 		// Co and unassigned code points: nothing whose width is unknown.
-		if !unicode.IsPrint(r) {
+		if !unicode.IsPrint(r) || disputedWidth(r) {
 			continue
 		}
 		if unicode.In(r, unicode.Mn, unicode.Me) {
@@ -72,6 +72,23 @@ func Sanitize(s string, maxCells int) string {
 		out = ansi.Truncate(out, maxCells, "…")
 	}
 	return out
+}
+
+// disputedWidth reports runes whose width terminals disagree on, so a row
+// that holds one would end in a different column on different terminals:
+// emoji skin-tone modifiers (drawn joined or as a second cell), variation
+// selectors, and Hangul jamo that conjoin with the syllable before them.
+// Dropping them keeps the base character, which every terminal agrees on.
+func disputedWidth(r rune) bool {
+	switch {
+	case r >= 0x1F3FB && r <= 0x1F3FF: // skin-tone modifiers
+		return true
+	case r >= 0xFE00 && r <= 0xFE0F, r >= 0xE0100 && r <= 0xE01EF: // variation selectors
+		return true
+	case r >= 0x1160 && r <= 0x11FF, r >= 0xD7B0 && r <= 0xD7FF: // conjoining jamo (medial, final)
+		return true
+	}
+	return false
 }
 
 // sanitizeName is Sanitize for names, with a placeholder for a name that

@@ -96,3 +96,19 @@ func assertSafe(t *testing.T, s string, maxCells int) {
 		t.Fatalf("escape sequence survived in %q", s)
 	}
 }
+
+// TestSanitizeDropsDisputedWidths: emoji with a skin tone and conjoining
+// Hangul jamo keep their base characters, so every terminal agrees on
+// where the row ends.
+func TestSanitizeDropsDisputedWidths(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ada 👍🏽":         "Ada 👍",
+		"☺️ ok":          "☺ ok",
+		"\u1100\u1161x": "\u1100x",
+		"한국":            "한국", // precomposed syllables are fine
+	} {
+		if got := Sanitize(in, 32); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
