@@ -32,6 +32,7 @@ type Player struct {
 
 	mu      sync.Mutex
 	peers   map[string]*peerStream
+	volumes map[string]float64 // per-peer playback gain, 1 unless set; kept across a peer's new streams
 	lim     limiter
 	acc     []int32 // one mixing chunk
 	mixed   []int16 // mixed samples not yet handed to the output
@@ -208,9 +209,13 @@ func (p *Player) mixNext(dst []int16) []int16 {
 	clear(p.acc)
 	for id, ps := range p.peers {
 		chunk := ps.take(mixChunk, p.scratch)
-		ps.level = nextLevel(ps.level, chunkLevel(chunk))
+		ps.level = nextLevel(ps.level, chunkLevel(chunk)) // what they say, before our volume
+		vol, set := p.volumes[id]
+		if !set {
+			vol = 1
+		}
 		for i, v := range chunk {
-			p.acc[i] += int32(v)
+			p.acc[i] += int32(float64(v) * vol)
 		}
 		if ps.errs == 1 {
 			p.log.Debug("opus decode error", "peer", id)
@@ -267,4 +272,31 @@ func (ps *peerStream) decode(kind popKind, data []byte, scratch []int16) int {
 		return 0
 	}
 	return n
+}
+
+// MaxVolume is the loudest a peer can be made: twice as loud as sent. The
+// mixer's limiter keeps the sum from clipping.
+const MaxVolume = 2.0
+
+// SetVolume sets how loud one peer plays, from 0 (muted here only) to
+// MaxVolume; 1 is as sent. It lasts for the call, across the peer's
+// reconnections.
+func (p *Player) SetVolume(peerID string, v float64) {
+	v = min(max(v, 0), MaxVolume)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.volumes == nil {
+		p.volumes = map[string]float64{}
+	}
+	p.volumes[peerID] = v
+}
+
+// Volume is the peer's playback gain (1 unless set).
+func (p *Player) Volume(peerID string) float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if v, ok := p.volumes[peerID]; ok {
+		return v
+	}
+	return 1
 }

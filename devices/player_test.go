@@ -109,6 +109,24 @@ func TestPlayerDecodesSyntheticSendersTone(t *testing.T) {
 	if best != want {
 		t.Fatalf("strongest frequency %.0f Hz, want %.0f Hz", best, want)
 	}
+
+	// Per-peer volume: half as loud is 6 dB down, 0 is silent, and the
+	// level still shows what the peer says.
+	for _, c := range []struct {
+		vol, minDB, maxDB float64
+	}{{0.5, -7.5, -4.5}, {0, -200, -60}} {
+		q := NewPlayer(PlayerConfig{Output: &testOutput{}})
+		q.SetVolume("peer", c.vol)
+		qout := q.out.(*testOutput)
+		quiet := loudestWindow(play(q, qout, map[string][]*rtp.Packet{"peer": got}, 0), 4800)
+		if d := rmsDB(quiet) - rmsDB(win); d < c.minDB || d > c.maxDB {
+			t.Errorf("volume %.1f: %.1f dB against full volume, want %.1f to %.1f", c.vol, d, c.minDB, c.maxDB)
+		}
+		if q.Volume("peer") != c.vol || q.Level("peer") == 0 {
+			t.Errorf("volume %.1f: Volume %v, Level %v", c.vol, q.Volume("peer"), q.Level("peer"))
+		}
+		_ = q.Close()
+	}
 	if l := p.Level("peer"); l <= 0 {
 		t.Fatalf("Level = %v after a tone", l)
 	}

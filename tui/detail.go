@@ -52,6 +52,11 @@ func (m Model) detailLines(w int) []string {
 	if q := m.peerQuality(c); q != ungraded {
 		head += " · " + gradeStyle(q).Render(qualityMark(q)+" "+qualityWord(q))
 	}
+	if v := m.volume(c.PeerID); v == 0 {
+		head += " · " + styleWarn.Render("muted here")
+	} else if v != 1 {
+		head += fmt.Sprintf(" · volume %.0f %%", v*100)
+	}
 	verify := styleDim.Render("verify ") + styleDim.Render("no key yet")
 	if c.Fingerprint != "" {
 		verify = styleDim.Render("verify ") + styleBold.Render(VerificationCode(c.LocalFingerprint, c.Fingerprint))

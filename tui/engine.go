@@ -51,7 +51,23 @@ type Options struct {
 	// Video draws the peers' video for the video view (key t); without it
 	// the view shows name cards.
 	Video VideoSource
+	// Audio sets how loud each peer plays (keys + - 0); without it the
+	// keys say there is no playback to adjust.
+	Audio AudioControl
 }
+
+// AudioControl is the playback's per-peer volume: 0 is muted here only, 1
+// as sent, up to MaxVolume.
+type AudioControl interface {
+	SetVolume(peerID string, v float64)
+	Volume(peerID string) float64
+}
+
+// MaxVolume is the loudest the volume keys go: twice as loud as sent.
+const MaxVolume = 2.0
+
+// volumeStep is how much one press of + or - changes a peer's volume.
+const volumeStep = 0.1
 
 // DefaultStatsInterval is the stats polling interval when Options leave it
 // zero: one sample a second fills store.HistoryLen in a minute.

@@ -352,3 +352,53 @@ func TestInviteKeyCopies(t *testing.T) {
 		t.Error("y without an invite returned a command")
 	}
 }
+
+// fakeAudio records the volumes the UI sets.
+type fakeAudio struct{ set map[string]float64 }
+
+func (a *fakeAudio) SetVolume(id string, v float64) { a.set[id] = v }
+func (a *fakeAudio) Volume(id string) float64      { return a.set[id] }
+
+// TestVolumeKeys: + and - step the selected peer's volume by 10 % within
+// 0–200 %, 0 mutes it here and restores it; the playback gets each value
+// through a command, and the detail pane shows it.
+func TestVolumeKeys(t *testing.T) {
+	audio := &fakeAudio{set: map[string]float64{}}
+	var m tea.Model = New(Options{Engine: newFakeEngine(t), Initial: callState(1), Audio: audio})
+	press := func(k rune) {
+		var cmd tea.Cmd
+		m, cmd = m.Update(tea.KeyPressMsg{Code: k, Text: string(k)})
+		if cmd != nil {
+			cmd()
+		}
+	}
+	id := m.(Model).selected
+	press('+')
+	press('+')
+	if audio.set[id] != 1.2 {
+		t.Fatalf("after ++ the playback has %v, want 1.2", audio.set[id])
+	}
+	if !strings.Contains(strings.Join(m.(Model).detailLines(120), "\n"), "volume 120 %") {
+		t.Error("the detail pane does not show the volume")
+	}
+	press('0')
+	if audio.set[id] != 0 || !strings.Contains(m.(Model).notice.text, "muted here") {
+		t.Fatalf("0: volume %v, notice %q", audio.set[id], m.(Model).notice.text)
+	}
+	press('0')
+	if audio.set[id] != 1.2 {
+		t.Fatalf("0 again: volume %v, want back to 1.2", audio.set[id])
+	}
+	for range 20 {
+		press('+')
+	}
+	if audio.set[id] != MaxVolume {
+		t.Errorf("capped at %v, want %v", audio.set[id], MaxVolume)
+	}
+	for range 30 {
+		press('-')
+	}
+	if audio.set[id] != 0 {
+		t.Errorf("floor %v, want 0", audio.set[id])
+	}
+}

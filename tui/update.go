@@ -2,6 +2,8 @@ package tui
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"slices"
 
 	"charm.land/bubbles/v2/key"
@@ -210,6 +212,20 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(k, m.keys.Retry):
 		return m.retry()
+	case key.Matches(k, m.keys.Louder):
+		return m.setVolume(m.volume(m.selected) + volumeStep)
+	case key.Matches(k, m.keys.Quieter):
+		return m.setVolume(m.volume(m.selected) - volumeStep)
+	case key.Matches(k, m.keys.MutePeer):
+		if v := m.volume(m.selected); v > 0 {
+			m.unmuted = withVolume(m.unmuted, m.selected, v)
+			return m.setVolume(0)
+		}
+		back, ok := m.unmuted[m.selected]
+		if !ok {
+			back = 1
+		}
+		return m.setVolume(back)
 	case key.Matches(k, m.keys.Invite):
 		if m.opts.JoinHint == "" {
 			return m.raise(notice{level: levelInfo, text: "no invite to copy in this call"}), nil
@@ -297,4 +313,43 @@ func (m Model) keepSelection(prev store.State) string {
 	}
 	i := slices.Index(store.SelectPeerIDs(prev), m.selected)
 	return ids[min(max(i, 0), len(ids)-1)]
+}
+
+// volume is the selected peer's playback volume as the UI set it (1 when
+// untouched).
+func (m Model) volume(peerID string) float64 {
+	if v, ok := m.volumes[peerID]; ok {
+		return v
+	}
+	return 1
+}
+
+// setVolume sets the selected peer's volume, rounded to the step, and
+// returns the command that applies it to the playback.
+func (m Model) setVolume(v float64) (tea.Model, tea.Cmd) {
+	c, ok := m.state.Connections[m.selected]
+	if !ok {
+		return m, nil
+	}
+	if m.opts.Audio == nil {
+		return m.raise(notice{level: levelInfo, text: "no audio playback to adjust (--no-audio-out?)"}), nil
+	}
+	v = min(max(math.Round(v*10)/10, 0), MaxVolume)
+	m.volumes = withVolume(m.volumes, c.PeerID, v)
+	text := fmt.Sprintf("%s: volume %.0f %%", peerName(c), v*100)
+	if v == 0 {
+		text = peerName(c) + ": muted here (0 to unmute)"
+	}
+	ctl, id := m.opts.Audio, c.PeerID
+	return m.raise(notice{level: levelInfo, text: text}), func() tea.Msg { ctl.SetVolume(id, v); return nil }
+}
+
+// withVolume is vols with id set to v, as a new map.
+func withVolume(vols map[string]float64, id string, v float64) map[string]float64 {
+	out := make(map[string]float64, len(vols)+1)
+	for k, x := range vols {
+		out[k] = x
+	}
+	out[id] = v
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/rtcterm/rtcterm/devices"
 	"github.com/rtcterm/rtcterm/lkengine"
 	"github.com/rtcterm/rtcterm/rtc"
+	"github.com/rtcterm/rtcterm/tui"
 	"github.com/rtcterm/rtcterm/videoview"
 )
 
@@ -15,6 +16,7 @@ var (
 	_ rtc.AudioSink        = (*devices.Player)(nil)
 	_ rtc.VideoSink        = (*videoview.Sink)(nil)
 	_ videoview.PreviewTap = (*devices.Media)(nil)
+	_ tui.AudioControl     = (*devices.Player)(nil)
 	_ Engine               = (*rtc.Session)(nil)
 	_ Engine               = (*lkengine.Engine)(nil)
 	_ lkengine.LocalMedia  = (*devices.Media)(nil)

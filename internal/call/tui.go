@@ -38,6 +38,9 @@ func runTUI(ctx context.Context, sess Engine, o Output, sinks Sinks, out io.Writ
 		initial.AudioOutput = sinks.Player.Reason()
 	}
 	opts := tui.Options{Engine: sess, Initial: initial, StatsInterval: o.StatsInterval, JoinHint: o.JoinHint}
+	if sinks.Player != nil {
+		opts.Audio = sinks.Player
+	}
 	if sinks.Video != nil {
 		vs := VideoSource{Sink: sinks.Video}
 		if lk, ok := sess.(*lkengine.Engine); ok {
