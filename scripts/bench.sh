@@ -14,7 +14,9 @@ enter_netns scripts/bench.sh "$@"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 status=0
-GOPROXY=off go test -run '^$' -bench . -benchmem -count=1 ./... >"$out" 2>&1 || status=$?
+# One package at a time: benchmarks of two packages at once would share
+# the two cores and skew each other's figures.
+GOPROXY=off go test -p 1 -timeout 60m -run '^$' -bench . -benchmem -count=1 ./... >"$out" 2>&1 || status=$?
 cat "$out"
 
 # summary prints one Markdown table row per benchmark result line: the name
