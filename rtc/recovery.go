@@ -98,7 +98,11 @@ func (s *Session) scheduleRestart(p *peer) {
 	}
 	if p.restarts >= s.cfg.MaxRestarts {
 		s.emit(store.UpdateRecovery{PeerID: p.id})
-		s.emit(store.SetConnectionError{PeerID: p.id, Error: ErrTextICEFailed})
+		text := ErrTextICEFailed
+		if p.pc != nil {
+			text = iceFailureText(p.pc.GetStats(), s.cfg.RelayOnly)
+		}
+		s.emit(store.SetConnectionError{PeerID: p.id, Error: text})
 		return
 	}
 	p.restarts++
