@@ -185,8 +185,18 @@ func (c *cdpConn) call(method string, params any) (json.RawMessage, error) {
 // eval runs expression in the page, awaiting a promise it returns, and
 // decodes its JSON-able value into out (nil to ignore it).
 func (c *cdpConn) eval(expression string, out any) error {
+	return c.evaluate(expression, false, out)
+}
+
+// evalGesture is eval as if the user had just clicked: APIs that need a
+// user activation (screen capture, the clipboard) accept the call.
+func (c *cdpConn) evalGesture(expression string, out any) error {
+	return c.evaluate(expression, true, out)
+}
+
+func (c *cdpConn) evaluate(expression string, userGesture bool, out any) error {
 	res, err := c.call("Runtime.evaluate", map[string]any{
-		"expression": expression, "returnByValue": true, "awaitPromise": true,
+		"expression": expression, "returnByValue": true, "awaitPromise": true, "userGesture": userGesture,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,13 @@
 // form. A token for servers started with --token-secret is read from the
 // URL fragment (#token=...) or asked for when the server refuses the join.
 //
+// In a call the page has a copy-invite button (the room's link and the
+// `rtcterm join` line, never a name or token), shows each connection's
+// verification code computed as the terminal UI computes it
+// (tui.VerificationCode, reproduced in static/verify.js) so a browser user
+// and a terminal user can compare codes, and a "camera off" tile instead of
+// a frozen frame. The controls are a bar fixed at the bottom of the window.
+//
 // The script is a set of ES modules (static/app.js imports the others), so
 // there is no build step. The page talks to nobody but its own origin: the
 // Content-Security-Policy forbids every other connection, and tests drive

@@ -11,6 +11,7 @@ import { call, MAX_RESTARTS, logError } from './state.js';
 import { send } from './signaling.js';
 import { localTrack } from './media.js';
 import { makeTile, renderTile, attachRemote } from './ui.js';
+import { connectionCode } from './verify.js';
 
 export function ensurePeer(id, name) {
   let p = call.peers.get(id);
@@ -29,6 +30,7 @@ export function ensurePeer(id, name) {
       restartTimer: 0,
       stats: {},
       prev: null,
+      code: '', // verification code of the connection, once connected
     };
     call.peers.set(id, p);
     p.tile = makeTile(p);
@@ -54,6 +56,7 @@ function closeConnection(p) {
     p.pc = null;
     pc.close();
   }
+  p.code = '';
   for (const t of p.remote.getTracks()) p.remote.removeTrack(t);
 }
 
@@ -81,6 +84,10 @@ function newConnection(p) {
       if (old.kind === e.track.kind) p.remote.removeTrack(old);
     }
     p.remote.addTrack(e.track);
+    if (e.track.kind === 'video') {
+      // A stopped or silent video track turns the tile to "camera off".
+      for (const ev of ['mute', 'unmute', 'ended']) e.track.addEventListener(ev, () => renderTile(p));
+    }
     attachRemote(p);
   };
   return pc;
@@ -238,6 +245,7 @@ async function flushCandidates(p) {
 function connectionStateChanged(p) {
   const st = p.pc.connectionState;
   if (st === 'connected') {
+    showCode(p, p.pc);
     p.restarts = 0;
     if (p.restartTimer) clearTimeout(p.restartTimer);
     p.restartTimer = 0;
@@ -245,6 +253,18 @@ function connectionStateChanged(p) {
     scheduleRestart(p);
   }
   renderTile(p);
+}
+
+// showCode computes the verification code from the descriptions the
+// connection now runs on (a renegotiation may carry a new certificate).
+function showCode(p, pc) {
+  connectionCode(pc)
+    .then((code) => {
+      if (p.pc !== pc || code === p.code) return;
+      p.code = code;
+      renderTile(p);
+    })
+    .catch((err) => logError('verification code', err));
 }
 
 function scheduleRestart(p) {

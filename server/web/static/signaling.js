@@ -4,7 +4,7 @@
 import { call, note, setStatus, logError } from './state.js';
 import { ensurePeer, removePeer, readyForOffer, offerReceived, answerReceived, candidateReceived } from './peers.js';
 import { sendMediaState } from './media.js';
-import { renderTile, showJoinForm } from './ui.js';
+import { renderTile, showJoinForm, refused } from './ui.js';
 import { chatReceived, chatRefused } from './chat.js';
 
 // send delivers msg now when joined, else keeps it for after the next welcome.
@@ -151,10 +151,7 @@ function serverError(m) {
     case 'bad-message':
       if (m.ref === 'join') {
         call.fatal = true;
-        showJoinForm(false);
-        note(`Could not join: ${text}`);
-        setStatus('not joined');
-        if (call.ws) call.ws.close(1000);
+        refused(text);
         return;
       }
       break;

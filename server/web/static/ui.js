@@ -6,6 +6,7 @@ import { connect } from './signaling.js';
 import { removePeer } from './peers.js';
 import { openMedia, mediaState, setMic, setCamera, startScreen, stopScreen } from './media.js';
 import { bindChat, clearChat } from './chat.js';
+import { bindInvite, hideInvite } from './invite.js';
 
 // Rendering (names and texts only ever through textContent).
 
@@ -40,6 +41,10 @@ export function renderTile(p) {
   let st = p.pc ? p.pc.connectionState : 'waiting';
   if (p.restartTimer && st !== 'connected') st += ` (retry ${p.restarts}/${MAX_RESTARTS})`;
   if (p.gaveUp && st === 'failed') st = 'failed: no route to peer';
+  showCameraOff(t, p.name, cameraOff(p));
+  const code = t.querySelector('.verify');
+  code.hidden = !p.code;
+  code.querySelector('.code').textContent = p.code || '';
   const el = t.querySelector('.state');
   el.textContent = st;
   el.className = `state ${p.pc ? p.pc.connectionState : ''}`;
@@ -50,6 +55,25 @@ export function renderTile(p) {
     if (m) t.dataset[kind] = m[kind] ? 'on' : 'off';
     else delete t.dataset[kind];
   }
+}
+
+// cameraOff: the peer said its camera is off (and it shares no screen), or
+// the connected peer's video track stopped (muted: no frames come; ended).
+// Either way the tile shows so instead of the last frame, frozen.
+function cameraOff(p) {
+  const m = p.media;
+  if (m && !m.video && !m.screen) return true;
+  if (!p.pc || p.pc.connectionState !== 'connected') return false;
+  const v = p.remote.getVideoTracks()[0];
+  return !!v && (v.muted || v.readyState === 'ended');
+}
+
+function showCameraOff(tile, name, off) {
+  const box = tile.querySelector('.camera-off');
+  box.hidden = !off;
+  box.querySelector('.initial').textContent = [...(name || '?')][0].toUpperCase();
+  tile.querySelector('video').classList.toggle('off', off);
+  tile.dataset.cameraOff = off ? 'true' : 'false';
 }
 
 export function renderSelf() {
@@ -70,6 +94,7 @@ export function renderSelf() {
   tile.querySelector('.mic-off').hidden = ms.audio;
   tile.querySelector('.cam-off').hidden = ms.video || ms.screen;
   tile.querySelector('.sharing').hidden = !ms.screen;
+  showCameraOff(tile, call.name, !ms.video && !ms.screen);
   tile.querySelector('.state').textContent = l.stream ? '' : 'receive-only';
 }
 
@@ -102,6 +127,7 @@ export async function start(room, name) {
   call.outbox = [];
   $('join').hidden = true;
   $('call').hidden = false;
+  $('notice').classList.remove('refused');
   note('');
   if (!call.local.stream && !call.local.error) {
     setStatus('starting camera and microphone…');
@@ -127,6 +153,7 @@ export function leave(keepMedia) {
   }
   for (const id of [...call.peers.keys()]) removePeer(id);
   clearChat();
+  hideInvite();
   call.selfId = '';
   call.resume = null;
   if (!keepMedia) {
@@ -139,6 +166,16 @@ export function leave(keepMedia) {
     showJoinForm(false);
     setStatus('left the call');
   }
+}
+
+// refused ends a join the server turned down for good (the room is full,
+// the join was malformed): no preview, no controls, camera and microphone
+// released; the server's reason and the join form to try again remain.
+export function refused(text) {
+  leave(false);
+  note(`Could not join: ${text}`);
+  $('notice').classList.add('refused');
+  setStatus('not joined');
 }
 
 export function showJoinForm(askToken) {
@@ -171,6 +208,7 @@ export function bindControls() {
   $('screen').addEventListener('click', () => (call.local.screen ? stopScreen() : startScreen()));
   $('leave').addEventListener('click', () => leave(false));
   bindChat();
+  bindInvite();
   $('sound').addEventListener('click', () => {
     for (const a of document.querySelectorAll('.tile audio')) a.play().catch(() => {});
     $('sound').hidden = true;
