@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
 	"github.com/rtcterm/rtcterm/signal"
 )
@@ -30,7 +31,17 @@ type rawPeer struct {
 
 func startRawPeer(t testing.TB, url, room string) *rawPeer {
 	t.Helper()
-	return startRawPeerWith(t, url, room, webrtc.NewAPI())
+	return startRawPeerWith(t, url, room, webrtc.NewAPI(webrtc.WithSettingEngine(loopbackSettings())))
+}
+
+// loopbackSettings let a bare Pion peer connect where the suite runs: a
+// network namespace with nothing but loopback, which Pion skips by default.
+func loopbackSettings() webrtc.SettingEngine {
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	return se
 }
 
 // startRawPeerWith is startRawPeer on a Pion API of the test's making.

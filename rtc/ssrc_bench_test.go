@@ -91,7 +91,7 @@ func ssrcFloodOnce(b *testing.B) (heap, rss int64, refused uint64) {
 	}
 	reg := &interceptor.Registry{}
 	reg.Add(spray)
-	raw := startRawPeerWith(b, url, "ssrc", webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg)))
+	raw := startRawPeerWith(b, url, "ssrc", webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(loopbackSettings())))
 	select {
 	case <-raw.remote:
 	case <-time.After(30 * time.Second):
