@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"github.com/rtcterm/rtcterm/mediacodec"
 	"sync"
 	"testing"
 
@@ -55,7 +56,7 @@ func linkPeer(t *testing.T, api *webrtc.API, m *Media, onTrack func(*webrtc.Trac
 			t.Fatal(err)
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); _ = forwardKeyFrameRequests(s, m.RequestKeyFrame) }()
+		go func() { defer wg.Done(); _ = mediacodec.ForwardKeyFrameRequests(s, m.RequestKeyFrame) }()
 	}
 	recv.OnTrack(func(tr *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		wg.Add(1)

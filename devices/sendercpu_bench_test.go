@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rtcterm/rtcterm/mediacodec"
 	"image"
 	"io"
 	"os"
@@ -303,7 +304,7 @@ func runSender(t *testing.T, mode string) error {
 		}
 		if keyFrame != nil {
 			wg.Add(1)
-			go func() { defer wg.Done(); _ = forwardKeyFrameRequests(s, keyFrame) }()
+			go func() { defer wg.Done(); _ = mediacodec.ForwardKeyFrameRequests(s, keyFrame) }()
 		}
 		offer, err := pc.CreateOffer(nil)
 		if err != nil {

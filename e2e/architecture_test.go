@@ -64,8 +64,9 @@ func TestImportRules(t *testing.T) {
 		"server":     {"signal"},
 		"tui":        {"store"},
 		"devices":    {"mediacodec", "store", "vp8enc"},
-		"rtc":        {"mediacodec", "signal", "store"},
-		"lkengine":   {"store"},
+		"rtc":        {"iceroute", "mediacodec", "signal", "store"},
+		"lkengine":   {"iceroute", "store"},
+		"iceroute":   {"store"},
 	}
 	for pkg, deps := range ourImports(t) {
 		if ok, isLib := allowed[pkg]; isLib {

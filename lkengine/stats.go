@@ -3,6 +3,7 @@ package lkengine
 import (
 	"context"
 	"fmt"
+	"github.com/rtcterm/rtcterm/iceroute"
 	"time"
 
 	"github.com/pion/interceptor/pkg/stats"
@@ -40,11 +41,11 @@ func (e *Engine) CollectStats(ctx context.Context, peerID string) (store.Stats, 
 	}
 	var st store.Stats
 	if pc := room.LocalParticipant.GetSubscriberPeerConnection(); pc != nil {
-		fillRoute(&st, pc.GetStats())
+		iceroute.Fill(&st, pc.GetStats())
 	}
 	pub := room.LocalParticipant.GetPublisherPeerConnection()
 	if pub != nil && st.RTTMillis == 0 {
-		fillRoute(&st, pub.GetStats())
+		iceroute.Fill(&st, pub.GetStats())
 	}
 	outSSRCs := senderSSRCs(pub)
 
@@ -152,36 +153,5 @@ func applyDeltas(st *store.Stats, prev, cur counters) {
 	recv, lost := cur.received-prev.received, cur.lost-prev.lost
 	if recv >= 0 && lost > 0 {
 		st.LossPct = 100 * float64(lost) / float64(recv+lost)
-	}
-}
-
-// fillRoute takes the round-trip time and candidates of the nominated
-// pair of one connection to the SFU.
-func fillRoute(st *store.Stats, report webrtc.StatsReport) {
-	var best *webrtc.ICECandidatePairStats
-	for _, v := range report {
-		pair, ok := v.(webrtc.ICECandidatePairStats)
-		if !ok || !pair.Nominated || pair.State != webrtc.StatsICECandidatePairStateSucceeded {
-			continue
-		}
-		if best == nil || pair.BytesReceived+pair.BytesSent > best.BytesReceived+best.BytesSent {
-			best = &pair
-		}
-	}
-	if best == nil {
-		return
-	}
-	st.RTTMillis = best.CurrentRoundTripTime * 1000
-	if c, ok := report[best.LocalCandidateID].(webrtc.ICECandidateStats); ok {
-		st.Route.LocalType = c.CandidateType.String()
-		st.Route.Protocol = c.Protocol
-		st.Route.LocalAddr = fmt.Sprintf("%s:%d", c.IP, c.Port)
-	}
-	if c, ok := report[best.RemoteCandidateID].(webrtc.ICECandidateStats); ok {
-		st.Route.RemoteType = c.CandidateType.String()
-		st.Route.RemoteAddr = fmt.Sprintf("%s:%d", c.IP, c.Port)
-		if st.Route.Protocol == "" {
-			st.Route.Protocol = c.Protocol
-		}
 	}
 }

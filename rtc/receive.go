@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/mediacodec"
 )
 
 // pliMinGap is the shortest time between two picture-loss requests to one
@@ -102,7 +103,7 @@ func drainRTCP(r *webrtc.RTPReceiver) {
 // readSenderRTCP turns picture-loss and full-intra requests from the peer
 // into key frames of the shared encoder.
 func (s *Session) readSenderRTCP(sender *webrtc.RTPSender, media LocalMedia) {
-	if err := forwardKeyFrameRequests(sender, media.RequestKeyFrame); err != nil && !errors.Is(err, io.EOF) {
+	if err := mediacodec.ForwardKeyFrameRequests(sender, media.RequestKeyFrame); err != nil && !errors.Is(err, io.EOF) {
 		s.log.Debug("sender rtcp", "err", err)
 	}
 }

@@ -3,6 +3,7 @@ package rtc
 import (
 	"context"
 	"fmt"
+	"github.com/rtcterm/rtcterm/iceroute"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -29,7 +30,7 @@ func (s *Session) CollectStats(ctx context.Context, peerID string) (store.Stats,
 	now := s.now()
 	var st store.Stats
 	report := pc.GetStats()
-	fillRoute(&st, report)
+	iceroute.Fill(&st, report)
 
 	var cur counters
 	cur.at = now
@@ -120,36 +121,5 @@ func applyDeltas(st *store.Stats, prev, cur counters) {
 	}
 	if exp := cur.rtpExpected - prev.rtpExpected; exp > 0 && cur.rtpExpected >= prev.rtpExpected {
 		st.LossPct = 100 * float64(cur.rtpLost-prev.rtpLost) / float64(exp)
-	}
-}
-
-// fillRoute finds the nominated candidate pair: its round-trip time and
-// both candidates.
-func fillRoute(st *store.Stats, report webrtc.StatsReport) {
-	var best *webrtc.ICECandidatePairStats
-	for _, v := range report {
-		pair, ok := v.(webrtc.ICECandidatePairStats)
-		if !ok || !pair.Nominated || pair.State != webrtc.StatsICECandidatePairStateSucceeded {
-			continue
-		}
-		if best == nil || pair.BytesReceived+pair.BytesSent > best.BytesReceived+best.BytesSent {
-			best = &pair
-		}
-	}
-	if best == nil {
-		return
-	}
-	st.RTTMillis = best.CurrentRoundTripTime * 1000
-	if c, ok := report[best.LocalCandidateID].(webrtc.ICECandidateStats); ok {
-		st.Route.LocalType = c.CandidateType.String()
-		st.Route.Protocol = c.Protocol
-		st.Route.LocalAddr = fmt.Sprintf("%s:%d", c.IP, c.Port)
-	}
-	if c, ok := report[best.RemoteCandidateID].(webrtc.ICECandidateStats); ok {
-		st.Route.RemoteType = c.CandidateType.String()
-		st.Route.RemoteAddr = fmt.Sprintf("%s:%d", c.IP, c.Port)
-		if st.Route.Protocol == "" {
-			st.Route.Protocol = c.Protocol
-		}
 	}
 }
