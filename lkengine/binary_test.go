@@ -85,3 +85,46 @@ func TestRtctermJoinLiveKit(t *testing.T) {
 	}
 	t.Logf("binary received %.0f kbps, %.0f fps from the engine", best.RecvKbps, best.FPS)
 }
+
+// TestDemoLiveKit runs the built `rtcterm demo --livekit` headless: it
+// starts a local livekit-server itself, its bots join through it, and the
+// user's rows show them connected with media coming in.
+func TestDemoLiveKit(t *testing.T) {
+	requireNamespace(t)
+	if err := ensureVeth(); err != nil {
+		t.Fatal(err)
+	}
+	server := serverBinary(t)
+	bin := filepath.Join(t.TempDir(), "rtcterm")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/rtcterm/rtcterm").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "demo", "--livekit", "--bots", "2", "--name", "You",
+		"--no-tui", "--fake-media", "--no-audio-out", "--video-size", "320x240", "--capture-fps", "15",
+		"--stats-json", "-", "--stats-interval", "500ms", "--duration", "12s")
+	cmd.Env = append(os.Environ(), "RTCTERM_LIVEKIT_SERVER="+server)
+	stderr := &syncWriter{w: &bytes.Buffer{}}
+	cmd.Stderr = stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("rtcterm demo --livekit: %v\n%s", err, stderr.String())
+	}
+	got := map[string]bool{}
+	for _, line := range strings.Split(string(out), "\n") {
+		var row struct {
+			UserName, Status string
+			RecvKbps         float64
+		}
+		if json.Unmarshal([]byte(line), &row) == nil && row.Status == "connected" && row.RecvKbps > 0 {
+			got[row.UserName] = true
+		}
+	}
+	if !got["Ada"] || !got["Grace"] {
+		t.Errorf("media from the bots: %v\n%s", got, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "rtcterm join --livekit ws://127.0.0.1:") {
+		t.Errorf("no join line for a second person:\n%s", stderr.String())
+	}
+}

@@ -37,9 +37,10 @@ func (s *started) any() bool { return len(s.calls)+len(s.demos)+s.listen+s.serve
 
 type fakeDemo struct{}
 
-func (fakeDemo) URL() string      { return "ws://127.0.0.1:1/ws" }
-func (fakeDemo) JoinHint() string { return "hint" }
-func (fakeDemo) Close()           {}
+func (fakeDemo) URL() string            { return "ws://127.0.0.1:1/ws" }
+func (fakeDemo) JoinHint() string       { return "hint" }
+func (fakeDemo) LiveKit() *call.LiveKit { return nil }
+func (fakeDemo) Close()                 {}
 
 var errFake = errors.New("fake starter")
 

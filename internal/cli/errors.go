@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 
+	"github.com/rtcterm/rtcterm/internal/demo"
 	"github.com/rtcterm/rtcterm/lkengine"
 	"github.com/rtcterm/rtcterm/signal"
 )
@@ -15,7 +16,7 @@ func describe(err error) string {
 	if errors.As(err, &de) {
 		return de.Error() + " — check --server"
 	}
-	if errors.Is(err, lkengine.ErrUnauthorized) || errors.Is(err, lkengine.ErrUnreachable) {
+	if errors.Is(err, lkengine.ErrUnauthorized) || errors.Is(err, lkengine.ErrUnreachable) || errors.Is(err, demo.ErrNoLiveKitServer) {
 		return err.Error() // names the flag already
 	}
 	var se *signal.Error

@@ -34,6 +34,7 @@ type starters struct {
 type demoCall interface {
 	URL() string
 	JoinHint() string
+	LiveKit() *call.LiveKit // nil for the mesh demo
 	Close()
 }
 
@@ -41,6 +42,13 @@ func realStarters() starters {
 	return starters{
 		call: call.Run,
 		demo: func(ctx context.Context, cfg demo.Config) (demoCall, error) {
+			if cfg.LiveKit {
+				d, err := demo.StartLiveKit(ctx, cfg)
+				if err != nil {
+					return nil, err
+				}
+				return d, nil
+			}
 			d, err := demo.Start(ctx, cfg)
 			if err != nil {
 				return nil, err

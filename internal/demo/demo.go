@@ -53,10 +53,13 @@ var BotMedia = call.Media{Fake: true, Width: 320, Height: 240, FPS: 15, VideoBit
 
 // Config is a demo: how many bots, on which links, sending what.
 type Config struct {
-	Bots   int         // 0 to MaxBots
-	Clean  bool        // no simulated delay or loss on the bots' links
-	Media  *call.Media // what each bot sends; nil means BotMedia
-	Logger *slog.Logger
+	Bots  int  // 0 to MaxBots
+	Clean bool // no simulated delay or loss on the bots' links
+	// LiveKit runs the demo through a local livekit-server instead of the
+	// mesh (StartLiveKit); Clean does not apply there.
+	LiveKit bool
+	Media   *call.Media // what each bot sends; nil means BotMedia
+	Logger  *slog.Logger
 }
 
 // Demo is a running demo: the server and the bots.
@@ -112,6 +115,9 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 	}
 	return d, nil
 }
+
+// LiveKit is nil: this demo is a mesh.
+func (d *Demo) LiveKit() *call.LiveKit { return nil }
 
 // URL is the ws:// address of the demo server's signaling endpoint.
 func (d *Demo) URL() string { return "ws://" + d.ln.Addr().String() + "/ws" }
