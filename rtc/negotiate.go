@@ -30,7 +30,7 @@ func (s *Session) handleMessage(ctx context.Context, m signal.Message) {
 		s.candidateReceived(m.From, m.Candidate)
 	case *signal.MediaStateUpdate:
 		if s.peerByID(m.From) != nil {
-			s.emit(store.UpdateRemoteMedia{PeerID: m.From, Audio: m.Audio, Video: m.Video, Screen: m.Screen})
+			s.emit(store.UpdateRemoteMedia{PeerID: m.From, Audio: m.Audio, Video: m.Video, Screen: m.Screen, VideoPaused: m.VideoPaused})
 		}
 	case *signal.Chat:
 		s.chatReceived(m)
@@ -66,7 +66,7 @@ func (s *Session) welcome(w *signal.Welcome) {
 		// ensurePeer stops taking peers at Config.MaxPeers, however many
 		// the welcome lists.
 		if p := s.ensurePeer(info.PeerID, info.UserID, info.UserName); p != nil && info.Media != nil {
-			s.emit(store.UpdateRemoteMedia{PeerID: info.PeerID, Audio: info.Media.Audio, Video: info.Media.Video, Screen: info.Media.Screen})
+			s.emit(store.UpdateRemoteMedia{PeerID: info.PeerID, Audio: info.Media.Audio, Video: info.Media.Video, Screen: info.Media.Screen, VideoPaused: info.Media.VideoPaused})
 		}
 	}
 	if resumed {
@@ -433,5 +433,7 @@ func (s *Session) sendMediaState() {
 		video = video && hasV
 	}
 	s.mu.Unlock()
-	s.send(&signal.MediaStateUpdate{Audio: audio, Video: video, Screen: screen})
+	t, active := s.adapt.get()
+	paused := video && active && t.Paused
+	s.send(&signal.MediaStateUpdate{Audio: audio, Video: video, Screen: screen, VideoPaused: paused})
 }

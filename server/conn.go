@@ -464,7 +464,7 @@ func (c *conn) relay(m signal.Message) {
 		return
 	}
 	if ms, ok := m.(*signal.MediaStateUpdate); ok {
-		p.media = &signal.MediaState{Audio: ms.Audio, Video: ms.Video, Screen: ms.Screen}
+		p.media = &signal.MediaState{Audio: ms.Audio, Video: ms.Video, Screen: ms.Screen, VideoPaused: ms.VideoPaused}
 	}
 	if broadcast {
 		s.broadcastLocked(p.room, p, b, typ)

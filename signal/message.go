@@ -58,6 +58,9 @@ type MediaState struct {
 	Audio  bool `json:"audio"`
 	Video  bool `json:"video"`
 	Screen bool `json:"screen"`
+	// VideoPaused (additive, v1): the sender holds its video back for lack
+	// of bandwidth, though the camera is on; absent means false.
+	VideoPaused bool `json:"videoPaused,omitempty"`
 }
 
 // PeerInfo describes another member of the room in a Welcome.
@@ -126,6 +129,8 @@ type MediaStateUpdate struct {
 	Audio  bool   `json:"audio"`
 	Video  bool   `json:"video"`
 	Screen bool   `json:"screen"`
+	// VideoPaused (additive, v1): see MediaState.VideoPaused.
+	VideoPaused bool `json:"videoPaused,omitempty"`
 }
 
 // Leave ends the sender's membership at once.

@@ -74,6 +74,7 @@ type TakePendingOffer struct{ PeerID string }
 type UpdateRemoteMedia struct {
 	PeerID               string
 	Audio, Video, Screen bool
+	VideoPaused          bool // the peer holds its video back for lack of bandwidth
 }
 
 // SetPeerFingerprint records the remote DTLS certificate fingerprint.

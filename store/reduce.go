@@ -119,7 +119,7 @@ func Apply(s State, a Action) (State, error) {
 	case TakePendingOffer:
 		s.PendingOffers = without(s.PendingOffers, a.PeerID)
 	case UpdateRemoteMedia:
-		m := MediaState{Known: true, Audio: a.Audio, Video: a.Video, Screen: a.Screen}
+		m := MediaState{Known: true, Audio: a.Audio, Video: a.Video, Screen: a.Screen, VideoPaused: a.VideoPaused}
 		if c, ok := s.Connections[a.PeerID]; ok && c.Media == m {
 			return s, nil // a repeat: no copy of the map (a remote can send many)
 		}

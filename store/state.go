@@ -115,6 +115,9 @@ type MediaState struct {
 	Audio  bool
 	Video  bool
 	Screen bool
+	// VideoPaused: the peer's camera is on but it holds its video back
+	// for lack of bandwidth on its side (its link): audio only.
+	VideoPaused bool
 }
 
 // Recovery describes automatic reconnection attempts for a peer.

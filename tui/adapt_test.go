@@ -41,3 +41,19 @@ func TestVideoPauseIsAnnounced(t *testing.T) {
 		}
 	}
 }
+
+// TestPeersPausedVideoIsAnnounced: a peer whose media-state says its video
+// is held back for bandwidth is announced as such, and again on resuming.
+func TestPeersPausedVideoIsAnnounced(t *testing.T) {
+	prev := store.Reduce(store.New(), store.AddPeerConnection{PeerID: "p", UserName: "Grace"})
+	prev = store.Reduce(prev, store.UpdateRemoteMedia{PeerID: "p", Audio: true, Video: true})
+	a := store.UpdateRemoteMedia{PeerID: "p", Audio: true, Video: true, VideoPaused: true}
+	next := store.Reduce(prev, a)
+	if n, ok := noticeFor(prev, next, a, true); !ok || n.text != "Grace's video paused (their link)" {
+		t.Fatalf("notice %q, %v", n.text, ok)
+	}
+	b := store.UpdateRemoteMedia{PeerID: "p", Audio: true, Video: true}
+	if n, ok := noticeFor(next, store.Reduce(next, b), b, true); !ok || n.text != "Grace's video resumed" {
+		t.Fatalf("resume notice %q, %v", n.text, ok)
+	}
+}

@@ -357,7 +357,7 @@ func TestInviteKeyCopies(t *testing.T) {
 type fakeAudio struct{ set map[string]float64 }
 
 func (a *fakeAudio) SetVolume(id string, v float64) { a.set[id] = v }
-func (a *fakeAudio) Volume(id string) float64      { return a.set[id] }
+func (a *fakeAudio) Volume(id string) float64       { return a.set[id] }
 
 // TestVolumeKeys: + and - step the selected peer's volume by 10 % within
 // 0–200 %, 0 mutes it here and restores it; the playback gets each value

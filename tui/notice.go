@@ -67,6 +67,15 @@ func noticeFor(prev, next store.State, a store.Action, joined bool) (notice, boo
 				return notice{level: levelInfo, text: peerName(after) + ": reconnected"}, true
 			}
 		}
+	case store.UpdateRemoteMedia:
+		before, after := prev.Connections[a.PeerID].Media, next.Connections[a.PeerID].Media
+		c := next.Connections[a.PeerID]
+		switch {
+		case !before.VideoPaused && after.VideoPaused:
+			return notice{level: levelWarn, text: peerName(c) + "'s video paused (their link)"}, true
+		case before.VideoPaused && !after.VideoPaused && after.Video:
+			return notice{level: levelInfo, text: peerName(c) + "'s video resumed"}, true
+		}
 	case store.CollectConnectionStatsFulfilled:
 		before, after := prev.Connections[a.PeerID].Stats, next.Connections[a.PeerID].Stats
 		c := next.Connections[a.PeerID]
