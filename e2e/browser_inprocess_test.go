@@ -313,3 +313,36 @@ func TestBrowserJoinFormJoinsAndCleansTheAddress(t *testing.T) {
 		t.Errorf("address after joining: %s, want room and name and no fragment", address)
 	}
 }
+
+// TestChromiumEstimatesTowardTerminal: rtcterm's SDP offers transport-cc
+// and rtcterm sends transport-wide feedback for what it receives, so
+// Chromium runs its delay-based send-side estimate toward rtcterm — its
+// nominated pair's availableOutgoingBitrate grows past the 300 kbps it
+// starts at, which only feedback allows — and rtcterm keeps an estimate of
+// its own toward Chromium.
+func TestChromiumEstimatesTowardTerminal(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	base := startWebServer(t, nil)
+	term := startTerminal(t, base, "bwe", "Term") // first in the room: it offers to the browser
+	testkit.Eventually(t, 10*time.Second, "Term joined", func() bool {
+		return term.rec.State().Signaling.Status == store.SignalingConnected
+	})
+	page := openPage(t, "Browser", pageURL(base, "bwe", "Browser", ""))
+	page.waitFor(t, 20*time.Second, "connected to Term", connectedWith("Term"))
+	r := page.waitFor(t, 15*time.Second, "Chromium's estimate toward Term", func(r pageReport) bool {
+		p, ok := r.peerNamed("Term")
+		// It starts at 300 kbps; only feedback lets it grow.
+		return ok && p.RemoteOffersTransportCC && p.AvailableOutgoingBitrate > 450_000
+	})
+	p, _ := r.peerNamed("Term")
+	c, _ := term.peerNamed("Browser")
+	st, err := term.sess.CollectStats(t.Context(), c.PeerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.AvailableSendKbps <= 0 {
+		t.Errorf("rtcterm has no estimate toward Chromium: %+v", st)
+	}
+	t.Logf("Chromium → Term estimate %.0f kbps; Term → Chromium %.0f kbps", p.AvailableOutgoingBitrate/1000, st.AvailableSendKbps)
+}

@@ -149,6 +149,10 @@ type pagePeer struct {
 	LocalUfrag         string      `json:"localUfrag"`
 	FramesDecoded      int64       `json:"framesDecoded"`
 	AudioPackets       int64       `json:"audioPacketsReceived"`
+	// Chromium's send-side estimate toward the peer (bits/s), which it
+	// has only with transport-wide feedback from the peer.
+	AvailableOutgoingBitrate float64 `json:"availableOutgoingBitrate"`
+	RemoteOffersTransportCC  bool    `json:"remoteOffersTransportCC"`
 }
 
 // mediaFlags are a peer's media switches as its tile shows them.

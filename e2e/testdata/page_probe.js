@@ -110,12 +110,15 @@
       framesDecoded: 0,
       audioPacketsReceived: 0,
       videoBytesSent: 0,
+      availableOutgoingBitrate: 0,
+      remoteOffersTransportCC: /transport-cc/.test((r.pc.remoteDescription || {}).sdp || ''),
     };
     const report = await r.pc.getStats();
     report.forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') out.framesDecoded += s.framesDecoded || 0;
       if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audioPacketsReceived += s.packetsReceived || 0;
       if (s.type === 'outbound-rtp' && s.kind === 'video') out.videoBytesSent += s.bytesSent || 0;
+      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) out.availableOutgoingBitrate = s.availableOutgoingBitrate;
     });
     return out;
   }
