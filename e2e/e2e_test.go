@@ -280,16 +280,49 @@ func TestDemoInTmux(t *testing.T) {
 	if !strings.Contains(d.capture(), "MIC on") {
 		t.Fatalf("mic indicator not on at start:\n%s", d.capture())
 	}
-	tmux(t, d.sock, "send-keys", "m")
+	d.press("m", "MIC MUTED")
+	// The chat (typed keys are text, not commands), the volume keys, the
+	// invite copy, the help panel: the real binary in a real terminal.
+	d.press("c", "enter send")
+	tmux(t, d.sock, "send-keys", "-l", "hello from tmux m q")
+	d.press("Enter", "hello from tmux m q")
+	d.pressUntilGone("Escape", "enter send")
+	if !strings.Contains(d.capture(), "MIC MUTED") {
+		t.Fatalf("typing m in the chat toggled the mic:\n%s", d.capture())
+	}
+	d.press("+", "volume 110 %")
+	d.press("y", "invite copied")
+	d.press("?", "thresholds")
+	d.pressUntilGone("Escape", "thresholds")
+	tmux(t, d.sock, "send-keys", "q")
+	d.waitExit("q")
+}
+
+// pressUntilGone sends a key and waits until the screen no longer shows
+// gone.
+func (d *tmuxDemo) pressUntilGone(key, gone string) {
+	d.t.Helper()
+	tmux(d.t, d.sock, "send-keys", key)
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(d.capture(), "MIC MUTED") {
+	for strings.Contains(d.capture(), gone) {
 		if time.Now().After(deadline) {
-			t.Fatalf("m did not mute:\n%s", d.capture())
+			d.t.Fatalf("%s left %q on the screen:\n%s", key, gone, d.capture())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	tmux(t, d.sock, "send-keys", "q")
-	d.waitExit("q")
+}
+
+// press sends a key and waits until the screen shows want.
+func (d *tmuxDemo) press(key, want string) {
+	d.t.Helper()
+	tmux(d.t, d.sock, "send-keys", key)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(d.capture(), want) {
+		if time.Now().After(deadline) {
+			d.t.Fatalf("%s did not bring %q:\n%s", key, want, d.capture())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestDemoInTmuxExitsOnSIGTERM: SIGTERM leaves the call and restores the
