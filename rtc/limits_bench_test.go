@@ -102,7 +102,12 @@ func runFloodVictim(url string) error {
 	parent := benchproc.Connect()
 	media := newFakeMedia()
 	defer func() { _ = media.Close() }()
-	s := New(testConfig(url, "bench", "victim", media))
+	cfg := testConfig(url, "bench", "victim", media)
+	// These benchmarks measure what rtc and the store spend per hostile
+	// message; the signal client's read budget (1000 a second, which alone
+	// keeps a flood below ~2 % of a core) would make them last minutes.
+	cfg.Signal.MaxMessagesPerSecond, cfg.Signal.MessageBurst = 1e6, 1e6
+	s := New(cfg)
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)
