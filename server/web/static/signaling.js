@@ -7,12 +7,17 @@ import { sendMediaState } from './media.js';
 import { renderTile, showJoinForm, refused } from './ui.js';
 import { chatReceived, chatRefused } from './chat.js';
 
+// MAX_OUTBOX bounds what waits for the next welcome during an outage: the
+// oldest messages go first (candidates and chat lines long out of date).
+const MAX_OUTBOX = 256;
+
 // send delivers msg now when joined, else keeps it for after the next welcome.
 export function send(msg) {
   if (call.ws && call.ws.readyState === WebSocket.OPEN && call.joined) {
     call.ws.send(JSON.stringify(msg));
   } else {
     call.outbox.push(msg);
+    if (call.outbox.length > MAX_OUTBOX) call.outbox.splice(0, call.outbox.length - MAX_OUTBOX);
   }
 }
 
