@@ -29,7 +29,8 @@ func (s *Session) handleMessage(ctx context.Context, m signal.Message) {
 	case *signal.ICECandidate:
 		s.candidateReceived(m.From, m.Candidate)
 	case *signal.MediaStateUpdate:
-		if s.peerByID(m.From) != nil {
+		if p := s.peerByID(m.From); p != nil {
+			p.wantsLow.Store(m.LowBandwidth)
 			s.emit(store.UpdateRemoteMedia{PeerID: m.From, Audio: m.Audio, Video: m.Video, Screen: m.Screen, VideoPaused: m.VideoPaused})
 		}
 	case *signal.Chat:
@@ -422,7 +423,7 @@ func (s *Session) peerError(p *peer, err error) {
 // sendMediaState tells the room what we send.
 func (s *Session) sendMediaState() {
 	s.mu.Lock()
-	audio, video, screen := s.audioOn, s.videoOn, s.screen
+	audio, video, screen, low := s.audioOn, s.videoOn, s.screen, s.lowBandwidth
 	if s.media == nil {
 		audio, video, screen = false, false, false
 	} else {
@@ -435,5 +436,5 @@ func (s *Session) sendMediaState() {
 	s.mu.Unlock()
 	t, active := s.adapt.get()
 	paused := video && active && t.Paused
-	s.send(&signal.MediaStateUpdate{Audio: audio, Video: video, Screen: screen, VideoPaused: paused})
+	s.send(&signal.MediaStateUpdate{Audio: audio, Video: video, Screen: screen, VideoPaused: paused, LowBandwidth: low})
 }

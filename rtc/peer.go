@@ -35,6 +35,7 @@ type peer struct {
 	restartTimer     *time.Timer
 
 	iceUp     atomic.Bool                  // ICE got through at least once (tells DTLS failures apart)
+	wantsLow  atomic.Bool                  // the peer asked for little (its low-bandwidth mode)
 	up        atomic.Bool                  // connected now (lastStatus, readable off the loop)
 	getter    atomic.Pointer[stats.Getter] // the connection's RTP stats
 	bwe       atomic.Pointer[estimator]    // the connection's send-side estimate

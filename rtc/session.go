@@ -145,8 +145,10 @@ type Session struct {
 	audioOn bool // the local media switches: rtc owns them and emits their
 	videoOn bool // actions (ToggleAudio, ToggleVideo, ToggleScreenShare)
 	screen  bool
-	selfID  string
-	closed  bool // Close was called or Run has ended
+	// lowBandwidth is the low-bandwidth mode (lowbandwidth.go).
+	lowBandwidth bool
+	selfID       string
+	closed       bool // Close was called or Run has ended
 
 	drops dropCounters // what remote parties sent beyond a bound
 

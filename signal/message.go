@@ -131,6 +131,9 @@ type MediaStateUpdate struct {
 	Screen bool   `json:"screen"`
 	// VideoPaused (additive, v1): see MediaState.VideoPaused.
 	VideoPaused bool `json:"videoPaused,omitempty"`
+	// LowBandwidth (additive, v1): the sender asks the others to send it
+	// little (their low layer, or a low rate); absent means false.
+	LowBandwidth bool `json:"lowBandwidth,omitempty"`
 }
 
 // Leave ends the sender's membership at once.

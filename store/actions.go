@@ -43,6 +43,10 @@ type ToggleVideo struct{ Enabled bool }
 // ToggleScreenShare sets whether the screen is shared.
 type ToggleScreenShare struct{ Enabled bool }
 
+// ToggleLowBandwidth sets the low-bandwidth mode: our uplink capped low,
+// and the others asked to send us little.
+type ToggleLowBandwidth struct{ Enabled bool }
+
 // AddICECandidate buffers a remote candidate until the peer's remote
 // description is set.
 type AddICECandidate struct {
@@ -184,6 +188,7 @@ func (UpdateConnectionStats) action()           {}
 func (RemovePeerConnection) action()            {}
 func (ToggleAudio) action()                     {}
 func (ToggleVideo) action()                     {}
+func (ToggleLowBandwidth) action()              {}
 func (ToggleScreenShare) action()               {}
 func (AddICECandidate) action()                 {}
 func (ICECandidatesApplied) action()            {}

@@ -83,6 +83,8 @@ func Apply(s State, a Action) (State, error) {
 		s.VideoEnabled = a.Enabled
 	case ToggleScreenShare:
 		s.ScreenSharing = a.Enabled
+	case ToggleLowBandwidth:
+		s.LowBandwidth = a.Enabled
 	case AddICECandidate:
 		if _, ok := s.Connections[a.PeerID]; !ok {
 			return s, fmt.Errorf("candidate for %q: %w", a.PeerID, ErrUnknownPeer)

@@ -233,6 +233,9 @@ type State struct {
 	AudioEnabled  bool
 	VideoEnabled  bool
 	ScreenSharing bool
+	// LowBandwidth is the low-bandwidth mode (key b): our uplink capped
+	// low and the others asked to send us little.
+	LowBandwidth bool
 	// ICECandidates holds remote candidates received before the remote
 	// description was set, per peer, until they are applied.
 	ICECandidates map[string][]Candidate

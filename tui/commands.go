@@ -43,6 +43,11 @@ func setScreenShareCmd(e Engine, enabled bool) tea.Cmd {
 	return func() tea.Msg { return result{op: opScreen, what: what, err: e.SetScreenShare(enabled)} }
 }
 
+// setLowBandwidthCmd turns the low-bandwidth mode on or off.
+func setLowBandwidthCmd(e LowBandwidthEngine, on bool) tea.Cmd {
+	return func() tea.Msg { return result{what: "low-bandwidth mode", err: e.SetLowBandwidth(on)} }
+}
+
 // retryCmd restarts a peer's connection, or signaling when peerID is "";
 // name is what the notice calls it.
 func retryCmd(e Engine, peerID, name string) tea.Cmd {

@@ -56,6 +56,13 @@ type Options struct {
 	Audio AudioControl
 }
 
+// LowBandwidthEngine is an Engine with a low-bandwidth mode (key b): our
+// uplink capped low and the others asked to send us little. The mesh has
+// it; an engine without it leaves the key saying so.
+type LowBandwidthEngine interface {
+	SetLowBandwidth(on bool) error
+}
+
 // AudioControl is the playback's per-peer volume: 0 is muted here only, 1
 // as sent, up to MaxVolume.
 type AudioControl interface {

@@ -34,9 +34,11 @@ func (m Model) headerLines(w int) []string {
 		mediaBadge("MIC", s.AudioEnabled, "MUTED", m.busy&opAudio != 0),
 		mediaBadge("CAM", s.VideoEnabled, "OFF", m.busy&opVideo != 0),
 		screenBadge(s.ScreenSharing, m.busy&opScreen != 0),
-		"source " + sourceText(s.LocalStream),
-		audioOutText(s.AudioOutput),
 	}
+	if s.LowBandwidth {
+		parts = append(parts, styleWarn.Render("LOW BANDWIDTH"))
+	}
+	parts = append(parts, "source "+sourceText(s.LocalStream), audioOutText(s.AudioOutput))
 	line2 := clip(" "+strings.Join(parts, "  "), w)
 	return []string{line1, line2}
 }

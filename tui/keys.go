@@ -19,6 +19,7 @@ type keyMap struct {
 	Invite              key.Binding
 	Louder, Quieter     key.Binding
 	MutePeer            key.Binding
+	LowBandwidth        key.Binding
 	Chat                key.Binding
 	Dismiss             key.Binding
 	Help                key.Binding
@@ -27,46 +28,48 @@ type keyMap struct {
 
 func newKeyMap() keyMap {
 	return keyMap{
-		Mic:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mic")),
-		Camera:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "camera")),
-		Screen:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "screen")),
-		Video:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "video")),
-		Focus:    key.NewBinding(key.WithKeys("f", "enter"), key.WithHelp("f", "focus")),
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Retry:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
-		Dump:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dump")),
-		Invite:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy invite")),
-		Louder:   key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "louder")),
-		Quieter:  key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "quieter")),
-		MutePeer: key.NewBinding(key.WithKeys("0"), key.WithHelp("0", "mute peer")),
-		Chat:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
-		Dismiss:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "leave")),
+		Mic:          key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mic")),
+		Camera:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "camera")),
+		Screen:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "screen")),
+		Video:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "video")),
+		Focus:        key.NewBinding(key.WithKeys("f", "enter"), key.WithHelp("f", "focus")),
+		Up:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Retry:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
+		Dump:         key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dump")),
+		Invite:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy invite")),
+		Louder:       key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "louder")),
+		Quieter:      key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "quieter")),
+		MutePeer:     key.NewBinding(key.WithKeys("0"), key.WithHelp("0", "mute peer")),
+		LowBandwidth: key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "low bandwidth")),
+		Chat:         key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
+		Dismiss:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:         key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "leave")),
 	}
 }
 
 // keyExplained says what each key of keyMap does, by field name, for the
 // help panel; a test checks every field has an entry.
 var keyExplained = map[string]string{
-	"Mic":      "microphone on / off",
-	"Camera":   "camera on / off",
-	"Screen":   "share your screen / stop",
-	"Video":    "video grid / stats table",
-	"Focus":    "enlarge the selected peer's tile (esc: back)",
-	"Up":       "select the peer above (scrolls help)",
-	"Down":     "select the peer below (scrolls help)",
-	"Retry":    "reconnect signaling, or the selected failed peer",
-	"Dump":     "write a diagnostics file (JSON)",
-	"Invite":   "copy the join lines to the clipboard (OSC 52: works over SSH and in tmux)",
-	"Louder":   "the selected peer louder, 10 % a press, up to 200 %",
-	"Quieter":  "the selected peer quieter, 10 % a press",
-	"MutePeer": "mute the selected peer here only (again: back to its volume)",
-	"Chat":     "open the chat: type, enter sends, esc closes (every key is text while it is open)",
-	"Dismiss":  "close help, leave the enlarged tile, clear the notice",
-	"Help":     "this help",
-	"Quit":     "leave the call (twice: quit at once)",
+	"Mic":          "microphone on / off",
+	"Camera":       "camera on / off",
+	"Screen":       "share your screen / stop",
+	"Video":        "video grid / stats table",
+	"Focus":        "enlarge the selected peer's tile (esc: back)",
+	"Up":           "select the peer above (scrolls help)",
+	"Down":         "select the peer below (scrolls help)",
+	"Retry":        "reconnect signaling, or the selected failed peer",
+	"Dump":         "write a diagnostics file (JSON)",
+	"Invite":       "copy the join lines to the clipboard (OSC 52: works over SSH and in tmux)",
+	"Louder":       "the selected peer louder, 10 % a press, up to 200 %",
+	"Quieter":      "the selected peer quieter, 10 % a press",
+	"MutePeer":     "mute the selected peer here only (again: back to its volume)",
+	"LowBandwidth": "low-bandwidth mode: send ≤ 300 kbps, ask others the same",
+	"Chat":         "open the chat: type, enter sends, esc closes (every key is text while it is open)",
+	"Dismiss":      "close help, leave the enlarged tile, clear the notice",
+	"Help":         "this help",
+	"Quit":         "leave the call (twice: quit at once)",
 }
 
 // namedBinding is one key of the map with its field name.

@@ -402,3 +402,36 @@ func TestVolumeKeys(t *testing.T) {
 		t.Errorf("floor %v, want 0", audio.set[id])
 	}
 }
+
+// lowEngine is the fake engine with a low-bandwidth mode.
+type lowEngine struct {
+	*fakeEngine
+	set []bool
+}
+
+func (e *lowEngine) SetLowBandwidth(on bool) error { e.set = append(e.set, on); return nil }
+
+// TestLowBandwidthKey: b asks the engine to switch the mode (the header
+// follows the engine's action), and an engine without it says so.
+func TestLowBandwidthKey(t *testing.T) {
+	eng := &lowEngine{fakeEngine: newFakeEngine(t)}
+	var m tea.Model = New(Options{Engine: eng, Initial: callState(1)})
+	var cmd tea.Cmd
+	m, cmd = m.Update(tea.KeyPressMsg{Code: 'b', Text: "b"})
+	if cmd == nil {
+		t.Fatal("b returned no command")
+	}
+	cmd()
+	if len(eng.set) != 1 || !eng.set[0] {
+		t.Fatalf("engine asked %v, want [true]", eng.set)
+	}
+	m, _ = m.Update(store.ToggleLowBandwidth{Enabled: true})
+	if !strings.Contains(ansiStrip(m.View().Content), "LOW BANDWIDTH") {
+		t.Error("header does not show the mode")
+	}
+	plain := New(Options{Engine: newFakeEngine(t), Initial: callState(1)})
+	next, cmd := plain.Update(tea.KeyPressMsg{Code: 'b', Text: "b"})
+	if cmd != nil || !strings.Contains(next.(Model).notice.text, "no low-bandwidth mode") {
+		t.Errorf("without the mode: cmd %v, notice %q", cmd != nil, next.(Model).notice.text)
+	}
+}

@@ -226,6 +226,13 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			back = 1
 		}
 		return m.setVolume(back)
+	case key.Matches(k, m.keys.LowBandwidth):
+		lb, ok := m.opts.Engine.(LowBandwidthEngine)
+		if !ok {
+			return m.raise(notice{level: levelInfo, text: "no low-bandwidth mode in this call"}), nil
+		}
+		// The header follows the engine's ToggleLowBandwidth.
+		return m, setLowBandwidthCmd(lb, !m.state.LowBandwidth)
 	case key.Matches(k, m.keys.Invite):
 		if m.opts.JoinHint == "" {
 			return m.raise(notice{level: levelInfo, text: "no invite to copy in this call"}), nil

@@ -1,0 +1,34 @@
+package rtc
+
+import (
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// Low-bandwidth mode (key b): what we send is capped to lowBandwidthKbps,
+// and the others are asked (media-state's lowBandwidth) to send us no more
+// than lowBandwidthKbps either. With one shared encoding per sender, a
+// sender serving such a peer lowers its encoding for everyone; a second,
+// low encoding is what would spare the others.
+const lowBandwidthKbps = 300
+
+// SetLowBandwidth turns the low-bandwidth mode on or off and tells the
+// room.
+func (s *Session) SetLowBandwidth(on bool) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.lowBandwidth = on
+	s.mu.Unlock()
+	s.emit(store.ToggleLowBandwidth{Enabled: on})
+	s.post(s.sendMediaState)
+	return nil
+}
+
+// lowBandwidthOn reports the mode, for the send ceiling.
+func (s *Session) lowBandwidthOn() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lowBandwidth
+}
