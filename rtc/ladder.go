@@ -41,6 +41,10 @@ func defaultLadder(maxKbps, fps int) ladderConfig {
 	}
 }
 
+// freeFor is how long no link must limit us before the ladder climbs
+// proportionally again below the last cut's level.
+const freeFor = 3 * time.Second
+
 // videoTarget is what the shared video encoder should do.
 type videoTarget struct {
 	Kbps   int  // encoder bitrate (0 while paused)
@@ -67,6 +71,7 @@ type ladder struct {
 	probeAt    time.Time // start of the running probe; zero when none
 	lowSince   time.Time // since when avail is below the pause floor; zero when not
 	cutFrom    int       // the target the last decrease started from
+	freeSince  time.Time // since when no link limits us; zero while one does
 }
 
 func newLadder(cfg ladderConfig) *ladder { return &ladder{cfg: cfg, probeWait: cfg.ProbeEvery} }
@@ -91,6 +96,12 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 	}
 	dt := now.Sub(l.lastUpdate)
 	l.lastUpdate = now
+	switch {
+	case availKbps < c.MaxKbps:
+		l.freeSince = time.Time{}
+	case l.freeSince.IsZero():
+		l.freeSince = now
+	}
 	switch {
 	case avail >= c.PauseBelowKbps:
 		l.lowSince = time.Time{}
@@ -138,10 +149,13 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 			// second: streams sharing a bottleneck are cut by the same
 			// factor and then gain alike, so their shares converge
 			// (additive increase, multiplicative decrease). Clearly above
-			// it the room is new, so the step grows with the rate.
+			// it, or when no link has limited us for freeFor (gcc's
+			// estimate well above what we send: a cut was spurious, a CPU
+			// stall read as delay), the room is new, so the step grows
+			// with the rate.
 			if up := min(dt, now.Sub(l.lastDown.Add(c.UpHold))); up > 0 {
 				perSecond := float64(c.UpKbpsPerSecond)
-				if float64(l.cur.Kbps) >= float64(l.cutFrom)*1.1 {
+				if (!l.freeSince.IsZero() && now.Sub(l.freeSince) >= freeFor) || float64(l.cur.Kbps) >= float64(l.cutFrom)*1.1 {
 					perSecond += float64(l.cur.Kbps) * c.UpPerSecond
 				}
 				step := perSecond * up.Seconds()

@@ -33,11 +33,18 @@ func TestLadder(t *testing.T) {
 		{"down at once, up only after the hold, by a fixed step up to the cut's level", []step{
 			{0, 800, 800, 30, false},
 			{time.Second, 400, 400, 30, false},
-			{2 * time.Second, 800, 400, 30, false},         // within the hold
-			{4 * time.Second, 800, 400, 30, false},         // still within (4 s)
-			{5 * time.Second, 800, 400, 30, false},         // the hold just ended
-			{6 * time.Second, 800, 412, 30, false},         // +12 kbps over 1 s
-			{6500 * time.Millisecond, 800, 418, 30, false}, // +6 over 0.5 s
+			{2 * time.Second, 700, 400, 30, false},         // within the hold
+			{4 * time.Second, 700, 400, 30, false},         // still within (4 s)
+			{5 * time.Second, 700, 400, 30, false},         // the hold just ended
+			{6 * time.Second, 700, 412, 30, false},         // +12 kbps over 1 s
+			{6500 * time.Millisecond, 700, 418, 30, false}, // +6 over 0.5 s
+		}},
+		{"no link limiting us for 3 s: the step grows with the rate below the cut's level too", []step{
+			{0, 800, 800, 30, false},
+			{time.Second, 400, 400, 30, false},
+			{2 * time.Second, 800, 400, 30, false}, // free from here
+			{5 * time.Second, 800, 400, 30, false}, // the hold just ended
+			{6 * time.Second, 800, 428, 30, false}, // 12 + 4 % of 400
 		}},
 		{"above the last cut's level the step grows with the rate", []step{
 			{0, 800, 800, 30, false},
@@ -54,8 +61,8 @@ func TestLadder(t *testing.T) {
 			{time.Second, 200, 200, 15, false},
 			{6 * time.Second, 265, 212, 15, false},
 			{20 * time.Second, 265, 265, 15, false},
-			{21 * time.Second, 1000, 277, 15, false},
-			{24 * time.Second, 1000, 313, 30, false},
+			{21 * time.Second, 700, 277, 15, false},
+			{24 * time.Second, 700, 313, 30, false},
 		}},
 		{"pause after a second below the floor, a failed probe doubles the wait", []step{
 			{0, 800, 800, 30, false},
