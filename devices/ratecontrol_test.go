@@ -65,3 +65,57 @@ func TestSetVideoTargetFollowsTheNetwork(t *testing.T) {
 		t.Errorf("resume did not start with a key frame: %d frames, %d key frames", after.VideoFrames-before.VideoFrames, after.KeyFrames-before.KeyFrames)
 	}
 }
+
+// TestHalfSizeHysteresis: pictures are halved below halfBelowKbps, kept
+// halved up to fullFromKbps, and a pause or "as configured" keeps the size.
+func TestHalfSizeHysteresis(t *testing.T) {
+	steps := []struct {
+		kbps int
+		want bool
+	}{
+		{800, false},
+		{350, false}, // inside the band: stays full
+		{250, true},
+		{400, true}, // inside the band: stays half
+		{0, true},   // paused
+		{450, false},
+		{0, false},
+	}
+	half := false
+	for i, s := range steps {
+		half = halfSize(s.kbps, half)
+		if half != s.want {
+			t.Fatalf("step %d (%d kbps): half %v, want %v", i, s.kbps, half, s.want)
+		}
+	}
+}
+
+// TestHalverAverages: the halver gives a 4:2:0 picture of half the size
+// whose samples are the 2×2 averages, and leaves small or other pictures.
+func TestHalverAverages(t *testing.T) {
+	src := image.NewYCbCr(image.Rect(0, 0, 640, 480), image.YCbCrSubsampleRatio420)
+	for y := range 480 {
+		for x := range 640 {
+			src.Y[y*src.YStride+x] = byte((x % 2) * 100) // columns 0,100,0,100…
+		}
+	}
+	for i := range src.Cb {
+		src.Cb[i], src.Cr[i] = 10, 250
+	}
+	var h halver
+	got, ok := h.half(src).(*image.YCbCr)
+	if !ok || got.Rect.Dx() != 320 || got.Rect.Dy() != 240 || got.SubsampleRatio != image.YCbCrSubsampleRatio420 {
+		t.Fatalf("half of 640×480: %T %v", h.half(src), got.Rect)
+	}
+	if got.Y[0] != 50 || got.Y[239*got.YStride+319] != 50 || got.Cb[0] != 10 || got.Cr[len(got.Cr)-1] != 250 {
+		t.Fatalf("samples Y %d/%d Cb %d Cr %d, want 50/50 10 250", got.Y[0], got.Y[239*got.YStride+319], got.Cb[0], got.Cr[len(got.Cr)-1])
+	}
+	small := image.NewYCbCr(image.Rect(0, 0, 320, 240), image.YCbCrSubsampleRatio420)
+	if h.half(small) != image.Image(small) {
+		t.Fatal("a 320×240 picture was halved")
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	if h.half(rgba) != image.Image(rgba) {
+		t.Fatal("an RGBA picture was halved")
+	}
+}

@@ -29,6 +29,7 @@ type videoPipe struct {
 	lastWrite time.Time
 	gate      mediacodec.KeyFrameGate
 	rate      rateTarget // what congestion control allows (ratecontrol.go)
+	halver    halver     // used by the loop goroutine only
 
 	wake chan struct{} // cap 1: state changed
 	// onFrame, when set (tests), sees every written frame.
@@ -134,12 +135,16 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 	p.forceNext = false
 	preview := p.preview
 	kbps := p.rate.kbps
+	half := p.rate.half && feed != p.screen // a shared screen keeps its text legible
 	p.m.mu.Unlock()
 	p.m.logErr("video rate", feed.setBitRate(kbps))
 	if preview != nil {
 		preview(img) // synchronous and does not keep img, so the source may reuse it
 	}
 
+	if half {
+		img = p.halver.half(img)
+	}
 	data, key, err := feed.encode(img, force)
 	if err != nil {
 		p.failed(feed, err)

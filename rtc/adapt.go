@@ -96,7 +96,7 @@ func (s *Session) startAdaptation(ctx context.Context) {
 				if rc == nil {
 					continue
 				}
-				limit, limited, ok := s.updateEstimates(now)
+				limit, limited, rising, ok := s.updateEstimates(now)
 				if !ok {
 					continue // nobody to send to: keep the last decision
 				}
@@ -110,6 +110,9 @@ func (s *Session) startAdaptation(ctx context.Context) {
 				if limited {
 					avail = videoKbps(limit)
 				}
+				if rising && !last.Paused && last.Kbps > 0 {
+					avail = min(avail, last.Kbps) // hold: the queue grows
+				}
 				d := l.update(now, avail)
 				s.adapt.set(d)
 				if d != last {
@@ -121,15 +124,19 @@ func (s *Session) startAdaptation(ctx context.Context) {
 	}()
 }
 
-// videoKbps is what a connection's estimate leaves for video.
+// videoKbps is what a connection's estimate leaves for video. gcc's
+// estimate counts RTP payload only (pion's feedback adapter records
+// len(payload)), so audio takes its payload rate out of it, not its rate
+// on the wire.
 func videoKbps(estimateKbps int) int {
-	return int(float64(estimateKbps)*videoHeadroom) - audioReserveKbps
+	return int(float64(estimateKbps)*videoHeadroom) - audioPayloadKbps
 }
 
 // updateEstimates refreshes every connection's estimate and returns, over
 // the connected peers (the one encoder serves them all), the lowest limit
-// a link imposes (limited false: none does).
-func (s *Session) updateEstimates(now time.Time) (limit int, limited, ok bool) {
+// a link imposes (limited false: none does) and whether any sees its queue
+// growing.
+func (s *Session) updateEstimates(now time.Time) (limit int, limited, rising, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range s.peers {
@@ -142,11 +149,12 @@ func (s *Session) updateEstimates(now time.Time) (limit int, limited, ok bool) {
 			continue
 		}
 		ok = true
+		rising = rising || v.DelayRising
 		if k, lim := v.limitKbps(); lim && (!limited || k < limit) {
 			limit, limited = k, true
 		}
 	}
-	return limit, limited, ok
+	return limit, limited, rising, ok
 }
 
 // keyFrameForNewReceiver asks the shared encoder for a key frame because a

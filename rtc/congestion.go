@@ -25,11 +25,14 @@ var (
 // Bounds of the send-side estimate. gcc starts at 10 kbps without options,
 // which would pause video for the first seconds of every call.
 const (
-	initialEstimateKbps = 450
+	initialEstimateKbps = 300
 	minEstimateKbps     = 30
 	// audioReserveKbps is what Opus needs on the wire: ~40 kbps of payload
 	// and ~20 kbps of RTP/SRTP/UDP/IP headers at 50 packets per second.
 	audioReserveKbps = 60
+	// audioPayloadKbps is Opus's payload alone, in the units of gcc's
+	// estimate.
+	audioPayloadKbps = 60
 	// defaultMaxVideoKbps is the video ceiling when neither the config nor
 	// the media says otherwise (devices' default encoder bitrate).
 	defaultMaxVideoKbps = 800
@@ -50,10 +53,45 @@ type estimator struct {
 	*gcc.SendSideBWE
 	pacer *pacer
 
-	mu     sync.Mutex // guards the send-rate window
-	window [sendRateSamples]rateSample
-	next   int
-	usable atomic.Int64 // kbps, see update; 0 until measured
+	hiKbps int // the estimate's ceiling
+
+	mu      sync.Mutex // guards the send-rate window and the raised estimate
+	window  [sendRateSamples]rateSample
+	next    int
+	lastAt  time.Time
+	lastGCC int          // gcc's estimate at the last update, kbps
+	raised  int          // see raise; kbps
+	usable  atomic.Int64 // kbps, see update; 0 until measured
+}
+
+// gcc raises its estimate by 8 %/s at most, and near the rate of its last
+// decrease by about half a packet per round trip, which is slower the
+// smaller the stream. Two streams sharing a bottleneck are cut by the same
+// factor on the same overuse, so with those increases the one that fell
+// low stays low (measured on real sockets: one side paused for a whole
+// call while the other filled the link). The estimate rtcterm uses is
+// gcc's raised by at least recoverKbpsPerSecond since gcc last fell (the
+// same for every stream: additive increase, so shares converge), up to
+// recoverCap× gcc's (the pacer sends at pacingFactor× gcc's) and
+// recoverMaxKbps above it (the margin matters only for small streams; a
+// larger one would only deepen the queue at the top of each sawtooth).
+const (
+	recoverKbpsPerSecond = 20
+	recoverCap           = 1.4
+	recoverMaxKbps       = 40
+	// gccFallFactor: gcc's estimate below this share of its previous
+	// reading is a decrease (overuse or loss), which is followed at once.
+	gccFallFactor = 0.97
+)
+
+// raise returns the estimate to use given the previous one, gcc's
+// previous and current estimates and the time between them (all kbps).
+func raise(prev, lastGCC, gcc, hi int, dt time.Duration) int {
+	if prev <= 0 || float64(gcc) < gccFallFactor*float64(lastGCC) {
+		return gcc
+	}
+	r := max(gcc, prev+int(recoverKbpsPerSecond*dt.Seconds()))
+	return min(r, int(recoverCap*float64(gcc)), gcc+recoverMaxKbps, max(hi, gcc))
 }
 
 // An estimate is only evidence up to what was sent: gcc keeps raising it
@@ -81,8 +119,15 @@ func (e *estimator) update(now time.Time) linkView {
 	oldest := e.window[e.next] // the sample a second ago (zero at first)
 	e.window[e.next] = rateSample{at: now, bytes: sent}
 	e.next = (e.next + 1) % sendRateSamples
+	g := e.GetTargetBitrate() / 1000
+	var dt time.Duration
+	if !e.lastAt.IsZero() {
+		dt = max(now.Sub(e.lastAt), 0)
+	}
+	e.raised = raise(e.raised, e.lastGCC, g, e.hiKbps, dt)
+	e.lastAt, e.lastGCC = now, g
+	v := linkView{EstimateKbps: e.raised, GCCKbps: g, DelayRising: delayRising(e.GetStats())}
 	e.mu.Unlock()
-	v := linkView{EstimateKbps: e.GetTargetBitrate() / 1000}
 	v.UsableKbps = v.EstimateKbps
 	if !oldest.at.IsZero() && now.After(oldest.at) && sent >= oldest.bytes {
 		v.SentKbps = int(float64(sent-oldest.bytes) * 8 / 1000 / now.Sub(oldest.at).Seconds())
@@ -93,9 +138,22 @@ func (e *estimator) update(now time.Time) linkView {
 	return v
 }
 
+// delayRising reports, from gcc's statistics, that its delay trend is past
+// half its overuse threshold: the bottleneck's queue is growing. gcc acts
+// only at the threshold, which on a 20 ms path comes when the queue has
+// reached 100–200 ms; not increasing from half of it keeps the sawtooth's
+// peaks lower.
+func delayRising(st map[string]any) bool {
+	est, ok1 := st["delayEstimate"].(float64)
+	thr, ok2 := st["delayThreshold"].(float64)
+	return ok1 && ok2 && thr > 0 && est > thr/2
+}
+
 // linkView is one connection's estimate as the adaptation loop sees it.
 type linkView struct {
-	EstimateKbps int  // gcc's estimate
+	EstimateKbps int  // gcc's estimate, raised (see raise)
+	GCCKbps      int  // gcc's own
+	DelayRising  bool // gcc sees the queue growing, short of overuse (see delayRising)
 	UsableKbps   int  // the estimate bounded by what was sent (appLimitFactor)
 	SentKbps     int  // RTP payload sent over the last second
 	Measured     bool // SentKbps covers a whole window
@@ -154,7 +212,7 @@ func newEstimator(maxVideoKbps int, now func() time.Time, lf logging.LoggerFacto
 		_ = p.Close()
 		return nil, fmt.Errorf("gcc: %w", err)
 	}
-	return &estimator{SendSideBWE: bwe, pacer: p}, nil
+	return &estimator{SendSideBWE: bwe, pacer: p, hiKbps: hi / 1000}, nil
 }
 
 // addCongestionControl registers the estimator with its pacer, which puts

@@ -10,10 +10,12 @@ type ladderConfig struct {
 	FullFPS, LowFPS int           // frame rates at the top and on the lower-frame-rate rung
 	LowFPSBelowKbps int           // below this target video runs at LowFPS
 	PauseBelowKbps  int           // below this video pauses: audio only
+	PauseAfter      time.Duration // ...once it has stayed below that long
 	ProbeKbps       int           // the rate a resume probe sends video at
 	DownFactor      float64       // go down at once when available < target × DownFactor
 	UpHold          time.Duration // no increase until this long after the last decrease
-	UpPerSecond     float64       // increase by at most this share of the target per second
+	UpKbpsPerSecond int           // increase by at most this many kbps per second...
+	UpPerSecond     float64       // ...plus this share of the target, once above the last cut's level
 	ProbeEvery      time.Duration // first wait before a resume probe; doubles per failed probe
 	ProbeMax        time.Duration // longest wait between probes
 	ProbeGrace      time.Duration // a probe is judged after this long
@@ -26,16 +28,22 @@ func defaultLadder(maxKbps, fps int) ladderConfig {
 		FullFPS:         fps,
 		LowFPS:          min(15, fps),
 		LowFPSBelowKbps: 250,
-		PauseBelowKbps:  60,
+		PauseBelowKbps:  40,
+		PauseAfter:      time.Second,
 		ProbeKbps:       64,
 		DownFactor:      0.85,
 		UpHold:          4 * time.Second,
-		UpPerSecond:     0.10,
+		UpKbpsPerSecond: 12,
+		UpPerSecond:     0.04,
 		ProbeEvery:      4 * time.Second,
-		ProbeMax:        32 * time.Second,
+		ProbeMax:        16 * time.Second,
 		ProbeGrace:      4 * time.Second,
 	}
 }
+
+// freeFor is how long no link must limit us before the ladder climbs
+// proportionally again below the last cut's level.
+const freeFor = 3 * time.Second
 
 // videoTarget is what the shared video encoder should do.
 type videoTarget struct {
@@ -61,7 +69,9 @@ type ladder struct {
 	pausedAt   time.Time
 	probeWait  time.Duration
 	probeAt    time.Time // start of the running probe; zero when none
-	probeBase  int       // available kbps when the probe started
+	lowSince   time.Time // since when avail is below the pause floor; zero when not
+	cutFrom    int       // the target the last decrease started from
+	freeSince  time.Time // since when no link limits us; zero while one does
 }
 
 func newLadder(cfg ladderConfig) *ladder { return &ladder{cfg: cfg, probeWait: cfg.ProbeEvery} }
@@ -86,6 +96,18 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 	}
 	dt := now.Sub(l.lastUpdate)
 	l.lastUpdate = now
+	switch {
+	case availKbps < c.MaxKbps:
+		l.freeSince = time.Time{}
+	case l.freeSince.IsZero():
+		l.freeSince = now
+	}
+	switch {
+	case avail >= c.PauseBelowKbps:
+		l.lowSince = time.Time{}
+	case l.lowSince.IsZero():
+		l.lowSince = now
+	}
 
 	switch {
 	case l.cur.Paused:
@@ -94,15 +116,20 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 			// estimate, fed by the extra rate, holds. Not at the estimate:
 			// with only audio flowing it grows unchecked and proves nothing.
 			l.cur = videoTarget{Kbps: c.ProbeKbps, FPS: c.LowFPS}
-			l.probeAt, l.probeBase, l.lastDown = now, avail, now
+			l.probeAt, l.lastDown = now, now
 		}
 	case !l.probeAt.IsZero() && now.Sub(l.probeAt) < c.ProbeGrace:
-		// Judging a probe: only a falling estimate (overuse seen) ends it early.
-		if float64(avail) < float64(l.probeBase)*c.DownFactor {
-			l.pause(now, true)
-		}
-	case avail < c.PauseBelowKbps:
-		l.pause(now, !l.probeAt.IsZero())
+		// A probe is judged only at the end of its grace: the estimate it
+		// starts from was earned by audio alone (gcc answers overuse with
+		// 0.85× what arrived, then grows by 8 %/s at most), so it needs
+		// the probe's rate for a while before it can show the room.
+	case !l.probeAt.IsZero() && avail < c.PauseBelowKbps:
+		l.pause(now, true)
+	case avail < c.PauseBelowKbps && now.Sub(l.lowSince) >= c.PauseAfter:
+		// Only a floor that lasts pauses: one low reading (a key frame
+		// queued, a burst of loss) must not cost the stream, which is slow
+		// to win back.
+		l.pause(now, false)
 	default:
 		if !l.probeAt.IsZero() {
 			l.probeAt = time.Time{} // the probe held
@@ -110,13 +137,29 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 		}
 		switch {
 		case float64(avail) < float64(l.cur.Kbps)*c.DownFactor:
-			l.cur.Kbps = avail
+			if now.Sub(l.lastDown) >= c.UpHold {
+				l.cutFrom = 0 // a new episode; cuts in a row are one
+			}
+			l.cutFrom = max(l.cutFrom, l.cur.Kbps)
+			l.cur.Kbps = max(avail, c.PauseBelowKbps)
 			l.lastDown = now
 		case avail > l.cur.Kbps:
-			// Increase only for the time since the hold ended.
+			// Increase only for the time since the hold ended. Up to the
+			// level the last decrease started from, by a fixed kbps per
+			// second: streams sharing a bottleneck are cut by the same
+			// factor and then gain alike, so their shares converge
+			// (additive increase, multiplicative decrease). Clearly above
+			// it, or when no link has limited us for freeFor (gcc's
+			// estimate well above what we send: a cut was spurious, a CPU
+			// stall read as delay), the room is new, so the step grows
+			// with the rate.
 			if up := min(dt, now.Sub(l.lastDown.Add(c.UpHold))); up > 0 {
-				step := int(float64(l.cur.Kbps) * c.UpPerSecond * up.Seconds())
-				l.cur.Kbps = min(avail, l.cur.Kbps+max(step, 1))
+				perSecond := float64(c.UpKbpsPerSecond)
+				if (!l.freeSince.IsZero() && now.Sub(l.freeSince) >= freeFor) || float64(l.cur.Kbps) >= float64(l.cutFrom)*1.1 {
+					perSecond += float64(l.cur.Kbps) * c.UpPerSecond
+				}
+				step := perSecond * up.Seconds()
+				l.cur.Kbps = min(avail, l.cur.Kbps+max(int(step), 1))
 			}
 		}
 		switch {

@@ -6,8 +6,9 @@ import (
 )
 
 // TestLadder drives the ladder through scripted estimates on a fake clock
-// and checks each rung: fast down, hold, slow up, lower frame rate, pause,
-// failed and successful probes.
+// and checks each rung: fast down, hold, additive then proportional up,
+// lower frame rate, pause only after a lasting floor, failed and successful
+// probes.
 func TestLadder(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	type step struct {
@@ -29,48 +30,71 @@ func TestLadder(t *testing.T) {
 			{0, 800, 800, 30, false},
 			{time.Second, 700, 800, 30, false}, // 700 > 800×0.85
 		}},
-		{"down at once, up only after the hold, by at most 10 %/s", []step{
+		{"down at once, up only after the hold, by a fixed step up to the cut's level", []step{
 			{0, 800, 800, 30, false},
 			{time.Second, 400, 400, 30, false},
-			{2 * time.Second, 800, 400, 30, false},         // within the hold
-			{4 * time.Second, 800, 400, 30, false},         // still within (3 s)
-			{5 * time.Second, 800, 400, 30, false},         // the hold just ended
-			{6 * time.Second, 800, 440, 30, false},         // +10 % of 400 over 1 s
-			{6500 * time.Millisecond, 800, 462, 30, false}, // +5 % over 0.5 s
+			{2 * time.Second, 700, 400, 30, false},         // within the hold
+			{4 * time.Second, 700, 400, 30, false},         // still within (4 s)
+			{5 * time.Second, 700, 400, 30, false},         // the hold just ended
+			{6 * time.Second, 700, 412, 30, false},         // +12 kbps over 1 s
+			{6500 * time.Millisecond, 700, 418, 30, false}, // +6 over 0.5 s
+		}},
+		{"no link limiting us for 3 s: the step grows with the rate below the cut's level too", []step{
+			{0, 800, 800, 30, false},
+			{time.Second, 400, 400, 30, false},
+			{2 * time.Second, 800, 400, 30, false}, // free from here
+			{5 * time.Second, 800, 400, 30, false}, // the hold just ended
+			{6 * time.Second, 800, 428, 30, false}, // 12 + 4 % of 400
+		}},
+		{"above the last cut's level the step grows with the rate", []step{
+			{0, 800, 800, 30, false},
+			{time.Second, 100, 100, 15, false},
+			{20 * time.Second, 100, 100, 15, false},
+			{21 * time.Second, 80, 80, 15, false}, // a new episode: its level is 100
+			{26 * time.Second, 800, 92, 15, false},
+			{27 * time.Second, 800, 104, 15, false},
+			{28 * time.Second, 800, 116, 15, false},
+			{29 * time.Second, 800, 132, 15, false}, // 12 + 4 % of 116
 		}},
 		{"lower frame rate below 250 kbps, full again only from 300", []step{
 			{0, 800, 800, 30, false},
 			{time.Second, 200, 200, 15, false},
-			{6 * time.Second, 265, 220, 15, false},
+			{6 * time.Second, 265, 212, 15, false},
 			{20 * time.Second, 265, 265, 15, false},
-			{21 * time.Second, 1000, 291, 15, false},
-			{22 * time.Second, 1000, 320, 30, false},
+			{21 * time.Second, 700, 277, 15, false},
+			{24 * time.Second, 700, 313, 30, false},
 		}},
-		{"pause below the floor, failed probe doubles the wait", []step{
+		{"pause after a second below the floor, a failed probe doubles the wait", []step{
 			{0, 800, 800, 30, false},
-			{time.Second, 40, 0, 15, true},
-			{3 * time.Second, 40, 0, 15, true},   // waits 4 s before probing
-			{5 * time.Second, 40, 64, 15, false}, // probe at 64 kbps
-			{7 * time.Second, 40, 64, 15, false}, // grace: a flat estimate is not judged yet
-			{9 * time.Second, 40, 0, 15, true},   // probe failed: paused, next wait 8 s
-			{16 * time.Second, 40, 0, 15, true},
-			{17 * time.Second, 40, 64, 15, false}, // second probe
+			{time.Second, 30, 40, 15, false}, // at the floor for now
+			{1500 * time.Millisecond, 30, 40, 15, false},
+			{2 * time.Second, 30, 0, 15, true},
+			{5 * time.Second, 30, 0, 15, true},   // waits 4 s before probing
+			{6 * time.Second, 30, 64, 15, false}, // probe at 64 kbps
+			{8 * time.Second, 30, 64, 15, false}, // grace: not judged yet
+			{10 * time.Second, 30, 0, 15, true},  // probe failed: paused, next wait 8 s
+			{17 * time.Second, 30, 0, 15, true},
+			{18 * time.Second, 30, 64, 15, false}, // second probe
 		}},
-		{"probe ends early when the estimate falls", []step{
+		{"a low reading that does not last does not pause", []step{
 			{0, 800, 800, 30, false},
-			{time.Second, 50, 0, 15, true},
-			{5 * time.Second, 50, 64, 15, false},
-			{6 * time.Second, 30, 0, 15, true}, // 30 < 50×0.85
+			{time.Second, 20, 40, 15, false},
+			{1500 * time.Millisecond, 300, 40, 15, false}, // within the hold
+			{2500 * time.Millisecond, 20, 40, 15, false},  // the second starts again
+			{3 * time.Second, 20, 40, 15, false},
+			{3500 * time.Millisecond, 20, 0, 15, true},
 		}},
 		{"a probe that holds resumes and climbs", []step{
 			{0, 800, 800, 30, false},
-			{time.Second, 50, 0, 15, true},
-			{5 * time.Second, 400, 64, 15, false},  // the probe ignores an estimate grown on audio alone
-			{9 * time.Second, 120, 64, 15, false},  // probe held; hold since the probe started
-			{10 * time.Second, 120, 70, 15, false}, // +10 %/s
+			{time.Second, 30, 40, 15, false},
+			{2 * time.Second, 30, 0, 15, true},
+			{6 * time.Second, 400, 64, 15, false},  // the probe ignores an estimate grown on audio alone
+			{10 * time.Second, 120, 64, 15, false}, // probe held; hold since the probe started
+			{11 * time.Second, 120, 76, 15, false}, // +12 kbps/s
 		}},
 		{"audio only when nothing is left", []step{
-			{0, 0, 0, 15, true},
+			{0, 0, 40, 15, false},
+			{time.Second, 0, 0, 15, true},
 		}},
 	}
 	for _, tc := range cases {
@@ -154,6 +178,32 @@ func TestLinkLimit(t *testing.T) {
 		k, lim := tc.v.limitKbps()
 		if lim != tc.limited || (lim && k != tc.v.EstimateKbps) {
 			t.Errorf("%+v: limit %d %v, want limited %v", tc.v, k, lim, tc.limited)
+		}
+	}
+}
+
+// TestRaise: rtcterm's estimate follows gcc's down at once and otherwise
+// gains at least recoverKbpsPerSecond, within recoverMaxKbps and
+// recoverCap× of gcc's and the ceiling.
+func TestRaise(t *testing.T) {
+	const hi = 900
+	for _, tc := range []struct {
+		name               string
+		prev, lastGCC, gcc int
+		dt                 time.Duration
+		want               int
+	}{
+		{"first reading", 0, 0, 300, 0, 300},
+		{"gcc fell: follow it", 340, 300, 255, time.Second, 255},
+		{"gcc slower than the additive step", 100, 100, 102, time.Second, 120},
+		{"gcc faster", 100, 100, 130, time.Second, 130},
+		{"at most 40 kbps above gcc", 290, 250, 250, time.Second, 290},
+		{"at most 1.4× gcc", 70, 50, 50, time.Second, 70},
+		{"never above the ceiling", 890, 880, 880, time.Second, 900},
+		{"a small dip is not a fall", 120, 100, 98, time.Second, 137},
+	} {
+		if got := raise(tc.prev, tc.lastGCC, tc.gcc, hi, tc.dt); got != tc.want {
+			t.Errorf("%s: raise(%d, %d, %d) = %d, want %d", tc.name, tc.prev, tc.lastGCC, tc.gcc, got, tc.want)
 		}
 	}
 }
