@@ -113,9 +113,16 @@ func (s *Session) startAdaptation(ctx context.Context) {
 				if rising && !last.Paused && last.Kbps > 0 {
 					avail = min(avail, last.Kbps) // hold: the queue grows
 				}
+				if s.lowBandwidthOn() {
+					avail = min(avail, videoKbps(lowBandwidthKbps))
+				}
 				d := l.update(now, avail)
 				s.adapt.set(d)
 				if d != last {
+					if d.Paused != last.Paused {
+						// Tell the room: their screens say why our video stopped.
+						s.post(s.sendMediaState)
+					}
 					last = d
 					rc.SetVideoTarget(d.Kbps, d.FPS, d.Paused)
 				}
@@ -150,7 +157,12 @@ func (s *Session) updateEstimates(now time.Time) (limit int, limited, rising, ok
 		}
 		ok = true
 		rising = rising || v.DelayRising
-		if k, lim := v.limitKbps(); lim && (!limited || k < limit) {
+		k, lim := v.limitKbps()
+		if p.wantsLow.Load() && (!lim || k > lowBandwidthKbps) {
+			// The peer asked for little (its low-bandwidth mode).
+			k, lim = lowBandwidthKbps, true
+		}
+		if lim && (!limited || k < limit) {
 			limit, limited = k, true
 		}
 	}

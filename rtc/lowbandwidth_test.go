@@ -31,3 +31,32 @@ func TestLowBandwidthModeIsAnnounced(t *testing.T) {
 		return p != nil && !p.wantsLow.Load()
 	})
 }
+
+// TestLowBandwidthCapsTheEncoder: in the mode our encoder's target stays
+// within what lowBandwidthKbps leaves for video, and a peer that asks for
+// little brings the shared encoder down too.
+func TestLowBandwidthCapsTheEncoder(t *testing.T) {
+	url := startServer(t)
+	ra, rb := newRateMedia(800, 30), newRateMedia(800, 30)
+	a := startRateMember(t, testConfig(url, "lowcap", "A", nil), ra)
+	b := startRateMember(t, testConfig(url, "lowcap", "B", nil), rb)
+	waitFor(t, 20*time.Second, "connected", allConnected([]*member{a, b}))
+	capKbps := videoKbps(lowBandwidthKbps)
+	target := func(m *rateMedia) int { // the ladder's last decision, 0 before any
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if len(m.targets) == 0 {
+			return 0
+		}
+		return m.targets[len(m.targets)-1].Kbps
+	}
+	// First both climb past the cap on the clean link.
+	waitFor(t, 30*time.Second, "both encoders above the cap", func() bool {
+		return target(ra) > capKbps+50 && target(rb) > capKbps+50
+	})
+	if err := a.s.SetLowBandwidth(true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "A's encoder within the low cap", func() bool { return target(ra) > 0 && target(ra) <= capKbps })
+	waitFor(t, 10*time.Second, "B's encoder brought down for A", func() bool { return target(rb) > 0 && target(rb) <= capKbps })
+}
