@@ -83,7 +83,7 @@ function handleMessage(m) {
     case 'media-state': {
       const p = call.peers.get(m.from);
       if (p) {
-        p.media = { audio: !!m.audio, video: !!m.video, screen: !!m.screen };
+        p.media = { audio: !!m.audio, video: !!m.video, screen: !!m.screen, videoPaused: !!m.videoPaused };
         renderTile(p);
       }
       break;

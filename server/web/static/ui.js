@@ -41,6 +41,8 @@ export function renderTile(p) {
   let st = p.pc ? p.pc.connectionState : 'waiting';
   if (p.restartTimer && st !== 'connected') st += ` (retry ${p.restarts}/${MAX_RESTARTS})`;
   if (p.gaveUp && st === 'failed') st = 'failed: no route to peer';
+  // media-state's videoPaused: their camera is on, their link too narrow.
+  if (m && m.video && m.videoPaused && st === 'connected') st = 'connected · video paused (their link)';
   showCameraOff(t, p.name, cameraOff(p));
   const code = t.querySelector('.verify');
   code.hidden = !p.code;
