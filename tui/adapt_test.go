@@ -57,3 +57,22 @@ func TestPeersPausedVideoIsAnnounced(t *testing.T) {
 		t.Fatalf("resume notice %q, %v", n.text, ok)
 	}
 }
+
+// TestCardReasons: a tile without a picture says why.
+func TestCardReasons(t *testing.T) {
+	base := store.Connection{Status: store.StatusConnected, Media: store.MediaState{Known: true, Audio: true, Video: true}}
+	paused := base
+	paused.Media.VideoPaused = true
+	h264 := base
+	h264.Stats.VideoCodec = "H264"
+	off := base
+	off.Media.Video = false
+	for _, c := range []struct {
+		conn store.Connection
+		want string
+	}{{base, "waiting for video…"}, {paused, "video paused (their link)"}, {h264, "H264 video: not drawn here"}, {off, "camera off"}} {
+		if got := cardReason(c.conn); got != c.want {
+			t.Errorf("cardReason = %q, want %q", got, c.want)
+		}
+	}
+}

@@ -214,6 +214,11 @@ func cardReason(c store.Connection) string {
 		return string(c.Status)
 	case c.Media.Known && !c.Media.Video:
 		return "camera off"
+	case c.Media.VideoPaused:
+		return "video paused (their link)"
+	case c.Stats.VideoCodec != "" && !strings.EqualFold(c.Stats.VideoCodec, "VP8"):
+		// Only VP8 is decoded here (LiveKit rooms may carry H.264 and more).
+		return Sanitize(c.Stats.VideoCodec, MaxLabelCells) + " video: not drawn here"
 	}
 	return "waiting for video…"
 }
