@@ -72,10 +72,10 @@ type Demo struct {
 	stop context.CancelFunc
 }
 
-// Start starts the server and the bots; they run until Close.
-func Start(ctx context.Context, cfg Config) (*Demo, error) {
+// resolve checks cfg and fills in what each bot sends and where logs go.
+func (cfg Config) resolve() (call.Media, *slog.Logger, error) {
 	if cfg.Bots < 0 || cfg.Bots > MaxBots {
-		return nil, fmt.Errorf("demo: %d bots, want 0 to %d", cfg.Bots, MaxBots)
+		return call.Media{}, nil, fmt.Errorf("demo: %d bots, want 0 to %d", cfg.Bots, MaxBots)
 	}
 	media := BotMedia
 	if cfg.Media != nil {
@@ -84,6 +84,15 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	return media, log, nil
+}
+
+// Start starts the server and the bots; they run until Close.
+func Start(ctx context.Context, cfg Config) (*Demo, error) {
+	media, log, err := cfg.resolve()
+	if err != nil {
+		return nil, err
 	}
 	srv, err := server.New(server.Config{Logger: log, Static: web.Handler()})
 	if err != nil {

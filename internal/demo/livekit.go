@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -62,16 +61,9 @@ type LiveKitDemo struct {
 // no server to run. LiveKit's clients reach the server over a non-loopback
 // interface (they skip loopback), as on any machine with a network.
 func StartLiveKit(ctx context.Context, cfg Config) (*LiveKitDemo, error) {
-	if cfg.Bots < 0 || cfg.Bots > MaxBots {
-		return nil, fmt.Errorf("demo: %d bots, want 0 to %d", cfg.Bots, MaxBots)
-	}
-	media := BotMedia
-	if cfg.Media != nil {
-		media = *cfg.Media
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	media, log, err := cfg.resolve()
+	if err != nil {
+		return nil, err
 	}
 	bin, err := LiveKitServerPath()
 	if err != nil {
