@@ -22,11 +22,10 @@ import (
 // A frame is a pure function of the seed and the time it shows (render),
 // so tests and benchmarks are repeatable.
 type cameraSource struct {
-	name   string
-	seed   uint64
-	now    func() time.Time
-	ticker *time.Ticker
-	closed chan struct{}
+	name string
+	seed uint64
+	now  func() time.Time
+	frameClock
 
 	scene  *scene
 	figure *sprite
@@ -65,27 +64,22 @@ func newCameraSource(name string, seed uint64, width, height, fps int, now func(
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	sw, sh := (width*sceneScale/2)&^1, (height*sceneScale/2)&^1
 	return &cameraSource{
-		name:   name,
-		seed:   seed,
-		now:    now,
-		ticker: time.NewTicker(time.Second / time.Duration(fps)),
-		closed: make(chan struct{}),
-		scene:  newScene(rng, sw, sh),
-		figure: newSprite(rng, width/3, height*3/5),
-		frame:  image.NewYCbCr(image.Rect(0, 0, width, height), image.YCbCrSubsampleRatio420),
-		xmap:   make([]int, width),
-		ymap:   make([]int, height),
+		name:       name,
+		seed:       seed,
+		now:        now,
+		frameClock: newFrameClock(fps),
+		scene:      newScene(rng, sw, sh),
+		figure:     newSprite(rng, width/3, height*3/5),
+		frame:      image.NewYCbCr(image.Rect(0, 0, width, height), image.YCbCrSubsampleRatio420),
+		xmap:       make([]int, width),
+		ymap:       make([]int, height),
 	}
 }
 
 // Next waits for the next tick and renders the frame for the current time.
 func (s *cameraSource) Next(ctx context.Context) (image.Image, error) {
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-s.closed:
-		return nil, ErrClosed
-	case <-s.ticker.C:
+	if err := s.wait(ctx); err != nil {
+		return nil, err
 	}
 	s.render(s.now())
 	return s.frame, nil
@@ -195,15 +189,4 @@ func splitmix(x uint64) uint64 {
 // Describe marks the source as synthetic.
 func (s *cameraSource) Describe() store.Track {
 	return store.Track{Kind: "video", Label: "synthetic camera", DeviceID: "synthetic", Synthetic: true}
-}
-
-// Close stops the ticker; a blocked Next returns.
-func (s *cameraSource) Close() error {
-	select {
-	case <-s.closed:
-	default:
-		close(s.closed)
-		s.ticker.Stop()
-	}
-	return nil
 }

@@ -14,10 +14,9 @@ import (
 // clock, so a viewer sees at a glance that the video is live. It renders
 // 4:2:0 YCbCr directly, which the VP8 encoder takes without conversion.
 type patternSource struct {
-	name   string
-	now    func() time.Time
-	ticker *time.Ticker
-	closed chan struct{}
+	name string
+	now  func() time.Time
+	frameClock
 
 	background *image.YCbCr // bars and name, rendered once
 	frame      *image.YCbCr // reused for every frame
@@ -35,11 +34,10 @@ const sweepPeriod = 2 * time.Second
 
 func newPatternSource(name string, width, height, fps int, now func() time.Time) *patternSource {
 	s := &patternSource{
-		name:   name,
-		now:    now,
-		ticker: time.NewTicker(time.Second / time.Duration(fps)),
-		closed: make(chan struct{}),
-		frame:  image.NewYCbCr(image.Rect(0, 0, width, height), image.YCbCrSubsampleRatio420),
+		name:       name,
+		now:        now,
+		frameClock: newFrameClock(fps),
+		frame:      image.NewYCbCr(image.Rect(0, 0, width, height), image.YCbCrSubsampleRatio420),
 	}
 	s.background = s.renderBackground(width, height)
 	return s
@@ -61,12 +59,8 @@ func (s *patternSource) renderBackground(w, h int) *image.YCbCr {
 
 // Next waits for the next tick and renders the frame for the current time.
 func (s *patternSource) Next(ctx context.Context) (image.Image, error) {
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-s.closed:
-		return nil, ErrClosed
-	case <-s.ticker.C:
+	if err := s.wait(ctx); err != nil {
+		return nil, err
 	}
 	s.render(s.now())
 	return s.frame, nil
@@ -93,17 +87,6 @@ func (s *patternSource) render(t time.Time) {
 // Describe marks the source as synthetic.
 func (s *patternSource) Describe() store.Track {
 	return store.Track{Kind: "video", Label: "test pattern", DeviceID: "synthetic", Synthetic: true}
-}
-
-// Close stops the ticker; a blocked Next returns.
-func (s *patternSource) Close() error {
-	select {
-	case <-s.closed:
-	default:
-		close(s.closed)
-		s.ticker.Stop()
-	}
-	return nil
 }
 
 // fillRect paints r (clipped to the image) with c. Chroma is written per
