@@ -10,8 +10,10 @@
 //   stats.js      getStats() into each tile's stats line
 //   ui.js         tiles, controls, the join form; starting and leaving
 //   chat.js       the chat panel: lines, pending echoes, unread badge
+//   sfu.js        the move to LiveKit (protocol v1.1) with its vendored SDK
 //
-// The page talks only to its own origin: no analytics, no test hooks.
+// The page talks only to its own origin (and, once the server moves the
+// call there, to the LiveKit server it names): no analytics, no test hooks.
 
 import { call, params, logError } from './state.js';
 import { bindControls, showJoinForm, start } from './ui.js';

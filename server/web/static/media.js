@@ -4,6 +4,7 @@ import { call, note } from './state.js';
 import { send } from './signaling.js';
 import { enqueue, attachTracks, renegotiate, transceiverKind } from './peers.js';
 import { renderControls, renderSelf } from './ui.js';
+import { sfuMute, sfuScreen } from './sfu.js';
 
 // explainMediaError turns a getUserMedia failure into what the user can do.
 function explainMediaError(err) {
@@ -77,6 +78,7 @@ export function setMic(on) {
   const l = call.local;
   l.audioOn = on;
   if (l.audio) l.audio.enabled = on;
+  sfuMute('audio', !on);
   sendMediaState();
 }
 
@@ -84,6 +86,7 @@ export function setCamera(on) {
   const l = call.local;
   l.videoOn = on;
   if (l.video) l.video.enabled = on;
+  sfuMute('video', !on);
   sendMediaState();
 }
 
@@ -118,6 +121,7 @@ export async function startScreen() {
   track.onended = () => stopScreen();
   call.local.screen = track;
   await setVideoTrack(track);
+  await sfuScreen(track);
   sendMediaState();
   renderSelf();
 }
@@ -128,6 +132,7 @@ export async function stopScreen() {
   l.screen.stop();
   l.screen = null;
   await setVideoTrack(l.video);
+  await sfuScreen(null);
   sendMediaState();
   renderSelf();
 }

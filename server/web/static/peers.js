@@ -12,6 +12,7 @@ import { send } from './signaling.js';
 import { localTrack } from './media.js';
 import { makeTile, renderTile, attachRemote } from './ui.js';
 import { connectionCode } from './verify.js';
+import { sfuActive } from './sfu.js';
 
 export function ensurePeer(id, name) {
   let p = call.peers.get(id);
@@ -31,6 +32,8 @@ export function ensurePeer(id, name) {
       stats: {},
       prev: null,
       code: '', // verification code of the connection, once connected
+      member: false, // in the signaling room (welcome, peer-joined)
+      lk: null, // its LiveKit participant and tracks, once on LiveKit (sfu.js)
     };
     call.peers.set(id, p);
     p.tile = makeTile(p);
@@ -65,7 +68,23 @@ export function removePeer(id) {
   if (!p) return;
   call.peers.delete(id);
   closeConnection(p);
+  p.lk = null;
   if (p.tile) p.tile.remove();
+}
+
+// closeMesh ends p's mesh connection after the move to LiveKit, keeping
+// the LiveKit tracks its tile already shows.
+export function closeMesh(p) {
+  if (p.restartTimer) clearTimeout(p.restartTimer);
+  p.restartTimer = 0;
+  p.candidates = [];
+  const pc = p.pc;
+  if (!pc) return;
+  p.pc = null;
+  p.code = '';
+  const mesh = new Set(pc.getReceivers().map((r) => r.track));
+  pc.close();
+  for (const t of p.remote.getTracks()) if (mesh.has(t)) p.remote.removeTrack(t);
 }
 
 function newConnection(p) {
@@ -158,7 +177,7 @@ async function makeOffer(p, iceRestart) {
 // readyForOffer: a peer that just joined asks for our offer, or the
 // answerer of an existing pair asks for a fresh one (ICE restart).
 export function readyForOffer(from) {
-  if (!from || from === call.selfId) return;
+  if (!from || from === call.selfId || sfuActive()) return;
   const p = ensurePeer(from);
   enqueue(p, 'offer', async () => {
     if (!p.pc) {
@@ -174,7 +193,7 @@ export function readyForOffer(from) {
 }
 
 export function offerReceived(from, sdp) {
-  if (!from) return;
+  if (!from || sfuActive()) return;
   const p = ensurePeer(from);
   enqueue(p, 'answer', async () => {
     if (p.pc && p.offerer) {
@@ -268,7 +287,7 @@ function showCode(p, pc) {
 }
 
 function scheduleRestart(p) {
-  if (p.restartTimer) return;
+  if (p.restartTimer || sfuActive()) return; // the mesh is being left
   if (p.restarts >= MAX_RESTARTS) {
     p.gaveUp = true;
     renderTile(p);
@@ -278,7 +297,7 @@ function scheduleRestart(p) {
   const delay = 1000 * 2 ** (p.restarts - 1);
   p.restartTimer = setTimeout(() => {
     p.restartTimer = 0;
-    if (call.peers.get(p.id) !== p || (p.pc && p.pc.connectionState === 'connected')) return;
+    if (call.peers.get(p.id) !== p || (p.pc && p.pc.connectionState === 'connected') || sfuActive()) return;
     restart(p);
   }, delay);
   renderTile(p);
@@ -303,6 +322,7 @@ function restart(p) {
 // renegotiate asks for new SDP after we started sending a track the
 // connection was set up without.
 export function renegotiate(p) {
+  if (sfuActive()) return;
   if (p.offerer) enqueue(p, 'renegotiate', () => makeOffer(p, false));
   else send({ type: 'ready-for-offer', to: p.id });
 }

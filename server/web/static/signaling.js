@@ -6,6 +6,7 @@ import { ensurePeer, removePeer, readyForOffer, offerReceived, answerReceived, c
 import { sendMediaState } from './media.js';
 import { renderTile, showJoinForm, refused } from './ui.js';
 import { chatReceived, chatRefused } from './chat.js';
+import { sfuOffered, sfuActive, serverNotice } from './sfu.js';
 
 // MAX_OUTBOX bounds what waits for the next welcome during an outage: the
 // oldest messages go first (candidates and chat lines long out of date).
@@ -63,10 +64,16 @@ function handleMessage(m) {
       welcome(m);
       break;
     case 'peer-joined':
-      if (typeof m.peerId === 'string' && m.peerId !== call.selfId) ensurePeer(m.peerId, String(m.userName || ''));
+      if (typeof m.peerId === 'string' && m.peerId !== call.selfId) ensurePeer(m.peerId, String(m.userName || '')).member = true;
       break;
     case 'peer-left':
-      removePeer(m.peerId);
+      peerLeft(m.peerId);
+      break;
+    case 'sfu-switch':
+      sfuOffered(m, false);
+      break;
+    case 'notice':
+      serverNotice(m);
       break;
     case 'ready-for-offer':
       readyForOffer(m.from);
@@ -99,6 +106,17 @@ function handleMessage(m) {
   }
 }
 
+// peerLeft removes a peer that left the signaling room, unless it is still
+// in our LiveKit room (its signaling connection dropped, its media did not).
+function peerLeft(id) {
+  const p = call.peers.get(id);
+  if (p && p.lk && sfuActive()) {
+    p.member = false;
+    return;
+  }
+  removePeer(id);
+}
+
 function welcome(w) {
   const prev = call.selfId;
   const resumed = !!prev && prev === w.peerId;
@@ -117,19 +135,23 @@ function welcome(w) {
     if (!info || typeof info.peerId !== 'string') continue;
     present.add(info.peerId);
     const p = ensurePeer(info.peerId, String(info.userName || ''));
+    p.member = true;
     if (info.media) {
       p.media = { audio: !!info.media.audio, video: !!info.media.video, screen: !!info.media.screen };
       renderTile(p);
     }
   }
   if (resumed) {
-    for (const id of [...call.peers.keys()]) if (!present.has(id)) removePeer(id);
+    for (const id of [...call.peers.keys()]) if (!present.has(id)) peerLeft(id);
   }
   // What we said while away only matters to peers who still know us.
   const queued = resumed ? call.outbox : [];
   call.outbox = [];
   sendMediaState();
   for (const msg of queued) if (msg.type !== 'media-state') send(msg);
+  // v1.1: a room already on LiveKit sends us straight there; no mesh.
+  if (w.sfu && typeof w.sfu === 'object') sfuOffered(w.sfu, true);
+  if (sfuActive()) return;
   if (resumed) {
     for (const p of call.peers.values()) if (!p.pc) send({ type: 'ready-for-offer', to: p.id });
   } else {
@@ -143,6 +165,7 @@ function serverError(m) {
     chatRefused(m.code, text); // the line is marked; the call is fine
     return;
   }
+  if (m.ref === 'sfu-joined') return; // a server without v1.1's count
   switch (m.code) {
     case 'unknown-peer':
       return; // a peer that just left

@@ -19,6 +19,7 @@ export const call = {
   resume: null,
   iceServers: [],
   peers: new Map(), // peer id → peer
+  sfu: null, // the LiveKit room once the server moved the call there (sfu.js)
   outbox: [], // messages waiting for the signaling connection
   active: false, // in a call (until leave)
   fatal: false, // the server refused us: do not reconnect
@@ -43,6 +44,15 @@ export function note(text) {
 
 export function setStatus(text) {
   $('status').textContent = text;
+}
+
+// cleanText is remote text made safe to show: control and bidirectional
+// formatting characters become spaces (no reordered or hidden text), and
+// it is cut to max characters.
+export function cleanText(s, max) {
+  const clean = String(s).replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ');
+  const chars = [...clean];
+  return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : clean;
 }
 
 export function logError(where, err) {

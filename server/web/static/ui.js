@@ -7,6 +7,7 @@ import { removePeer } from './peers.js';
 import { openMedia, mediaState, setMic, setCamera, startScreen, stopScreen } from './media.js';
 import { bindChat, clearChat } from './chat.js';
 import { bindInvite, hideInvite } from './invite.js';
+import { leaveSFU } from './sfu.js';
 
 // Rendering (names and texts only ever through textContent).
 
@@ -38,9 +39,12 @@ export function renderTile(p) {
   t.querySelector('.mic-off').hidden = !m || m.audio;
   t.querySelector('.cam-off').hidden = !m || m.video || m.screen;
   t.querySelector('.sharing').hidden = !m || !m.screen;
+  const onLiveKit = !!p.lk;
   let st = p.pc ? p.pc.connectionState : 'waiting';
   if (p.restartTimer && st !== 'connected') st += ` (retry ${p.restarts}/${MAX_RESTARTS})`;
   if (p.gaveUp && st === 'failed') st = 'failed: no route to peer';
+  if (onLiveKit) st = p.pc ? 'connected · moving to LiveKit' : 'connected · LiveKit';
+  else if (call.sfu && !p.pc) st = 'not on LiveKit yet';
   // media-state's videoPaused: their camera is on, their link too narrow.
   if (m && m.video && m.videoPaused && st === 'connected') st = 'connected · video paused (their link)';
   showCameraOff(t, p.name, cameraOff(p));
@@ -49,10 +53,13 @@ export function renderTile(p) {
   code.querySelector('.code').textContent = p.code || '';
   const el = t.querySelector('.state');
   el.textContent = st;
-  el.className = `state ${p.pc ? p.pc.connectionState : ''}`;
+  const state = onLiveKit ? 'connected' : p.pc ? p.pc.connectionState : 'waiting';
+  el.className = `state ${state}`;
   // The same facts in machine-readable form (for scripts and tests that
   // read the page as a user sees it); absent media flags mean not yet heard.
-  t.dataset.state = p.pc ? p.pc.connectionState : 'waiting';
+  // transport: mesh, livekit, or both while the mesh is handed over.
+  t.dataset.state = state;
+  t.dataset.transport = onLiveKit ? (p.pc ? 'both' : 'livekit') : p.pc ? 'mesh' : '';
   for (const kind of ['audio', 'video', 'screen']) {
     if (m) t.dataset[kind] = m[kind] ? 'on' : 'off';
     else delete t.dataset[kind];
@@ -65,7 +72,7 @@ export function renderTile(p) {
 function cameraOff(p) {
   const m = p.media;
   if (m && !m.video && !m.screen) return true;
-  if (!p.pc || p.pc.connectionState !== 'connected') return false;
+  if (!p.lk && (!p.pc || p.pc.connectionState !== 'connected')) return false;
   const v = p.remote.getVideoTracks()[0];
   return !!v && (v.muted || v.readyState === 'ended');
 }
@@ -153,6 +160,7 @@ export function leave(keepMedia) {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'leave' }));
     ws.close(1000);
   }
+  leaveSFU();
   for (const id of [...call.peers.keys()]) removePeer(id);
   clearChat();
   hideInvite();

@@ -1,0 +1,334 @@
+// LiveKit: when the server moves the room off the mesh (docs/protocol.md
+// v1.1: sfu-switch, or welcome.sfu for a joiner), the page joins the LiveKit
+// room with LiveKit's own SDK (vendored, vendor/README.md) and publishes the
+// same microphone, camera and screen tracks the mesh sends. Tiles stay keyed
+// by peer id, which is each member's LiveKit identity.
+//
+// The handover is per peer: a peer's mesh connection keeps carrying media
+// until its LiveKit tracks do (subscribed and receiving, or muted), and only
+// then is it closed. Connections to peers that never arrive on LiveKit are
+// closed after MESH_GRACE_MS, as the server has moved the room. The
+// signaling WebSocket stays open for presence, chat and notices.
+
+import { Room, RoomEvent, Track } from './vendor/livekit-client.esm.mjs';
+import { $, call, logError, cleanText } from './state.js';
+import { send } from './signaling.js';
+import { ensurePeer, removePeer, closeMesh } from './peers.js';
+import { attachRemote, renderTile } from './ui.js';
+
+// MESH_GRACE_MS bounds how long a mesh connection outlives our arrival on
+// LiveKit when its peer does not show up there (an old client, or one
+// whose own switch failed).
+const MESH_GRACE_MS = 15000;
+
+// MAX_TOKEN bounds the token we hand to the SDK (a LiveKit JWT is < 2 kB).
+const MAX_TOKEN = 8192;
+
+// sfuActive: the page is on LiveKit or on its way there, so the mesh takes
+// no new negotiation (neither offers nor answers nor ICE restarts).
+export function sfuActive() {
+  return !!call.sfu && call.sfu.state !== 'failed';
+}
+
+// showMode puts a line about the call's mode (or a server's notice) under
+// the header, as text; '' hides it.
+export function showMode(text, level) {
+  const el = $('mode');
+  el.textContent = text;
+  el.hidden = !text;
+  el.dataset.level = level || 'info';
+}
+
+// serverNotice shows a notice message from the server (e.g. why the room
+// stays on the mesh), cleaned of control characters and bounded.
+export function serverNotice(m) {
+  if (typeof m.message !== 'string') return;
+  const level = m.level === 'warn' || m.level === 'error' ? m.level : 'info';
+  showMode(cleanText(m.message, 300), level);
+}
+
+function validOffer(info) {
+  return (
+    !!info &&
+    typeof info === 'object' &&
+    typeof info.url === 'string' &&
+    /^wss?:\/\/[^\s/?#]+\/?$/.test(info.url) &&
+    typeof info.token === 'string' &&
+    info.token.length > 0 &&
+    info.token.length <= MAX_TOKEN
+  );
+}
+
+// sfuOffered joins the LiveKit room the server named. direct: the offer
+// came in our welcome, so there is no mesh to hand over from.
+export function sfuOffered(info, direct) {
+  if (!validOffer(info)) {
+    logError('sfu', 'malformed LiveKit offer ignored');
+    return;
+  }
+  const s = call.sfu;
+  if (s && s.url === info.url && s.room === info.room && (s.state === 'connecting' || s.state === 'connected')) {
+    return; // already there (a resumed welcome repeats the offer)
+  }
+  if (s) leaveSFU();
+  const lk = new Room({
+    adaptiveStream: false,
+    dynacast: false,
+    // The two-connection path (publisher and subscriber), which
+    // livekit-server v1.13 speaks; the single-connection one is newer.
+    singlePeerConnection: false,
+    stopLocalTrackOnUnpublish: false, // the tracks are ours: the mesh and the preview use them
+    disconnectOnPageLeave: true,
+    publishDefaults: { videoCodec: 'vp8', backupCodec: false, simulcast: false, red: false, dtx: false },
+  });
+  const sfu = {
+    url: info.url,
+    room: String(info.room || ''),
+    lk,
+    state: 'connecting',
+    direct: !!direct,
+    publishing: false,
+    published: new Map(), // 'audio' | 'video' | 'screen' → LocalTrackPublication
+    graceTimer: 0,
+  };
+  call.sfu = sfu;
+  bindRoom(sfu);
+  showMode(direct ? 'joining the room on LiveKit…' : 'moving to LiveKit…');
+  for (const p of call.peers.values()) renderTile(p);
+  join(sfu, info.token).catch((err) => joinFailed(sfu, err));
+}
+
+async function join(sfu, token) {
+  await sfu.lk.connect(sfu.url, token, { autoSubscribe: true });
+  if (call.sfu !== sfu) return;
+  sfu.state = 'connected';
+  for (const rp of sfu.lk.remoteParticipants.values()) participantSeen(rp);
+  const l = call.local;
+  const wanted = [
+    ['audio', l.audio, Track.Source.Microphone, !l.audioOn],
+    ['video', l.video, Track.Source.Camera, !l.videoOn],
+    ['screen', l.screen, Track.Source.ScreenShare, false],
+  ];
+  for (const [slot, track, source, muted] of wanted) {
+    if (track) await publish(sfu, slot, track, source, muted);
+  }
+  if (call.sfu !== sfu) return;
+  sfu.publishing = true;
+  send({ type: 'sfu-joined' });
+  showCount();
+  for (const p of call.peers.values()) maybeCloseMesh(p);
+  sfu.graceTimer = setTimeout(() => {
+    if (call.sfu !== sfu) return;
+    for (const p of call.peers.values()) if (p.pc) closeMesh(p);
+  }, MESH_GRACE_MS);
+}
+
+async function publish(sfu, slot, track, source, muted) {
+  const pub = await sfu.lk.localParticipant.publishTrack(track, { source, name: source });
+  if (call.sfu !== sfu) return;
+  sfu.published.set(slot, pub);
+  if (muted) await pub.mute();
+}
+
+function joinFailed(sfu, err) {
+  if (call.sfu !== sfu) return;
+  logError('LiveKit', err);
+  sfu.state = 'failed';
+  clearTimeout(sfu.graceTimer);
+  sfu.lk.disconnect(false).catch(() => {});
+  call.sfu = null;
+  const why = cleanText(err && err.message ? err.message : String(err), 200);
+  showMode(`could not join LiveKit (${why}); staying on the mesh`, 'warn');
+  // Peers we have no connection to (the server sent us straight to
+  // LiveKit, or they closed theirs) get asked for one again.
+  for (const p of call.peers.values()) {
+    if (!p.pc) send({ type: 'ready-for-offer', to: p.id });
+    renderTile(p);
+  }
+}
+
+// leaveSFU disconnects from LiveKit (leaving the call, or a new offer).
+export function leaveSFU() {
+  const sfu = call.sfu;
+  if (!sfu) return;
+  call.sfu = null;
+  clearTimeout(sfu.graceTimer);
+  sfu.lk.removeAllListeners();
+  sfu.lk.disconnect(false).catch(() => {});
+  for (const p of call.peers.values()) dropLiveKit(p);
+  showMode('');
+}
+
+function showCount() {
+  const sfu = call.sfu;
+  if (!sfu || sfu.state !== 'connected') return;
+  const n = sfu.lk.remoteParticipants.size + 1;
+  showMode(`moved to LiveKit: ${n} ${n === 1 ? 'person' : 'people'}`);
+}
+
+function bindRoom(sfu) {
+  const lk = sfu.lk;
+  const mine = (fn) => (...args) => {
+    if (call.sfu === sfu) fn(...args);
+  };
+  lk.on(RoomEvent.ParticipantConnected, mine((rp) => participantSeen(rp)));
+  lk.on(RoomEvent.ParticipantDisconnected, mine((rp) => participantGone(rp)));
+  lk.on(RoomEvent.ParticipantNameChanged, mine((_name, rp) => rp && participantSeen(rp)));
+  lk.on(RoomEvent.TrackSubscribed, mine((track, pub, rp) => trackArrived(track, pub, rp)));
+  lk.on(RoomEvent.TrackUnsubscribed, mine((track, pub, rp) => trackGone(track, rp)));
+  for (const ev of [RoomEvent.TrackMuted, RoomEvent.TrackUnmuted, RoomEvent.TrackPublished, RoomEvent.TrackUnpublished]) {
+    lk.on(ev, mine((_pub, rp) => rp && !rp.isLocal && participantSeen(rp)));
+  }
+  lk.on(RoomEvent.Reconnecting, mine(() => showMode('LiveKit connection lost; reconnecting…', 'warn')));
+  lk.on(RoomEvent.Reconnected, mine(() => showCount()));
+  lk.on(
+    RoomEvent.Disconnected,
+    mine((reason) => {
+      if (sfu.state === 'connecting') return; // join() reports it
+      sfu.state = 'disconnected';
+      showMode(`disconnected from LiveKit (${cleanText(String(reason), 60)})`, 'warn');
+      for (const p of call.peers.values()) dropLiveKit(p);
+    }),
+  );
+}
+
+// lkPeer is the tile's peer for a LiveKit participant (identity = peer id).
+function lkPeer(rp) {
+  const id = String(rp.identity || '');
+  if (!id || id === call.selfId) return null;
+  const p = ensurePeer(id, cleanText(rp.name || '', 64));
+  if (!p.lk) p.lk = { participant: rp, tracks: { audio: null, video: null, screen: null } };
+  p.lk.participant = rp;
+  return p;
+}
+
+function participantSeen(rp) {
+  const p = lkPeer(rp);
+  if (!p) return;
+  p.media = mediaOf(rp);
+  showCount();
+  showTracks(p);
+}
+
+function participantGone(rp) {
+  const p = call.peers.get(String(rp.identity || ''));
+  showCount();
+  if (!p) return;
+  dropLiveKit(p);
+  if (!p.member && !p.pc) removePeer(p.id); // not in the signaling room either
+}
+
+// mediaOf reads a participant's switches from its publications, as the
+// terminal engine does (lkengine): what is published and not muted is on.
+function mediaOf(rp) {
+  const on = (source) => {
+    const pub = rp.getTrackPublication(source);
+    return !!pub && !pub.isMuted;
+  };
+  return { audio: on(Track.Source.Microphone), video: on(Track.Source.Camera), screen: on(Track.Source.ScreenShare) };
+}
+
+function slotOf(pub) {
+  if (pub.source === Track.Source.ScreenShare) return 'screen';
+  return pub.kind === Track.Kind.Audio ? 'audio' : 'video';
+}
+
+function trackArrived(track, pub, rp) {
+  const p = lkPeer(rp);
+  if (!p) return;
+  const mst = track.mediaStreamTrack;
+  p.lk.tracks[slotOf(pub)] = mst;
+  // A remote track is muted until its first packets arrive: show it (and
+  // let the mesh go) from then on, so the picture and sound never pause.
+  for (const ev of ['unmute', 'mute', 'ended']) mst.addEventListener(ev, () => call.peers.get(p.id) === p && showTracks(p));
+  p.media = mediaOf(rp);
+  showTracks(p);
+}
+
+function trackGone(track, rp) {
+  const p = call.peers.get(String(rp.identity || ''));
+  if (!p || !p.lk) return;
+  const mst = track.mediaStreamTrack;
+  for (const slot of Object.keys(p.lk.tracks)) if (p.lk.tracks[slot] === mst) p.lk.tracks[slot] = null;
+  if (p.remote.getTracks().includes(mst)) p.remote.removeTrack(mst);
+  showTracks(p);
+}
+
+// showTracks puts the peer's LiveKit tracks in its tile once they carry
+// media (or once there is no mesh connection left to show instead); a
+// shared screen is shown instead of the camera, as on the mesh.
+function showTracks(p) {
+  if (!p.lk) return;
+  const t = p.lk.tracks;
+  const live = (mst) => !!mst && mst.readyState !== 'ended' && (!mst.muted || !p.pc);
+  const want = { audio: t.audio, video: live(t.screen) ? t.screen : t.video };
+  let changed = false;
+  for (const kind of ['audio', 'video']) {
+    const mst = want[kind];
+    if (!live(mst) || p.remote.getTracks().includes(mst)) continue;
+    for (const old of p.remote.getTracks()) if (old.kind === kind) p.remote.removeTrack(old);
+    p.remote.addTrack(mst);
+    changed = true;
+  }
+  if (changed) attachRemote(p);
+  renderTile(p);
+  maybeCloseMesh(p);
+}
+
+// maybeCloseMesh closes p's mesh connection once we publish on LiveKit and
+// every track p publishes there reaches us (or is muted, so nothing would).
+function maybeCloseMesh(p) {
+  const sfu = call.sfu;
+  if (!p.pc || !sfu || !sfu.publishing || !p.lk) return;
+  for (const pub of p.lk.participant.trackPublications.values()) {
+    if (pub.kind !== Track.Kind.Audio && pub.kind !== Track.Kind.Video) continue;
+    if (pub.isMuted) continue;
+    const mst = pub.track && pub.track.mediaStreamTrack;
+    if (!mst || mst.muted) return;
+  }
+  closeMesh(p);
+  renderTile(p);
+}
+
+function dropLiveKit(p) {
+  if (!p.lk) return;
+  for (const mst of Object.values(p.lk.tracks)) {
+    if (mst && p.remote.getTracks().includes(mst)) p.remote.removeTrack(mst);
+  }
+  p.lk = null;
+  renderTile(p);
+}
+
+// Local switches while on LiveKit: mute and unmute the publication (the
+// others' tiles follow it), publish and unpublish a shared screen.
+
+export function sfuMute(slot, muted) {
+  const pub = call.sfu && call.sfu.published.get(slot);
+  if (!pub) return;
+  (muted ? pub.mute() : pub.unmute()).catch((err) => logError('LiveKit mute', err));
+}
+
+export async function sfuScreen(track) {
+  const sfu = call.sfu;
+  if (!sfu || !sfu.publishing) return; // join() publishes what is there then
+  const old = sfu.published.get('screen');
+  if (old) {
+    sfu.published.delete('screen');
+    await sfu.lk.localParticipant.unpublishTrack(old.track, false).catch((err) => logError('LiveKit unpublish', err));
+  }
+  if (track) await publish(sfu, 'screen', track, Track.Source.ScreenShare, false).catch((err) => logError('LiveKit screen', err));
+}
+
+// sfuStatsSources are the reports behind p's stats line on LiveKit: its
+// tracks' receivers (what reaches us from it through the SFU, and the
+// subscriber connection's candidate pair) and our senders (what we send
+// to the SFU, the same for every tile).
+export async function sfuStatsReports(p) {
+  const sfu = call.sfu;
+  if (!sfu || !p.lk) return [];
+  const tracks = [];
+  for (const pub of p.lk.participant.trackPublications.values()) if (pub.track) tracks.push(pub.track);
+  for (const pub of sfu.published.values()) if (pub.track) tracks.push(pub.track);
+  const reports = await Promise.all(tracks.map((t) => t.getRTCStatsReport().catch(() => undefined)));
+  return reports.filter(Boolean);
+}
