@@ -122,6 +122,7 @@ var probeScript string
 type pageReport struct {
 	Status        string `json:"status"`
 	Notice        string `json:"notice"`
+	Mode          string `json:"mode"` // the call's mode line: LiveKit, or the server's notice
 	JoinFormShown bool   `json:"joinFormShown"`
 	SelfID        string `json:"selfId"` // from the last welcome
 	Welcomes      int    `json:"welcomes"`
@@ -137,18 +138,22 @@ type pageReport struct {
 
 // pagePeer is one remote peer's tile and the connection behind it.
 type pagePeer struct {
-	PeerID             string      `json:"peerId"`
-	UserName           string      `json:"userName"`
-	TileState          string      `json:"tileState"` // the state the tile shows
-	Media              *mediaFlags `json:"media"`     // nil until a media-state arrived
-	StatsLine          string      `json:"statsLine"`
-	Offerer            bool        `json:"offerer"`
-	ConnectionState    string      `json:"connectionState"`
-	OfferToConnectedMs *float64    `json:"offerToConnectedMs"`
-	Negotiations       int         `json:"negotiations"`
-	LocalUfrag         string      `json:"localUfrag"`
-	FramesDecoded      int64       `json:"framesDecoded"`
-	AudioPackets       int64       `json:"audioPacketsReceived"`
+	PeerID    string      `json:"peerId"`
+	UserName  string      `json:"userName"`
+	TileState string      `json:"tileState"` // the state the tile shows
+	Media     *mediaFlags `json:"media"`     // nil until a media-state arrived
+	StatsLine string      `json:"statsLine"`
+	Transport string      `json:"transport"` // mesh, livekit, both (handing over), ""
+	// What the tile plays, counted on exactly its tracks' receivers.
+	TileFramesDecoded  int64    `json:"tileFramesDecoded"`
+	TileAudioPackets   int64    `json:"tileAudioPackets"`
+	Offerer            bool     `json:"offerer"`
+	ConnectionState    string   `json:"connectionState"`
+	OfferToConnectedMs *float64 `json:"offerToConnectedMs"`
+	Negotiations       int      `json:"negotiations"`
+	LocalUfrag         string   `json:"localUfrag"`
+	FramesDecoded      int64    `json:"framesDecoded"`
+	AudioPackets       int64    `json:"audioPacketsReceived"`
 	// Chromium's send-side estimate toward the peer (bits/s), which it
 	// has only with transport-wide feedback from the peer.
 	AvailableOutgoingBitrate float64 `json:"availableOutgoingBitrate"`

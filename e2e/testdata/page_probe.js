@@ -7,6 +7,7 @@
 // a connection failure) that the page must recover from by itself.
 (() => {
   const conns = []; // one record per RTCPeerConnection
+  let made = 0; // connections made so far (each record's n)
   const sockets = [];
   const welcomes = []; // peer ids from the server's welcome messages
   const keep = (list, max) => {
@@ -28,7 +29,7 @@
   class ProbePC extends NativePC {
     constructor(...args) {
       super(...args);
-      const r = { pc: this, offerer: false, offerAt: 0, connectedAt: 0, negotiations: 0, fake: '' };
+      const r = { pc: this, n: ++made, offerer: false, offerAt: 0, connectedAt: 0, negotiations: 0, fake: '' };
       conns.push(r);
       keep(conns, 100);
       this.addEventListener('connectionstatechange', () => {
@@ -125,6 +126,25 @@
 
   const text = (el) => (el ? el.textContent : '');
 
+  // tileTrackFacts reads the stats of exactly the tracks a tile plays (on
+  // LiveKit one connection carries every participant's tracks).
+  async function tileTrackFacts(tile) {
+    const out = { tileFramesDecoded: 0, tileAudioPackets: 0 };
+    const stream = tile.querySelector('video') && tile.querySelector('video').srcObject;
+    if (!stream) return out;
+    for (const track of stream.getTracks()) {
+      const r = conns.find((c) => realState.call(c.pc) !== 'closed' && c.pc.getReceivers().some((rc) => rc.track === track));
+      if (!r) continue;
+      const report = await r.pc.getStats(track);
+      report.forEach((s) => {
+        if (s.type !== 'inbound-rtp') return;
+        if (s.kind === 'video') out.tileFramesDecoded += s.framesDecoded || 0;
+        if (s.kind === 'audio') out.tileAudioPackets += s.packetsReceived || 0;
+      });
+    }
+    return out;
+  }
+
   window.__rtcProbe = {
     async snapshot() {
       const ws = sockets[sockets.length - 1];
@@ -142,15 +162,21 @@
           tileState: d.state || '',
           media: d.audio ? { audio: d.audio === 'on', video: d.video === 'on', screen: d.screen === 'on' } : null,
           statsLine: text(tile.querySelector('.stats')),
+          transport: d.transport || '',
           connectionState: 'new',
         };
         const r = connectionOf(tile);
         if (r) Object.assign(p, await connectionFacts(r));
+        Object.assign(p, await tileTrackFacts(tile));
         peers.push(p);
       }
       return {
         status: text(document.getElementById('status')),
         notice: notice && !notice.hidden ? notice.textContent : '',
+        mode: (() => {
+          const m = document.getElementById('mode');
+          return m && !m.hidden ? m.textContent : '';
+        })(),
         joinFormShown: !document.getElementById('join').hidden,
         selfId: welcomes.length ? welcomes[welcomes.length - 1] : '',
         welcomes: welcomes.length,
@@ -163,6 +189,11 @@
         },
         peers,
       };
+    },
+
+    // connections lists every RTCPeerConnection the page made, in order.
+    connections() {
+      return conns.map((r) => ({ n: r.n, state: realState.call(r.pc) }));
     },
 
     // dropSignaling closes the page's WebSocket as a network drop would.

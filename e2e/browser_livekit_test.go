@@ -1,0 +1,223 @@
+package e2e
+
+import (
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rtcterm/rtcterm/internal/testkit"
+	"github.com/rtcterm/rtcterm/server"
+)
+
+// Issue #13, the browser side: the web client moves from the mesh to
+// LiveKit when the signaling server says so (docs/protocol.md v1.1). The
+// server side is played by handoverFront in front of a real signaling
+// server; LiveKit is a real livekit-server, Chromium the real browser.
+
+// handoverTimeout bounds each step on the loaded two-core machine:
+// Chromiums, livekit-server and the test share it.
+const handoverTimeout = 90 * time.Second
+
+// LiveKit's ports inside the test's own network namespace (nothing else
+// listens there).
+const (
+	lkHTTPPort = 7880
+	lkUDPPort  = 7882
+)
+
+// connections lists every RTCPeerConnection the page made, in order.
+func (p *browserPage) connections(t testing.TB) []pageConnection {
+	t.Helper()
+	var out []pageConnection
+	if err := p.cdp.eval("window.__rtcProbe.connections()", &out); err != nil {
+		t.Fatalf("page %s: connections: %v", p.name, err)
+	}
+	return out
+}
+
+// pageConnection is one RTCPeerConnection of a page.
+type pageConnection struct {
+	N     int    `json:"n"`
+	State string `json:"state"`
+}
+
+// meshNegotiation is what a page sends to set up or repair mesh connections.
+var meshNegotiation = []string{"offer", "answer", "ready-for-offer"}
+
+// onLiveKitWithMedia: the tile named name is fed by LiveKit alone (its mesh
+// connection is gone) and plays decoded video and received audio.
+func onLiveKitWithMedia(r pageReport, name string) bool {
+	p, ok := r.peerNamed(name)
+	return ok && p.Transport == "livekit" && p.TileState == "connected" && p.TileFramesDecoded > 30 && p.TileAudioPackets > 50
+}
+
+func noExceptions(t *testing.T, pages ...*browserPage) {
+	t.Helper()
+	for _, p := range pages {
+		for _, l := range p.errors() {
+			if strings.HasPrefix(l, "exception:") || strings.Contains(l, "Content Security Policy") {
+				t.Errorf("page %s: %s", p.name, l)
+			}
+		}
+	}
+}
+
+// Two browsers on the mesh are told to move: both join LiveKit under the
+// strict policy, publish the tracks they had (a Go LiveKit participant
+// receives both's audio and video), receive each other and the Go
+// participant there (decoded frames on exactly the tiles' tracks), close
+// every mesh connection, say sfu-joined and show how many are on LiveKit;
+// the stats line takes its LiveKit meaning. Nobody negotiates the mesh
+// after the switch. A third browser that joins the room afterwards is sent
+// straight to LiveKit by its welcome: it never negotiates a mesh
+// connection, and everyone gets its media.
+func TestBrowsersMoveFromMeshToLiveKit(t *testing.T) {
+	chromiumPath(t)
+	if testkit.RerunInOwnNetns(t) {
+		return
+	}
+	lk := testkit.StartLiveKit(t, lkHTTPPort, lkUDPPort)
+	sig := testkit.StartServer(t, server.Config{})
+	front := startHandoverFront(t, sig.WS, lk)
+	const room = "grow"
+	bot := joinLiveKitBot(t, lk, "rtcterm-"+room, "lkbot", "LiveKit bot")
+
+	ann := openPage(t, "ann", pageURL(front.base, room, "Ann", ""))
+	bob := openPage(t, "bob", pageURL(front.base, room, "Bob", ""))
+	onMesh := func(name string) func(pageReport) bool {
+		return func(r pageReport) bool {
+			p, ok := r.peerNamed(name)
+			return ok && p.Transport == "mesh" && p.ConnectionState == "connected" && p.TileFramesDecoded > 10
+		}
+	}
+	annID := ann.waitFor(t, handoverTimeout, "Bob on the mesh", onMesh("Bob")).SelfID
+	bobID := bob.waitFor(t, handoverTimeout, "Ann on the mesh", onMesh("Ann")).SelfID
+	annMesh, bobMesh := ann.connections(t), bob.connections(t)
+	if len(annMesh) != 1 || len(bobMesh) != 1 {
+		t.Fatalf("before the switch: Ann has %d connections, Bob %d; want 1 each (the mesh)", len(annMesh), len(bobMesh))
+	}
+
+	switchAt := front.moveToLiveKit(room, "the room reached 3 people")
+	testkit.Eventually(t, handoverTimeout, "sfu-joined from Ann and Bob", func() bool {
+		return front.sent(annID, "sfu-joined") && front.sent(bobID, "sfu-joined")
+	})
+	t.Logf("switch → both sfu-joined: %v", time.Since(switchAt).Round(time.Millisecond))
+	for _, pg := range []struct {
+		page  *browserPage
+		other string
+	}{{ann, "Bob"}, {bob, "Ann"}} {
+		r := pg.page.waitFor(t, handoverTimeout, pg.other+" and the bot over LiveKit", func(r pageReport) bool {
+			return r.Mode == "moved to LiveKit: 3 people" && onLiveKitWithMedia(r, pg.other) && onLiveKitWithMedia(r, "LiveKit bot")
+		})
+		t.Logf("switch → %s sees %s and the bot on LiveKit with media: %v", pg.page.name, pg.other, time.Since(switchAt).Round(time.Millisecond))
+		if p, _ := r.peerNamed(pg.other); !strings.HasPrefix(p.StatsLine, "via LiveKit · RTT ") {
+			t.Errorf("page %s: stats line of %s %q, want it to start with \"via LiveKit · RTT \"", pg.page.name, pg.other, p.StatsLine)
+		}
+	}
+	for _, pc := range []struct {
+		page *browserPage
+		mesh []pageConnection
+	}{{ann, annMesh}, {bob, bobMesh}} {
+		testkit.Eventually(t, handoverTimeout, pc.page.name+"'s mesh connection closed", func() bool {
+			now := pc.page.connections(t)
+			return len(now) > pc.mesh[0].N-1 && now[pc.mesh[0].N-1].State == "closed"
+		})
+	}
+	testkit.Eventually(t, handoverTimeout, "Ann's and Bob's audio and video at the LiveKit bot", func() bool {
+		return bot.received(annID, webrtc.RTPCodecTypeAudio) > 50 && bot.received(annID, webrtc.RTPCodecTypeVideo) > 50 &&
+			bot.received(bobID, webrtc.RTPCodecTypeAudio) > 50 && bot.received(bobID, webrtc.RTPCodecTypeVideo) > 50
+	})
+	for _, id := range []string{annID, bobID} {
+		for _, typ := range front.sentTypes(id, switchAt) {
+			if slices.Contains(meshNegotiation, typ) {
+				t.Errorf("%s sent %s after the switch", id, typ)
+			}
+		}
+	}
+
+	// A joiner of the room now on LiveKit goes straight there.
+	cat := openPage(t, "cat", pageURL(front.base, room, "Cat", ""))
+	catR := cat.waitFor(t, handoverTimeout, "everyone over LiveKit", func(r pageReport) bool {
+		return r.Mode == "moved to LiveKit: 4 people" && onLiveKitWithMedia(r, "Ann") && onLiveKitWithMedia(r, "Bob") && onLiveKitWithMedia(r, "LiveKit bot")
+	})
+	catID := catR.SelfID
+	for _, pg := range []*browserPage{ann, bob} {
+		pg.waitFor(t, handoverTimeout, "Cat over LiveKit", func(r pageReport) bool { return onLiveKitWithMedia(r, "Cat") })
+	}
+	testkit.Eventually(t, handoverTimeout, "Cat's audio and video at the LiveKit bot", func() bool {
+		return bot.received(catID, webrtc.RTPCodecTypeAudio) > 50 && bot.received(catID, webrtc.RTPCodecTypeVideo) > 50
+	})
+	sent := front.sentTypes(catID, time.Time{})
+	if !slices.Contains(sent, "sfu-joined") {
+		t.Errorf("Cat sent %v, without sfu-joined", sent)
+	}
+	for _, typ := range sent {
+		if slices.Contains(meshNegotiation, typ) || typ == "ice-candidate" {
+			t.Errorf("Cat, sent to LiveKit by its welcome, sent %s", typ)
+		}
+	}
+	// LiveKit's publisher and subscriber connections, and nothing else.
+	if n := len(cat.connections(t)); n > 2 {
+		t.Errorf("Cat made %d connections, want LiveKit's two", n)
+	}
+	noExceptions(t, ann, bob, cat)
+}
+
+// unusedPort is a loopback TCP port nothing listens on.
+func unusedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// A switch to a LiveKit server that is not there leaves the call on the
+// mesh: the page says why, keeps its connection and its media, and never
+// says sfu-joined. A server's notice is shown as text, cleaned of control
+// and bidirectional-override characters, never as markup.
+func TestBrowserStaysOnMeshWhenLiveKitIsUnreachable(t *testing.T) {
+	chromiumPath(t)
+	sig := testkit.StartServer(t, server.Config{})
+	front := startHandoverFront(t, sig.WS, testkit.LiveKit{URL: "ws://" + unusedPort(t), Key: testkit.LiveKitKey, Secret: testkit.LiveKitSecret})
+	const room = "stay"
+	ann := openPage(t, "ann", pageURL(front.base, room, "Ann", ""))
+	bob := openPage(t, "bob", pageURL(front.base, room, "Bob", ""))
+	onMesh := func(name string, frames int64) func(pageReport) bool {
+		return func(r pageReport) bool {
+			p, ok := r.peerNamed(name)
+			return ok && p.Transport == "mesh" && p.ConnectionState == "connected" && p.TileFramesDecoded > frames
+		}
+	}
+	annID := ann.waitFor(t, handoverTimeout, "Bob on the mesh", onMesh("Bob", 10)).SelfID
+	bob.waitFor(t, handoverTimeout, "Ann on the mesh", onMesh("Ann", 10))
+
+	front.moveToLiveKit(room, "the room reached 2 people")
+	r := ann.waitFor(t, handoverTimeout, "the failed switch explained", func(r pageReport) bool {
+		return strings.HasPrefix(r.Mode, "could not join LiveKit (") && strings.HasSuffix(r.Mode, "); staying on the mesh")
+	})
+	p, _ := r.peerNamed("Bob")
+	ann.waitFor(t, handoverTimeout, "Bob's video still coming over the mesh", onMesh("Bob", p.TileFramesDecoded+30))
+	if front.sent(annID, "sfu-joined") {
+		t.Error("Ann said sfu-joined without being on LiveKit")
+	}
+	if n := len(ann.connections(t)); n != 1 {
+		t.Errorf("Ann has %d connections, want the mesh's one", n) // the SDK never got as far as a connection
+	}
+
+	front.notice(room, "warn", "staying on the mesh: LiveKit \x1b[31munreachable\u202e <b>4 s</b>")
+	want := "staying on the mesh: LiveKit  [31munreachable  <b>4 s</b>"
+	ann.waitFor(t, handoverTimeout, "the server's notice as text", func(r pageReport) bool { return r.Mode == want })
+	var bold int
+	if err := ann.cdp.eval("document.querySelectorAll('#mode *').length", &bold); err != nil || bold != 0 {
+		t.Errorf("the notice made %d elements (%v), want text only", bold, err)
+	}
+	noExceptions(t, ann, bob)
+}
