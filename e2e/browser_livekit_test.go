@@ -131,6 +131,49 @@ func TestBrowsersMoveFromMeshToLiveKit(t *testing.T) {
 		return bot.received(annID, webrtc.RTPCodecTypeAudio) > 50 && bot.received(annID, webrtc.RTPCodecTypeVideo) > 50 &&
 			bot.received(bobID, webrtc.RTPCodecTypeAudio) > 50 && bot.received(bobID, webrtc.RTPCodecTypeVideo) > 50
 	})
+	// The switches work on LiveKit: Ann's mute and camera-off show as
+	// LiveKit mutes at the bot and on Bob's tile; her screen share is a
+	// screen-share publication Bob's tile plays instead of her camera.
+	ann.setMic(t, false)
+	ann.setCamera(t, false)
+	ann.waitFor(t, handoverTimeout, "her mic and camera muted at the bot", func(pageReport) bool {
+		rp := bot.participant(annID)
+		return rp != nil && !rp.IsMicrophoneEnabled() && !rp.IsCameraEnabled()
+	})
+	bob.waitFor(t, handoverTimeout, "Ann muted, camera off", func(r pageReport) bool {
+		p, ok := r.peerNamed("Ann")
+		return ok && p.Media != nil && !p.Media.Audio && !p.Media.Video
+	})
+	ann.setMic(t, true)
+	ann.setCamera(t, true)
+	camera, _ := bob.waitFor(t, handoverTimeout, "Ann unmuted, camera on", func(r pageReport) bool {
+		p, ok := r.peerNamed("Ann")
+		return ok && p.Media != nil && p.Media.Audio && p.Media.Video && p.TileVideoTrack != ""
+	}).peerNamed("Ann")
+	if err := ann.cdp.evalGesture(`document.getElementById('screen').click()`, nil); err != nil {
+		t.Fatal(err)
+	}
+	ann.waitFor(t, handoverTimeout, "her screen share at the bot", func(pageReport) bool {
+		rp := bot.participant(annID)
+		return rp != nil && rp.IsScreenShareEnabled() && rp.IsMicrophoneEnabled() && rp.IsCameraEnabled()
+	})
+	bob.waitFor(t, handoverTimeout, "Ann's screen decoded on her tile instead of her camera", func(r pageReport) bool {
+		p, ok := r.peerNamed("Ann")
+		return ok && p.Media != nil && p.Media.Screen && p.Transport == "livekit" &&
+			p.TileVideoTrack != camera.TileVideoTrack && p.TileFramesDecoded > 10
+	})
+	if err := ann.cdp.evalGesture(`document.getElementById('screen').click()`, nil); err != nil { // stop sharing
+		t.Fatal(err)
+	}
+	ann.waitFor(t, handoverTimeout, "her screen share gone at the bot", func(pageReport) bool {
+		rp := bot.participant(annID)
+		return rp != nil && !rp.IsScreenShareEnabled()
+	})
+	bob.waitFor(t, handoverTimeout, "Ann's camera back on her tile", func(r pageReport) bool {
+		p, ok := r.peerNamed("Ann")
+		return ok && p.Media != nil && !p.Media.Screen && p.TileVideoTrack == camera.TileVideoTrack && p.TileFramesDecoded > 10
+	})
+
 	for _, id := range []string{annID, bobID} {
 		for _, typ := range front.sentTypes(id, switchAt) {
 			if slices.Contains(meshNegotiation, typ) {

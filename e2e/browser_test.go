@@ -147,6 +147,7 @@ type pagePeer struct {
 	// What the tile plays, counted on exactly its tracks' receivers.
 	TileFramesDecoded  int64    `json:"tileFramesDecoded"`
 	TileAudioPackets   int64    `json:"tileAudioPackets"`
+	TileVideoTrack     string   `json:"tileVideoTrack"` // the id of the video track the tile plays
 	Offerer            bool     `json:"offerer"`
 	ConnectionState    string   `json:"connectionState"`
 	OfferToConnectedMs *float64 `json:"offerToConnectedMs"`

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/livekit/protocol/livekit"
+	protoLogger "github.com/livekit/protocol/logger"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/pion/webrtc/v4"
 
@@ -32,8 +34,13 @@ type lkBot struct {
 // that subscribes later needs one to start decoding.
 const keyFrameEvery = time.Second
 
+// quietSDKOnce keeps the SDK's (and its Pion's) debug lines out of the
+// test's output.
+var quietSDKOnce sync.Once
+
 func joinLiveKitBot(t *testing.T, lk testkit.LiveKit, room, identity, name string) *lkBot {
 	t.Helper()
+	quietSDKOnce.Do(func() { lksdk.SetLogger(protoLogger.LogRLogger(logr.Discard())) })
 	m, err := devices.Open(context.Background(), devices.Config{Name: name, Fake: true, Audio: true, Video: true,
 		Width: 320, Height: 240, FPS: 15, VideoBitrateKbps: 300})
 	if err != nil {
@@ -89,6 +96,11 @@ func joinLiveKitBot(t *testing.T, lk testkit.LiveKit, room, identity, name strin
 		}
 	}()
 	return b
+}
+
+// participant is what the bot's SDK knows of identity (nil if absent).
+func (b *lkBot) participant(identity string) *lksdk.RemoteParticipant {
+	return b.room.GetParticipantByIdentity(identity)
 }
 
 // received is how many packets of kind came from identity.

@@ -129,9 +129,11 @@
   // tileTrackFacts reads the stats of exactly the tracks a tile plays (on
   // LiveKit one connection carries every participant's tracks).
   async function tileTrackFacts(tile) {
-    const out = { tileFramesDecoded: 0, tileAudioPackets: 0 };
+    const out = { tileFramesDecoded: 0, tileAudioPackets: 0, tileVideoTrack: '' };
     const stream = tile.querySelector('video') && tile.querySelector('video').srcObject;
     if (!stream) return out;
+    const video = stream.getVideoTracks()[0];
+    if (video) out.tileVideoTrack = video.id;
     for (const track of stream.getTracks()) {
       const r = conns.find((c) => realState.call(c.pc) !== 'closed' && c.pc.getReceivers().some((rc) => rc.track === track));
       if (!r) continue;
