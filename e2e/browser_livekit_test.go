@@ -110,13 +110,16 @@ func TestBrowsersMoveFromMeshToLiveKit(t *testing.T) {
 		page  *browserPage
 		other string
 	}{{ann, "Bob"}, {bob, "Ann"}} {
-		r := pg.page.waitFor(t, handoverTimeout, pg.other+" and the bot over LiveKit", func(r pageReport) bool {
+		pg.page.waitFor(t, handoverTimeout, pg.other+" and the bot over LiveKit", func(r pageReport) bool {
 			return r.Mode == "moved to LiveKit: 3 people" && onLiveKitWithMedia(r, pg.other) && onLiveKitWithMedia(r, "LiveKit bot")
 		})
 		t.Logf("switch → %s sees %s and the bot on LiveKit with media: %v", pg.page.name, pg.other, time.Since(switchAt).Round(time.Millisecond))
-		if p, _ := r.peerNamed(pg.other); !strings.HasPrefix(p.StatsLine, "via LiveKit · RTT ") {
-			t.Errorf("page %s: stats line of %s %q, want it to start with \"via LiveKit · RTT \"", pg.page.name, pg.other, p.StatsLine)
-		}
+		// The line follows within a stats interval (1 s), with the SFU's
+		// figures: what reaches us from that peer through it.
+		pg.page.waitFor(t, handoverTimeout, "the stats line of "+pg.other+" via LiveKit", func(r pageReport) bool {
+			p, _ := r.peerNamed(pg.other)
+			return strings.HasPrefix(p.StatsLine, "via LiveKit · RTT ") && !strings.Contains(p.StatsLine, "↓ 0 kbps") && strings.Contains(p.StatsLine, "↓ ")
+		})
 	}
 	for _, pc := range []struct {
 		page *browserPage
