@@ -147,7 +147,46 @@
     return out;
   }
 
+  // Gaps: the longest silence on the tracks each tile plays, across a
+  // change of track (the move from the mesh to LiveKit): at every sample,
+  // the stats' own time minus the time the track's last RTP packet arrived
+  // (both from the stats, so a late sample does not count as silence).
+  const GAP_TICK_MS = 100;
+  let gaps = null; // peer id → kind → longest silence (ms); tick: the sampler's longest interval
+  async function gapTick(mine, last) {
+    if (gaps !== mine) return;
+    const now = performance.now();
+    if (last) mine.tickMaxMs = Math.max(mine.tickMaxMs, now - last);
+    for (const tile of document.querySelectorAll('#tiles .tile[data-peer]')) {
+      const id = tile.dataset.peer;
+      const g = mine.peers[id] || (mine.peers[id] = { audio: 0, video: 0 });
+      const stream = tile.querySelector('video') && tile.querySelector('video').srcObject;
+      if (!stream) continue;
+      for (const track of stream.getTracks()) {
+        const r = conns.find((c) => realState.call(c.pc) !== 'closed' && c.pc.getReceivers().some((rc) => rc.track === track));
+        if (!r) continue;
+        (await r.pc.getStats(track)).forEach((st) => {
+          if (st.type !== 'inbound-rtp' || !st.lastPacketReceivedTimestamp) return;
+          g[track.kind] = Math.max(g[track.kind], st.timestamp - st.lastPacketReceivedTimestamp);
+        });
+      }
+    }
+    setTimeout(() => gapTick(mine, now), GAP_TICK_MS);
+  }
+
   window.__rtcProbe = {
+    // watchGaps starts (or restarts) measuring the tiles' media gaps.
+    watchGaps() {
+      gaps = { peers: {}, tickMaxMs: 0 };
+      gapTick(gaps, 0);
+    },
+
+    // gapReport is, per tile's peer id, the longest silence so far of its
+    // audio and its video (ms), and the sampler's longest interval.
+    gapReport() {
+      return gaps || { peers: {}, tickMaxMs: 0 };
+    },
+
     async snapshot() {
       const ws = sockets[sockets.length - 1];
       const notice = document.getElementById('notice');

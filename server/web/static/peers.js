@@ -12,7 +12,7 @@ import { send } from './signaling.js';
 import { localTrack } from './media.js';
 import { makeTile, renderTile, attachRemote } from './ui.js';
 import { connectionCode } from './verify.js';
-import { sfuActive } from './sfu.js';
+import { sfuActive, meshEnded } from './sfu.js';
 
 export function ensurePeer(id, name) {
   let p = call.peers.get(id);
@@ -34,6 +34,7 @@ export function ensurePeer(id, name) {
       code: '', // verification code of the connection, once connected
       member: false, // in the signaling room (welcome, peer-joined)
       lk: null, // its LiveKit participant and tracks, once on LiveKit (sfu.js)
+      meshCloseTimer: 0, // the mesh connection's end, once LiveKit carries its media
     };
     call.peers.set(id, p);
     p.tile = makeTile(p);
@@ -68,6 +69,7 @@ export function removePeer(id) {
   if (!p) return;
   call.peers.delete(id);
   closeConnection(p);
+  clearTimeout(p.meshCloseTimer);
   p.lk = null;
   if (p.tile) p.tile.remove();
 }
@@ -77,6 +79,8 @@ export function removePeer(id) {
 export function closeMesh(p) {
   if (p.restartTimer) clearTimeout(p.restartTimer);
   p.restartTimer = 0;
+  clearTimeout(p.meshCloseTimer);
+  p.meshCloseTimer = 0;
   p.candidates = [];
   const pc = p.pc;
   if (!pc) return;
@@ -263,6 +267,7 @@ async function flushCandidates(p) {
 
 function connectionStateChanged(p) {
   const st = p.pc.connectionState;
+  if ((st === 'disconnected' || st === 'failed' || st === 'closed') && meshEnded(p)) return;
   if (st === 'connected') {
     showCode(p, p.pc);
     p.restarts = 0;

@@ -5,10 +5,13 @@
 // by peer id, which is each member's LiveKit identity.
 //
 // The handover is per peer: a peer's mesh connection keeps carrying media
-// until its LiveKit tracks do (subscribed and receiving, or muted), and only
-// then is it closed. Connections to peers that never arrive on LiveKit are
-// closed after MESH_GRACE_MS, as the server has moved the room. The
-// signaling WebSocket stays open for presence, chat and notices.
+// until its LiveKit tracks do (subscribed and receiving, or muted), and is
+// closed MESH_OVERLAP_MS later, so the peer, who may get our LiveKit tracks
+// a moment after we got theirs, does not lose our mesh media first; if the
+// peer closes its end first, ours goes at once. Connections to peers that
+// never arrive on LiveKit are closed after MESH_GRACE_MS, as the server has
+// moved the room. The signaling WebSocket stays open for presence, chat and
+// notices.
 
 import { Room, RoomEvent, Track } from './vendor/livekit-client.esm.mjs';
 import { $, call, logError, cleanText } from './state.js';
@@ -20,6 +23,10 @@ import { attachRemote, renderTile } from './ui.js';
 // LiveKit when its peer does not show up there (an old client, or one
 // whose own switch failed).
 const MESH_GRACE_MS = 15000;
+
+// MESH_OVERLAP_MS is how long a peer's mesh connection outlives the moment
+// its LiveKit media reached us.
+const MESH_OVERLAP_MS = 2000;
 
 // MAX_TOKEN bounds the token we hand to the SDK (a LiveKit JWT is < 2 kB).
 const MAX_TOKEN = 8192;
@@ -275,19 +282,34 @@ function showTracks(p) {
   maybeCloseMesh(p);
 }
 
-// maybeCloseMesh closes p's mesh connection once we publish on LiveKit and
-// every track p publishes there reaches us (or is muted, so nothing would).
+// maybeCloseMesh closes p's mesh connection MESH_OVERLAP_MS after we
+// publish on LiveKit and every track p publishes there reaches us (or is
+// muted, so nothing would).
 function maybeCloseMesh(p) {
   const sfu = call.sfu;
-  if (!p.pc || !sfu || !sfu.publishing || !p.lk) return;
+  if (!p.pc || !sfu || !sfu.publishing || !p.lk || p.meshCloseTimer) return;
   for (const pub of p.lk.participant.trackPublications.values()) {
     if (pub.kind !== Track.Kind.Audio && pub.kind !== Track.Kind.Video) continue;
     if (pub.isMuted) continue;
     const mst = pub.track && pub.track.mediaStreamTrack;
     if (!mst || mst.muted) return;
   }
+  const pc = p.pc;
+  p.meshCloseTimer = setTimeout(() => {
+    p.meshCloseTimer = 0;
+    if (call.sfu !== sfu || p.pc !== pc) return;
+    closeMesh(p);
+    renderTile(p);
+  }, MESH_OVERLAP_MS);
+}
+
+// meshEnded: p's end closed our mesh connection (it has our LiveKit media)
+// while p is on LiveKit: ours goes now rather than failing slowly.
+export function meshEnded(p) {
+  if (!sfuActive() || !p.lk || !p.pc) return false;
   closeMesh(p);
   renderTile(p);
+  return true;
 }
 
 function dropLiveKit(p) {

@@ -6,7 +6,7 @@ import { ensurePeer, removePeer, readyForOffer, offerReceived, answerReceived, c
 import { sendMediaState } from './media.js';
 import { renderTile, showJoinForm, refused } from './ui.js';
 import { chatReceived, chatRefused } from './chat.js';
-import { sfuOffered, sfuActive, serverNotice } from './sfu.js';
+import { sfuOffered, sfuActive, serverNotice, leaveSFU } from './sfu.js';
 
 // MAX_OUTBOX bounds what waits for the next welcome during an outage: the
 // oldest messages go first (candidates and chat lines long out of date).
@@ -127,7 +127,10 @@ function welcome(w) {
   call.attempt = 0;
   setStatus(`in room ${w.room || call.room}`);
   if (prev && !resumed) {
-    // The server did not keep our identity: everyone is new to us.
+    // The server did not keep our identity: everyone is new to us, and our
+    // LiveKit identity (the old peer id) is stale; a welcome.sfu below
+    // brings us back with the new one.
+    leaveSFU();
     for (const id of [...call.peers.keys()]) removePeer(id);
   }
   const present = new Set();
