@@ -233,6 +233,25 @@ func TestBrowsersMoveFromMeshToLiveKit(t *testing.T) {
 	if n := len(cat.connections(t)); n > 2 {
 		t.Errorf("Cat made %d connections, want LiveKit's two", n)
 	}
+
+	// A signaling drop while on LiveKit: the page resumes its membership
+	// (its welcome repeats the LiveKit offer), stays in its LiveKit room
+	// and negotiates no mesh.
+	before := len(ann.connections(t))
+	dropAt := time.Now()
+	ann.do(t, "drop signaling", "window.__rtcProbe.dropSignaling()")
+	ann.waitFor(t, handoverTimeout, "signaling back, still on LiveKit", func(r pageReport) bool {
+		return r.Welcomes >= 2 && r.Signaling == "connected" && r.SelfID == annID && r.Mode == "moved to LiveKit: 4 people" &&
+			onLiveKitWithMedia(r, "Bob") && onLiveKitWithMedia(r, "Cat")
+	})
+	for _, typ := range front.sentTypes(annID, dropAt) {
+		if slices.Contains(meshNegotiation, typ) {
+			t.Errorf("Ann sent %s after resuming on LiveKit", typ)
+		}
+	}
+	if after := len(ann.connections(t)); after != before {
+		t.Errorf("Ann made %d connections after resuming, want none", after-before)
+	}
 	noExceptions(t, ann, bob, cat)
 }
 

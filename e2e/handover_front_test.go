@@ -34,8 +34,9 @@ type handoverFront struct {
 	key, sec string
 
 	mu      sync.Mutex
-	conns   map[*frontConn]bool
-	onSFU   map[string]string // rtcterm room → reason, once moved
+	conns   map[*frontConn]bool // open
+	all     []*frontConn        // every connection there was, for what pages sent
+	onSFU   map[string]string   // rtcterm room → reason, once moved
 	wg      sync.WaitGroup
 	closing bool
 }
@@ -104,6 +105,7 @@ func (f *handoverFront) relay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.conns[c] = true
+	f.all = append(f.all, c)
 	f.wg.Add(2)
 	f.mu.Unlock()
 	ctx := context.Background()
@@ -245,34 +247,23 @@ func (f *handoverFront) notice(room, level, message string) {
 	}
 }
 
-// member is the connection of the page welcomed as peerID.
-func (f *handoverFront) member(peerID string) *frontConn {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for c := range f.conns {
-		c.mu.Lock()
-		id := c.peerID
-		c.mu.Unlock()
-		if id == peerID {
-			return c
-		}
-	}
-	return nil
-}
-
-// sentTypes is what the page welcomed as peerID sent since from.
+// sentTypes is what the page welcomed as peerID sent since from, over
+// all its connections (a page that reconnects keeps its peer id).
 func (f *handoverFront) sentTypes(peerID string, from time.Time) []string {
-	c := f.member(peerID)
-	if c == nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	f.mu.Lock()
+	all := append([]*frontConn(nil), f.all...)
+	f.mu.Unlock()
 	var out []string
-	for _, m := range c.sent {
-		if !m.At.Before(from) {
-			out = append(out, m.Type)
+	for _, c := range all {
+		c.mu.Lock()
+		if c.peerID == peerID {
+			for _, m := range c.sent {
+				if !m.At.Before(from) {
+					out = append(out, m.Type)
+				}
+			}
 		}
+		c.mu.Unlock()
 	}
 	return out
 }

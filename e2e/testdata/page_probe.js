@@ -126,6 +126,19 @@
 
   const text = (el) => (el ? el.textContent : '');
 
+  // signalingSocket is the page's newest WebSocket to its own origin (on
+  // LiveKit the SDK has one of its own to the LiveKit server).
+  const signalingSocket = () => {
+    for (let i = sockets.length - 1; i >= 0; i--) {
+      try {
+        if (new URL(sockets[i].url).host === location.host) return sockets[i];
+      } catch {
+        // not a URL: not ours
+      }
+    }
+    return undefined;
+  };
+
   // tileTrackFacts reads the stats of exactly the tracks a tile plays (on
   // LiveKit one connection carries every participant's tracks).
   async function tileTrackFacts(tile) {
@@ -188,7 +201,7 @@
     },
 
     async snapshot() {
-      const ws = sockets[sockets.length - 1];
+      const ws = signalingSocket();
       const notice = document.getElementById('notice');
       const mic = document.getElementById('mic');
       const cam = document.getElementById('cam');
@@ -239,7 +252,7 @@
 
     // dropSignaling closes the page's WebSocket as a network drop would.
     dropSignaling() {
-      const ws = sockets[sockets.length - 1];
+      const ws = signalingSocket();
       if (ws) ws.close(4000, 'test: signaling dropped');
       return !!ws;
     },
