@@ -29,10 +29,11 @@ func getWith(t *testing.T, h http.Handler, path string) (*http.Response, []byte)
 // (the WebSocket and the same host over http(s)) and nothing else changes.
 func TestPolicyAllowsExactlyTheConfiguredLiveKitOrigin(t *testing.T) {
 	for url, sources := range map[string]string{
-		"ws://127.0.0.1:7880":       "ws://127.0.0.1:7880 http://127.0.0.1:7880",
-		"wss://LK.example.com/":     "wss://lk.example.com https://lk.example.com",
-		"wss://lk.example.com:8443": "wss://lk.example.com:8443 https://lk.example.com:8443",
-		"ws://[::1]:7880":           "ws://[::1]:7880 http://[::1]:7880",
+		"ws://127.0.0.1:7880":        "ws://127.0.0.1:7880 http://127.0.0.1:7880",
+		"wss://LK.example.com/":      "wss://lk.example.com https://lk.example.com",
+		"wss://lk.example.com:8443":  "wss://lk.example.com:8443 https://lk.example.com:8443",
+		"ws://[::1]:7880":            "ws://[::1]:7880 http://[::1]:7880",
+		"wss://proxy.example.com/lk": "wss://proxy.example.com https://proxy.example.com",
 	} {
 		h, err := New(Config{LiveKitURL: url})
 		if err != nil {
@@ -60,7 +61,7 @@ func TestPolicyAllowsExactlyTheConfiguredLiveKitOrigin(t *testing.T) {
 func TestPolicyRefusesLiveKitURLsItCannotNameExactly(t *testing.T) {
 	for _, url := range []string{
 		"http://127.0.0.1:7880", "https://lk.example.com", "127.0.0.1:7880", "ws://",
-		"ws://a b", "ws://lk;script-src *", "ws://lk.example.com/rtc", "ws://u:p@lk.example.com",
+		"ws://a b", "ws://lk;script-src *", "ws://u:p@lk.example.com", "ws://lk.example.com?",
 		"ws://lk.example.com?x=1", "ws://lk.example.com#f", "ws://*.example.com", "ws://lk'.example.com",
 		"ws://lk.example.com:99999999",
 	} {

@@ -69,9 +69,9 @@ const contentSecurityPolicy = policyBefore + policyAfter
 const javaScript = "text/javascript; charset=utf-8"
 
 // ErrLiveKitURL is returned by New for a LiveKit URL the policy cannot
-// name exactly (not ws:// or wss://, no host, or with a path, query,
+// name exactly (not ws:// or wss://, no host, or with a query, fragment,
 // credentials or characters a policy source cannot hold).
-var ErrLiveKitURL = errors.New("web: LiveKit URL must be ws://host[:port] or wss://host[:port]")
+var ErrLiveKitURL = errors.New("web: LiveKit URL must be ws://host[:port][/path] or wss://host[:port][/path]")
 
 // Config is what the page needs to know of the server it is served by.
 type Config struct {
@@ -88,6 +88,8 @@ var hostChars = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-
 // liveKitSources are the source expressions for a LiveKit URL: the
 // WebSocket origin the SDK signals on and the same host over http(s),
 // which the SDK fetches to explain a refused connection (/rtc/validate).
+// A path (LiveKit behind a reverse proxy) is left out: the SDK appends its
+// own to it, and an origin is what the policy is meant to name.
 func liveKitSources(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -102,7 +104,7 @@ func liveKitSources(raw string) (string, error) {
 	default:
 		return "", fmt.Errorf("%w: scheme %q", ErrLiveKitURL, u.Scheme)
 	}
-	if !hostChars.MatchString(u.Host) || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+	if !hostChars.MatchString(u.Host) || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
 		return "", fmt.Errorf("%w: %q", ErrLiveKitURL, raw)
 	}
 	host := strings.ToLower(u.Host)

@@ -59,7 +59,7 @@ function validOffer(info) {
     !!info &&
     typeof info === 'object' &&
     typeof info.url === 'string' &&
-    /^wss?:\/\/[^\s/?#]+\/?$/.test(info.url) &&
+    /^wss?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(info.url) &&
     typeof info.token === 'string' &&
     info.token.length > 0 &&
     info.token.length <= MAX_TOKEN
