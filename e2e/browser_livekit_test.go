@@ -200,6 +200,28 @@ func TestBrowsersMoveFromMeshToLiveKit(t *testing.T) {
 		return ok && p.Media != nil && !p.Media.Screen && p.TileVideoTrack == camera.TileVideoTrack && p.TileFramesDecoded > 10
 	})
 
+	// Stopping a share whose LiveKit publication is still under way leaves
+	// it unpublished, not published with a stopped track.
+	if err := ann.cdp.evalGesture(`(async () => {
+		const b = document.getElementById('screen');
+		b.click();
+		while (b.getAttribute('aria-pressed') !== 'true') await new Promise((r) => setTimeout(r, 5));
+		b.click();
+	})()`, nil); err != nil {
+		t.Fatal(err)
+	}
+	var clearSince time.Time
+	ann.waitFor(t, handoverTimeout, "a share stopped while publishing gone at the bot for 3 s", func(pageReport) bool {
+		if rp := bot.participant(annID); rp == nil || rp.IsScreenShareEnabled() {
+			clearSince = time.Time{}
+			return false
+		}
+		if clearSince.IsZero() {
+			clearSince = time.Now()
+		}
+		return time.Since(clearSince) > 3*time.Second
+	})
+
 	for _, id := range []string{annID, bobID} {
 		for _, typ := range front.sentTypes(id, switchAt) {
 			if slices.Contains(meshNegotiation, typ) {

@@ -104,7 +104,21 @@ async function setVideoTrack(track) {
   }
 }
 
+// screenStarting is set while the browser asks what to share: a second
+// click then starts no second capture.
+let screenStarting = false;
+
 export async function startScreen() {
+  if (screenStarting || call.local.screen) return;
+  screenStarting = true;
+  try {
+    await shareScreen();
+  } finally {
+    screenStarting = false;
+  }
+}
+
+async function shareScreen() {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) {
     note('This browser cannot share the screen.');
     return;
@@ -120,6 +134,7 @@ export async function startScreen() {
   if (!track) return;
   track.onended = () => stopScreen();
   call.local.screen = track;
+  renderControls(); // the button says "Stop sharing" from the first frame on
   await setVideoTrack(track);
   await sfuScreen(track);
   sendMediaState();

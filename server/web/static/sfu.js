@@ -96,6 +96,7 @@ export function sfuOffered(info, direct) {
     direct: !!direct,
     publishing: false,
     published: new Map(), // 'audio' | 'video' | 'screen' → LocalTrackPublication
+    screenChain: Promise.resolve(), // screen-share changes, in order
     graceTimer: 0,
   };
   call.sfu = sfu;
@@ -111,16 +112,12 @@ async function join(sfu, token) {
   sfu.state = 'connected';
   for (const rp of sfu.lk.remoteParticipants.values()) participantSeen(rp);
   const l = call.local;
-  const wanted = [
-    ['audio', l.audio, Track.Source.Microphone, !l.audioOn],
-    ['video', l.video, Track.Source.Camera, !l.videoOn],
-    ['screen', l.screen, Track.Source.ScreenShare, false],
-  ];
-  for (const [slot, track, source, muted] of wanted) {
-    if (track) await publish(sfu, slot, track, source, muted);
-  }
+  if (l.audio) await publish(sfu, 'audio', l.audio, Track.Source.Microphone, !l.audioOn);
+  if (l.video) await publish(sfu, 'video', l.video, Track.Source.Camera, !l.videoOn);
   if (call.sfu !== sfu) return;
   sfu.publishing = true;
+  if (l.screen) await sfuScreen(l.screen);
+  if (call.sfu !== sfu) return;
   send({ type: 'sfu-joined' });
   showCount();
   for (const p of call.peers.values()) maybeCloseMesh(p);
@@ -330,15 +327,25 @@ export function sfuMute(slot, muted) {
   (muted ? pub.mute() : pub.unmute()).catch((err) => logError('LiveKit mute', err));
 }
 
-export async function sfuScreen(track) {
+// sfuScreen publishes track as the screen share (null: none). The changes
+// run one after another: a share stopped while its publication is still
+// under way is unpublished once that is done, never left published.
+export function sfuScreen(track) {
   const sfu = call.sfu;
-  if (!sfu || !sfu.publishing) return; // join() publishes what is there then
+  if (!sfu || !sfu.publishing) return Promise.resolve(); // join() publishes what is there then
+  sfu.screenChain = sfu.screenChain.then(() => setScreen(sfu, track)).catch((err) => logError('LiveKit screen', err));
+  return sfu.screenChain;
+}
+
+async function setScreen(sfu, track) {
+  if (call.sfu !== sfu) return;
   const old = sfu.published.get('screen');
+  if (old && old.track && old.track.mediaStreamTrack === track) return;
   if (old) {
     sfu.published.delete('screen');
-    await sfu.lk.localParticipant.unpublishTrack(old.track, false).catch((err) => logError('LiveKit unpublish', err));
+    await sfu.lk.localParticipant.unpublishTrack(old.track, false);
   }
-  if (track) await publish(sfu, 'screen', track, Track.Source.ScreenShare, false).catch((err) => logError('LiveKit screen', err));
+  if (track && call.local.screen === track) await publish(sfu, 'screen', track, Track.Source.ScreenShare, false);
 }
 
 // sfuStatsSources are the reports behind p's stats line on LiveKit: its
