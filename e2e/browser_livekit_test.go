@@ -313,6 +313,7 @@ func TestBrowserStaysOnMeshWhenLiveKitIsUnreachable(t *testing.T) {
 	r := ann.waitFor(t, handoverTimeout, "the failed switch explained", func(r pageReport) bool {
 		return strings.HasPrefix(r.Mode, "could not join LiveKit (") && strings.HasSuffix(r.Mode, "); staying on the mesh")
 	})
+	t.Logf("Ann's page says: %s", r.Mode)
 	p, _ := r.peerNamed("Bob")
 	ann.waitFor(t, handoverTimeout, "Bob's video still coming over the mesh", onMesh("Bob", p.TileFramesDecoded+30))
 	if front.sent(annID, "sfu-joined") {
