@@ -21,10 +21,10 @@ type keyMap struct {
 	MutePeer            key.Binding
 	LowBandwidth        key.Binding
 	Chat                key.Binding
-	Devices             key.Binding
 	Dismiss             key.Binding
 	Help                key.Binding
 	Quit                key.Binding
+	Devices             key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -69,7 +69,7 @@ var keyExplained = map[string]string{
 	"MutePeer":     "mute the selected peer here only (again: back to its volume)",
 	"LowBandwidth": "low-bandwidth mode: send ≤ 300 kbps, ask others the same",
 	"Chat":         "open the chat: type, enter sends, esc closes (every key is text while it is open)",
-	"Devices":      "device picker: switch microphone, camera or speaker without leaving the call (↑/↓, enter, esc)",
+	"Devices":      "device picker: switch microphone, camera or speaker; the call stays up",
 	"Dismiss":      "close help, leave the enlarged tile, clear the notice",
 	"Help":         "this help",
 	"Quit":         "leave the call (twice: quit at once)",
