@@ -71,6 +71,11 @@ func (m *Media) SwitchDevice(kind, id string) error {
 	return fmt.Errorf("%w: unknown device kind %q", ErrSwitchUnsupported, kind)
 }
 
+// micPresentLocked reports whether there is a microphone to send: while
+// a vanished one is away the encoder runs on silence, which is not sent
+// (receive-only, as with no microphone). m.mu is held.
+func (m *Media) micPresentLocked() bool { return m.live == nil || m.live.present() }
+
 // audioEvent reports what the microphone did by itself (gone, back).
 func (m *Media) audioEvent(kind store.MediaEventKind, err error) {
 	m.mu.Lock()

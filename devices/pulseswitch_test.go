@@ -227,8 +227,8 @@ func TestSwitchMicrophoneMidCall(t *testing.T) {
 
 // The microphone's source vanishing in the middle of a call (its module
 // unloaded) is reported as "microphone gone: …; receiving only"; the call
-// goes on (the far end keeps receiving, silence), and when a source of the
-// same name is back, its tone is heard again by itself.
+// goes on receive-only (the track stays, nothing is sent), and when a
+// source of the same name is back, its tone is heard again by itself.
 func TestMicrophoneVanishesAndComesBack(t *testing.T) {
 	ps := startPulse(t)
 	m := openPulseMedia(t, Config{Name: "mic", Audio: true, Video: true, Width: 160, Height: 120, FPS: 10})
@@ -245,11 +245,11 @@ func TestMicrophoneVanishesAndComesBack(t *testing.T) {
 	if _, ok := ev.Stream.Track("audio"); ok {
 		t.Fatalf("the stream still lists the microphone: %+v", ev.Stream)
 	}
-	lost := time.Now()
-	n := far.packets()
-	waitFor(t, "packets after the microphone went", func() bool { return far.packets() > n+50 })
-	if loud := trimSilence(far.heard(t, lost.Add(200*time.Millisecond))); len(loud) > sampleRate/10 {
-		t.Fatalf("%.2f s of sound sent without a microphone", float64(len(loud))/sampleRate)
+	// Receive-only: the encoder runs on (a second of it), nothing is sent.
+	st := m.Stats()
+	waitFor(t, "the encoder running without a microphone", func() bool { return m.Stats().AudioTicks > st.AudioTicks+50 })
+	if got := m.Stats().AudioPackets; got != st.AudioPackets {
+		t.Fatalf("audio sent without a microphone: %d → %d packets", st.AudioPackets, got)
 	}
 
 	ps.loadModule("module-sine-source", "source_name=tone", "frequency=440")
