@@ -53,7 +53,7 @@ func switchDeviceCmd(e Engine, d store.Device) tea.Cmd {
 		if err := e.SwitchDevice(d.Kind, d.ID); err != nil {
 			return result{op: opDevice, what: "switching " + noun + " to " + label, err: err}
 		}
-		return result{op: opDevice, notice: notice{level: levelInfo, text: noun + ": " + label}}
+		return result{op: opDevice, notice: notice{level: levelInfo, text: noun + ": " + label + " (" + Sanitize(d.ID, maxDeviceCells) + ")"}}
 	}
 }
 

@@ -151,7 +151,13 @@ func TestDeviceNoticesFromLocalStream(t *testing.T) {
 	video := store.Track{Kind: "video", Label: "test pattern", Synthetic: true}
 	mic := store.Track{Kind: "audio", Label: "Sine source at 440 Hz", DeviceID: "tone"}
 	h.update(store.InitializeLocalStream{Stream: store.LocalStream{Tracks: []store.Track{video}}})
+	if !strings.Contains(ansiStrip(h.view()), "MIC none") {
+		t.Fatalf("header does not say the microphone is gone:\n%s", ansiStrip(h.view()))
+	}
 	h.update(store.InitializeLocalStream{Stream: store.LocalStream{Tracks: []store.Track{mic, video}}})
+	if strings.Contains(ansiStrip(h.view()), "MIC none") {
+		t.Fatal("header still says MIC none")
+	}
 	if n := ansiStrip(h.m.noticeLine(200)); !strings.Contains(n, "microphone back: Sine source at 440 Hz") {
 		t.Fatalf("notice %q", n)
 	}
