@@ -1,6 +1,7 @@
 package lkengine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -63,4 +64,66 @@ func (e *Engine) SwitchDevice(kind, id string) error {
 		e.emit(store.InitializeLocalStream{Stream: m.Description()})
 	}
 	return nil
+}
+
+// Reporter is media or an audio sink that reports what happened to its
+// devices by itself (a microphone or speaker gone or back, a camera
+// fallen back to the test pattern): devices.Media and devices.Player.
+type Reporter interface {
+	Events() <-chan store.MediaEvent
+}
+
+// watchReports turns the media's and the playback's own reports into
+// store actions, as the mesh does, until ctx ends (which comes before the
+// media is closed, so nothing waits on a channel that closes later).
+func (e *Engine) watchReports(ctx context.Context) {
+	e.mu.Lock()
+	m := e.media
+	e.mu.Unlock()
+	for _, src := range []any{m, e.cfg.Audio} {
+		rep, ok := src.(Reporter)
+		if !ok || rep.Events() == nil {
+			continue
+		}
+		events := rep.Events()
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			mediaErr := ""
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case ev, ok := <-events:
+					if !ok {
+						return
+					}
+					mediaErr = e.report(ev, mediaErr)
+				}
+			}
+		}()
+	}
+}
+
+// report emits what one event means for the store and returns the media
+// error now standing ("" once its device is back).
+func (e *Engine) report(ev store.MediaEvent, mediaErr string) string {
+	if ev.Track == "speaker" {
+		reason := ""
+		if ev.Err != nil {
+			reason = ev.Err.Error()
+		}
+		e.emit(store.SetAudioOutput{Reason: reason})
+		return mediaErr
+	}
+	e.emit(store.InitializeLocalStream{Stream: ev.Stream})
+	switch {
+	case ev.Err != nil:
+		mediaErr = ev.Err.Error()
+		e.emit(store.SetConnectionError{Error: mediaErr})
+	case ev.Kind == store.MediaDeviceRestored && mediaErr != "":
+		mediaErr = ""
+		e.emit(store.SetConnectionError{})
+	}
+	return mediaErr
 }

@@ -43,3 +43,37 @@ func TestEngineDelegatesDeviceSwitches(t *testing.T) {
 		t.Fatalf("SwitchDevice after Close = %v", err)
 	}
 }
+
+// What the media and the playback report by themselves becomes the same
+// actions as in the mesh: a speaker gone or back is SetAudioOutput, a
+// microphone gone is the new local stream and its error, which is cleared
+// when the microphone is back.
+func TestEngineReportsDeviceEvents(t *testing.T) {
+	e := New(Config{URL: "ws://127.0.0.1:1", Room: "r", Identity: "a"})
+	defer e.Close()
+	s := store.New()
+	feed := func(ev store.MediaEvent, standing string) string {
+		standing = e.report(ev, standing)
+		for _, a := range e.queue.take() {
+			s = store.Reduce(s, a)
+		}
+		return standing
+	}
+	standing := feed(store.MediaEvent{Kind: store.MediaStreamEnded, Track: "speaker", Err: errors.New("speaker gone: X; not playing until it is back")}, "")
+	if s.AudioOutput == "" {
+		t.Fatal("speaker gone not recorded")
+	}
+	standing = feed(store.MediaEvent{Kind: store.MediaDeviceRestored, Track: "speaker"}, standing)
+	if s.AudioOutput != "" {
+		t.Fatalf("AudioOutput %q with the speaker back", s.AudioOutput)
+	}
+	video := store.Track{Kind: "video", Label: "pattern", Synthetic: true}
+	standing = feed(store.MediaEvent{Kind: store.MediaStreamEnded, Track: "audio", Err: errors.New("microphone gone: Y; receiving only"), Stream: store.LocalStream{Tracks: []store.Track{video}}}, standing)
+	if _, ok := s.LocalStream.Track("audio"); ok || s.Error != "microphone gone: Y; receiving only" {
+		t.Fatalf("state %+v %q", s.LocalStream, s.Error)
+	}
+	feed(store.MediaEvent{Kind: store.MediaDeviceRestored, Track: "audio", Stream: store.LocalStream{Tracks: []store.Track{{Kind: "audio", Label: "Y"}, video}}}, standing)
+	if _, ok := s.LocalStream.Track("audio"); !ok || s.Error != "" {
+		t.Fatalf("state %+v %q", s.LocalStream, s.Error)
+	}
+}
