@@ -56,7 +56,7 @@ type liveMic struct {
 	gone    bool
 	retryAt time.Time
 	backoff time.Duration
-	done    bool // Close was called
+	done    bool      // Close was called
 	next    time.Time // when the next silent chunk is due
 }
 
