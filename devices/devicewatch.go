@@ -23,22 +23,39 @@ const deviceStall = 500 * time.Millisecond
 // stallWatch notices a device whose callbacks stopped. The device's thread
 // beats; the goroutine that waits for the device asks gone.
 type stallWatch struct {
-	last    atomic.Int64 // unix nanoseconds of the last callback
-	checked time.Time    // the last presence check; the waiting goroutine's only
+	last atomic.Int64 // unix nanoseconds of the last callback
+	// The waiting goroutine's only: the last presence check, and how many
+	// checks in a row found the device missing.
+	checked time.Time
+	misses  int
 }
+
+// goneAfter is how many presence checks in a row (deviceStall apart) must
+// miss the device before it counts as gone, so one slow or failed listing
+// of a loaded sound server does not drop a working device.
+const goneAfter = 2
 
 // beat records a callback at now.
 func (w *stallWatch) beat(now time.Time) { w.last.Store(now.UnixNano()) }
 
 // gone reports whether the device has been silent for deviceStall and the
-// sound system no longer lists it. It asks present at most once per
-// deviceStall.
+// sound system has not listed it goneAfter times in a row. It asks present
+// at most once per deviceStall.
 func (w *stallWatch) gone(now time.Time, present func() bool) bool {
-	if now.Sub(time.Unix(0, w.last.Load())) < deviceStall || now.Sub(w.checked) < deviceStall {
+	if now.Sub(time.Unix(0, w.last.Load())) < deviceStall {
+		w.misses = 0
+		return false
+	}
+	if now.Sub(w.checked) < deviceStall {
 		return false
 	}
 	w.checked = now
-	return !present()
+	if present() {
+		w.misses = 0
+		return false
+	}
+	w.misses++
+	return w.misses >= goneAfter
 }
 
 // audioDevicePresent reports whether the sound system lists a capture or

@@ -236,7 +236,9 @@ func TestMicrophoneVanishesAndComesBack(t *testing.T) {
 	far.waitTone(t, time.Now(), pulseTone)
 
 	ps.unloadModule("source_name=tone")
+	unloaded := time.Now()
 	ev := waitEvent(t, m.Events(), store.MediaStreamEnded)
+	t.Logf("microphone gone noticed %.2f s after the source was unloaded", time.Since(unloaded).Seconds())
 	var gone *DeviceGoneError
 	if !errors.As(ev.Err, &gone) || !errors.Is(ev.Err, ErrStreamEnded) || ev.Track != "audio" ||
 		!strings.HasPrefix(ev.Err.Error(), "microphone gone: ") || !strings.HasSuffix(ev.Err.Error(), "; receiving only") {
@@ -413,14 +415,18 @@ func TestSpeakerVanishesAndComesBack(t *testing.T) {
 	waitHeard(t, ps, "spk.monitor", pulseTone)
 
 	ps.unloadModule("sink_name=spk")
+	unloaded := time.Now()
 	ev := waitEvent(t, p.Events(), store.MediaStreamEnded)
+	t.Logf("speaker gone noticed %.2f s after the sink was unloaded", time.Since(unloaded).Seconds())
 	if ev.Track != "speaker" || !strings.HasPrefix(ev.Err.Error(), "speaker gone: ") || !strings.HasPrefix(p.Reason(), "speaker gone: ") {
 		t.Fatalf("event %+v, reason %q", ev, p.Reason())
 	}
 	waitFor(t, "levels without a speaker", func() bool { return p.Level("peer") > 0.2 })
 
 	ps.loadModule("module-null-sink", "sink_name=spk")
+	reloaded := time.Now()
 	waitEvent(t, p.Events(), store.MediaDeviceRestored)
+	t.Logf("speaker back %.2f s after the sink was loaded", time.Since(reloaded).Seconds())
 	if r := p.Reason(); r != "" {
 		t.Fatalf("Reason %q with the speaker back", r)
 	}
