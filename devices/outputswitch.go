@@ -8,6 +8,11 @@ import (
 	"github.com/rtcterm/rtcterm/store"
 )
 
+// startOn starts out pulling the mix: the one place an output is started,
+// at NewPlayer and on every switch or reopen, so whatever taps what is
+// played (the echo canceller's far end) sees every output.
+func (p *Player) startOn(out Output) error { return out.Start(p.heard) }
+
 // heard is the output's pull: it notes that the device is alive and hands
 // out the mix.
 func (p *Player) heard(buf []int16) {
@@ -94,7 +99,7 @@ func (p *Player) reopenOutput() {
 // failure). p.outMu is held.
 func (p *Player) startDeviceLocked(dev *deviceOutput) error {
 	p.watch.beat(time.Now())
-	if err := dev.Start(p.heard); err != nil {
+	if err := p.startOn(dev); err != nil {
 		return fmt.Errorf("start output: %w", err)
 	}
 	p.out, p.outID, p.lost, p.reason = dev, dev.info.ID, false, ""

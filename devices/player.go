@@ -110,7 +110,7 @@ func NewPlayer(cfg PlayerConfig) *Player {
 	}
 	if err == nil {
 		p.watch.beat(time.Now())
-		if serr := out.Start(p.heard); serr != nil {
+		if serr := p.startOn(out); serr != nil {
 			out, err = nil, fmt.Errorf("start output: %w", serr)
 		}
 	}
