@@ -86,7 +86,7 @@ func (p *audioPipe) packet(data []byte) {
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
 	p.m.stats.AudioTicks++
-	if !p.enabled || p.ended || len(data) == 0 {
+	if !p.enabled || p.ended || len(data) == 0 || !p.m.micPresentLocked() {
 		return
 	}
 	if err := p.track.WriteSample(media.Sample{Data: data, Duration: 20 * time.Millisecond}); err != nil {

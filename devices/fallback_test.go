@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pion/mediadevices/pkg/wave"
@@ -59,11 +60,15 @@ func openWith(t *testing.T, devs capturers) *Media {
 func TestDeviceVanishingFallsBack(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var opened atomic.Int32
 	m := openWith(t, capturers{
 		camera: func(c Config) (videoSource, error) {
 			return &brokenCamera{pattern: newPatternSource("x", c.Width, c.Height, c.FPS, c.Now), left: 5}, nil
 		},
 		microphone: func(Config) (audioSource, error) {
+			if opened.Add(1) > 1 {
+				return nil, errors.New("no such microphone") // it stays unplugged
+			}
 			return &brokenMic{tone: newToneSource(ctx, "x"), left: 10}, nil
 		},
 	})
@@ -131,5 +136,43 @@ func TestOpenHonoursCancelledContext(t *testing.T) {
 	cancel()
 	if _, err := Open(ctx, Config{Fake: true, Audio: true, Video: true}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Open = %v, want context.Canceled", err)
+	}
+}
+
+// A microphone that fails and whose ID opens again later (it was plugged
+// back in) is taken up again: audio flows once more, with an event saying
+// so, on the same track.
+func TestVanishedMicrophoneIsReopened(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var opened atomic.Int32
+	m := openWith(t, capturers{
+		camera: func(Config) (videoSource, error) { return nil, errNoDevice },
+		microphone: func(c Config) (audioSource, error) {
+			switch opened.Add(1) {
+			case 1:
+				return &brokenMic{tone: newToneSource(ctx, "x"), left: 10}, nil
+			case 2, 3:
+				return nil, errors.New("not back yet")
+			}
+			if c.AudioDeviceID != "hw:1" {
+				t.Errorf("reopened %q, want the vanished hw:1", c.AudioDeviceID)
+			}
+			return &brokenMic{tone: newToneSource(ctx, "x"), left: 1 << 30}, nil
+		},
+	})
+	ev := <-m.Events()
+	var gone *DeviceGoneError
+	if ev.Kind != store.MediaStreamEnded || !errors.As(ev.Err, &gone) || ev.Err.Error() != "microphone gone: USB mic; receiving only" {
+		t.Fatalf("event %+v", ev)
+	}
+	ev = <-m.Events()
+	if tr, ok := ev.Stream.Track("audio"); ev.Kind != store.MediaDeviceRestored || !ok || tr.DeviceID != "hw:1" {
+		t.Fatalf("event %+v", ev)
+	}
+	back := m.Stats().AudioPackets
+	waitFor(t, "audio after the microphone is back", func() bool { return m.Stats().AudioPackets > back+10 })
+	if n := opened.Load(); n != 4 {
+		t.Fatalf("%d opens, want 1 + 2 failed retries + 1", n)
 	}
 }

@@ -30,6 +30,7 @@ type Media struct {
 	stats  MediaStats
 	audio  *audioPipe
 	video  *videoPipe
+	live   *liveMic // what the audio encoder reads: the microphone can change under it
 }
 
 // Track and stream ids: fixed, so renegotiation never sees a new stream.
@@ -133,13 +134,17 @@ func (m *Media) openAudio(ctx context.Context, openMicrophone func(Config) (audi
 	if src == nil {
 		src = newToneSource(ctx, c.Name)
 	}
+	// The encoder reads the microphone through liveMic, so a switch or a
+	// vanished device changes what it reads, never the encoder or the track.
+	live := newLiveMic(ctx, c, src, openMicrophone, m.audioEvent)
+	src = live
 	enc, err := newOpusEncoder(src)
 	if err != nil {
 		_ = src.Close()
 		m.emitLocked(store.MediaNotAvailable, "audio", fmt.Errorf("%w: %w (no audio)", ErrMediaNotAvailable, err))
 		return
 	}
-	m.audio.src, m.audio.enc = src, enc
+	m.audio.src, m.audio.enc, m.live = src, enc, live
 	m.stats.AudioEncoders++
 }
 
@@ -153,11 +158,11 @@ func (m *Media) Description() store.LocalStream {
 
 func (m *Media) descriptionLocked() store.LocalStream {
 	var ls store.LocalStream
-	if m.audio.src != nil && !m.audio.ended {
+	if m.audio.src != nil && !m.audio.ended && (m.live == nil || m.live.present()) {
 		ls.Tracks = append(ls.Tracks, m.audio.src.Describe())
 	}
 	if m.video.camera != nil {
-		ls.Tracks = append(ls.Tracks, m.video.camera.src.Describe())
+		ls.Tracks = append(ls.Tracks, m.video.cameraLocked().Describe())
 	}
 	if m.video.screen != nil {
 		ls.Tracks = append(ls.Tracks, m.video.screen.src.Describe())
@@ -289,7 +294,10 @@ func (m *Media) Close() error {
 			errs = append(errs, f.close())
 		}
 	}
-	m.video.retired, m.video.screen = nil, nil
+	if m.video.nextCam != nil {
+		errs = append(errs, m.video.nextCam.Close())
+	}
+	m.video.retired, m.video.screen, m.video.nextCam = nil, nil, nil
 	close(m.events)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close media: %w", err)

@@ -36,6 +36,7 @@ type deviceMic struct {
 	closed  chan struct{}
 	closing bool
 	once    sync.Once
+	watch   stallWatch // notices a source that vanished without a word
 }
 
 // openMicrophone opens the configured (or default) microphone. Without any
@@ -86,6 +87,7 @@ func openMicrophone(c Config) (audioSource, error) {
 		return nil, fmt.Errorf("%w: microphone %q: %w", ErrMediaNotAvailable, d.Name, err)
 	}
 	m.dev = dev
+	m.watch.beat(time.Now())
 	return m, nil
 }
 
@@ -98,8 +100,10 @@ func (m *deviceMic) onData(_, in []byte, frames uint32) {
 	}
 	// in is s16 mono in host order, valid only during this call.
 	samples := unsafe.Slice((*int16)(unsafe.Pointer(&in[0])), n)
+	now := time.Now()
+	m.watch.beat(now)
 	m.mu.Lock()
-	m.pacer.push(samples, time.Now())
+	m.pacer.push(samples, now)
 	m.mu.Unlock()
 	select {
 	case m.wake <- struct{}{}:
@@ -139,25 +143,31 @@ func (m *deviceMic) Read() (wave.Audio, func(), error) {
 		if err != nil {
 			return nil, func() {}, fmt.Errorf("microphone %q: %w", m.track.Label, err)
 		}
+		if m.watch.gone(time.Now(), m.present) {
+			return nil, func() {}, fmt.Errorf("microphone %q: %w", m.track.Label, errDeviceGone)
+		}
 		m.waitFor(wait)
 	}
 }
 
 // waitFor sleeps until wait has passed (0: until the device delivers), the
-// device wakes us, or Close.
+// device wakes us, or Close; at most deviceStall, so a device that went
+// silent is noticed.
 func (m *deviceMic) waitFor(wait time.Duration) {
-	var timer <-chan time.Time
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		timer = t.C
+	if wait <= 0 || wait > deviceStall {
+		wait = deviceStall
 	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
 	select {
 	case <-m.closed:
 	case <-m.wake:
-	case <-timer:
+	case <-t.C:
 	}
 }
+
+// present reports whether the sound system still lists this microphone.
+func (m *deviceMic) present() bool { return audioDevicePresent(malgo.Capture, m.track.DeviceID) }
 
 // Describe says which device this is.
 func (m *deviceMic) Describe() store.Track { return m.track }
@@ -171,7 +181,7 @@ func (m *deviceMic) Close() error {
 		m.closing = true
 		m.mu.Unlock()
 		close(m.closed)
-		m.dev.Uninit()
+		stopAndUninit(m.dev)
 		freeAudioContext(m.ctx)
 	})
 	return nil

@@ -82,7 +82,7 @@ func (o *deviceOutput) Start(fill func([]int16)) error {
 // Close stops the device; no callback runs after it returns.
 func (o *deviceOutput) Close() error {
 	if o.dev != nil {
-		o.dev.Uninit()
+		stopAndUninit(o.dev)
 		o.dev = nil
 	}
 	return o.release()

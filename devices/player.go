@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/rtcterm/rtcterm/store"
 	"gopkg.in/hraban/opus.v2"
 )
 
@@ -26,9 +27,22 @@ type PlayerConfig struct {
 // streams into one mono 48 kHz stream and plays it. It measures each peer's
 // audio level even when playback is off.
 type Player struct {
-	log    *slog.Logger
-	out    Output // nil while off
-	reason string
+	log *slog.Logger
+
+	// outMu guards the output and what is said about it; the output can
+	// vanish, come back and be switched while the call runs
+	// (outputswitch.go).
+	outMu     sync.Mutex
+	out       Output // nil while off
+	reason    string
+	outID     string // the speaker in use, or the one waited for while it is gone
+	fixed     bool   // Disabled or a given Output: nothing to watch or switch
+	lost      bool   // the speaker vanished: reopened by outID with backoff
+	retryAt   time.Time
+	backoff   time.Duration
+	outClosed bool
+	events    chan store.MediaEvent
+	watch     stallWatch
 
 	mu      sync.Mutex
 	peers   map[string]*peerStream
@@ -79,6 +93,9 @@ func NewPlayer(cfg PlayerConfig) *Player {
 		acc:     make([]int32, mixChunk),
 		scratch: make([]int16, maxFrame),
 		stop:    make(chan struct{}),
+		events:  make(chan store.MediaEvent, 16),
+		outID:   cfg.OutputDeviceID,
+		fixed:   cfg.Disabled || cfg.Output != nil,
 	}
 	out := cfg.Output
 	var err error
@@ -86,44 +103,35 @@ func NewPlayer(cfg PlayerConfig) *Player {
 	case cfg.Disabled:
 		out, err = nil, errors.New("disabled (--no-audio-out)")
 	case out == nil:
-		out, err = openDeviceOutput(cfg.OutputDeviceID)
+		var dev *deviceOutput
+		if dev, err = openDeviceOutput(cfg.OutputDeviceID); err == nil {
+			out, p.outID = dev, dev.info.ID
+		}
 	}
 	if err == nil {
-		if serr := out.Start(p.fill); serr != nil {
+		p.watch.beat(time.Now())
+		if serr := p.startOn(out); serr != nil {
 			out, err = nil, fmt.Errorf("start output: %w", serr)
 		}
 	}
 	if err != nil {
 		p.reason = noOutputOf + err.Error()
 		log.Info("remote audio", "playback", p.reason)
-		p.wg.Add(1)
-		go p.idleClock()
-		return p
+	} else {
+		p.out = out
 	}
-	p.out = out
+	p.wg.Add(1)
+	go p.supervise()
 	return p
-}
-
-// idleClock pulls the mix at real-time pace when there is no output, so
-// jitter buffers drain and levels move.
-func (p *Player) idleClock() {
-	defer p.wg.Done()
-	t := time.NewTicker(idleTick)
-	defer t.Stop()
-	buf := make([]int16, mixChunk)
-	for {
-		select {
-		case <-p.stop:
-			return
-		case <-t.C:
-			p.fill(buf)
-		}
-	}
 }
 
 // Reason is "" while playing, else why playback is off, e.g. "audio output
 // off: no output device".
-func (p *Player) Reason() string { return p.reason }
+func (p *Player) Reason() string {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	return p.reason
+}
 
 // Push hands over one Opus RTP packet of peerID. It never blocks on I/O;
 // call it from the track-reading goroutine for every packet. The packet is
@@ -184,8 +192,13 @@ func (p *Player) Close() error {
 	p.mu.Unlock()
 	close(p.stop)
 	p.wg.Wait()
-	if p.out != nil {
-		if err := p.out.Close(); err != nil {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	out := p.out
+	p.out, p.outClosed = nil, true
+	close(p.events)
+	if out != nil {
+		if err := out.Close(); err != nil {
 			return fmt.Errorf("close audio output: %w", err)
 		}
 	}

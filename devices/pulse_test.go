@@ -74,7 +74,9 @@ func startPulse(t testing.TB, extra ...string) *pulseServer {
 	}
 	var log bytes.Buffer
 	ps.cmd.Stdout, ps.cmd.Stderr = &log, &log
-	ps.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, killed with the test binary even when that is
+	// killed (a test timeout) before its cleanup runs.
+	ps.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := ps.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		t.Fatalf("start pulseaudio: %v", err)

@@ -23,6 +23,7 @@ type videoPipe struct {
 	camera    *videoFeed
 	screen    *videoFeed
 	retired   []*videoFeed // stopped screen feeds the loop still has to close
+	nextCam   videoSource  // a camera switch the loop has yet to make (mediaswitch.go)
 	enabled   bool
 	forceNext bool       // next written frame must be a key frame (feed changed)
 	lastFeed  *videoFeed // feed of the last written frame
@@ -83,10 +84,14 @@ func (p *videoPipe) loop(ctx context.Context) {
 		p.m.mu.Lock()
 		retired := p.retired
 		p.retired = nil
+		stale := p.takeCameraSwitchLocked()
 		feed := p.activeLocked()
 		p.m.mu.Unlock()
 		for _, f := range retired {
 			p.m.logErr("close screen capture", f.close())
+		}
+		if stale != nil {
+			p.m.logErr("close the camera switched from", stale.Close())
 		}
 		if feed == nil {
 			select {
@@ -106,7 +111,9 @@ func (p *videoPipe) loop(ctx context.Context) {
 			return
 		}
 		if err != nil {
-			p.failed(feed, err)
+			if !p.switching(feed) {
+				p.failed(feed, err)
+			}
 			continue
 		}
 		p.frame(feed, img)

@@ -73,7 +73,7 @@ type Engine struct {
 	applied  map[string]map[string]trackSetting // video settings sent, by identity and track SID
 
 	done chan struct{}
-	wg   sync.WaitGroup // track readers
+	wg   sync.WaitGroup // track readers and the media's report forwarders
 }
 
 // peerMirror is what the store was last told about one participant.
@@ -172,6 +172,7 @@ func (e *Engine) call(ctx context.Context) error {
 		return err
 	}
 	e.openMedia(ctx)
+	e.watchReports(ctx)
 
 	sf, err := stats.NewInterceptor()
 	if err != nil {

@@ -155,6 +155,7 @@ type Session struct {
 	// Owned by the session loop.
 	mediaReady bool
 	iceServers []webrtc.ICEServer
+	mediaErr   string // the media's last reported problem, cleared when its device is back
 
 	adapt adaptation // congestion control (adapt.go)
 
@@ -231,6 +232,7 @@ func (s *Session) Run(ctx context.Context) error {
 
 	s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingConnecting, Room: s.cfg.Signal.Join.Room, UserName: s.cfg.Signal.Join.UserName}})
 	s.openMedia(ctx)
+	s.watchOutput(ctx)
 	s.startAdaptation(ctx)
 
 	clientErr := make(chan error, 1)
@@ -479,7 +481,13 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 func (s *Session) mediaEvent(ev store.MediaEvent) {
 	s.emit(store.InitializeLocalStream{Stream: ev.Stream})
 	if ev.Err != nil {
-		s.emit(store.SetConnectionError{Error: ev.Err.Error()})
+		s.mediaErr = ev.Err.Error()
+		s.emit(store.SetConnectionError{Error: s.mediaErr})
+	}
+	if ev.Kind == store.MediaDeviceRestored && s.mediaErr != "" {
+		// The device that was gone is back: its error no longer holds.
+		s.mediaErr = ""
+		s.emit(store.SetConnectionError{})
 	}
 	if ev.Kind == store.MediaScreenShareEnded {
 		s.mu.Lock()

@@ -15,6 +15,9 @@ const (
 	// MediaScreenShareEnded: screen capture failed while sharing; the media
 	// went back to the camera.
 	MediaScreenShareEnded
+	// MediaDeviceRestored: a device that had gone (MediaStreamEnded) is
+	// back and in use again, or the media switched to another device.
+	MediaDeviceRestored
 )
 
 // String names the kind for logs.
@@ -26,6 +29,8 @@ func (k MediaEventKind) String() string {
 		return "not-available"
 	case MediaScreenShareEnded:
 		return "screen-share-ended"
+	case MediaDeviceRestored:
+		return "device-restored"
 	}
 	return "unknown"
 }
@@ -38,7 +43,7 @@ func (k MediaEventKind) String() string {
 // ToggleScreenShare).
 type MediaEvent struct {
 	Kind  MediaEventKind
-	Track string // "audio" or "video"
+	Track string // "audio", "video" or (from the playback) "speaker"
 	Err   error  // why; wraps the media's sentinel errors
 	// Stream is the local stream after the change.
 	Stream LocalStream

@@ -28,6 +28,16 @@ type Engine interface {
 	SendChat(text string) error
 	// Leave leaves the call cleanly.
 	Leave() error
+	// Devices lists the microphones ("audio"), cameras ("video") and
+	// speakers ("speaker") the call can switch to, the ones in use marked
+	// (the device picker, key D). Labels come from the system: the UI
+	// sanitizes them.
+	Devices() ([]store.Device, error)
+	// SwitchDevice makes device id of kind the one the call uses, without
+	// dropping the call: the tracks stay, their source changes. What
+	// changed arrives as the engine's actions (InitializeLocalStream,
+	// SetAudioOutput).
+	SwitchDevice(kind, id string) error
 }
 
 // Options configure the UI.

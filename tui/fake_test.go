@@ -30,6 +30,7 @@ type fakeEngine struct {
 	emitted []store.Action // what the engine reported, not yet delivered
 	stats   map[string]store.Stats
 	fail    map[string]error // by method name
+	devices []store.Device   // what Devices lists
 }
 
 func newFakeEngine(t testing.TB) *fakeEngine {
@@ -95,6 +96,17 @@ func (f *fakeEngine) Retry(id string) error { return f.record(fmt.Sprintf("Retry
 func (f *fakeEngine) Leave() error          { return f.record("Leave()") }
 func (f *fakeEngine) SendChat(text string) error {
 	return f.emitIfOK(f.record(fmt.Sprintf("SendChat(%q)", text)), store.ChatSent{Text: text, At: t0})
+}
+func (f *fakeEngine) Devices() ([]store.Device, error) {
+	if err := f.record("Devices()"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]store.Device(nil), f.devices...), nil
+}
+func (f *fakeEngine) SwitchDevice(kind, id string) error {
+	return f.record(fmt.Sprintf("SwitchDevice(%q, %q)", kind, id))
 }
 func (f *fakeEngine) CollectStats(ctx context.Context, id string) (store.Stats, error) {
 	if err := f.record(fmt.Sprintf("CollectStats(%q)", id)); err != nil {

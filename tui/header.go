@@ -30,8 +30,14 @@ func (m Model) headerLines(w int) []string {
 	}
 	line1 := styleTitle.Render(fit(" "+strings.Join(title, " · "), w))
 
+	mic := mediaBadge("MIC", s.AudioEnabled, "MUTED", m.busy&opAudio != 0)
+	if l := s.LocalStream; l != nil && len(l.Tracks) > 0 && s.AudioEnabled {
+		if _, has := l.Track("audio"); !has {
+			mic = styleMuted.Render(" MIC none ") // gone mid-call: receiving only until it is back
+		}
+	}
 	parts := []string{
-		mediaBadge("MIC", s.AudioEnabled, "MUTED", m.busy&opAudio != 0),
+		mic,
 		mediaBadge("CAM", s.VideoEnabled, "OFF", m.busy&opVideo != 0),
 		screenBadge(s.ScreenSharing, m.busy&opScreen != 0),
 	}

@@ -24,6 +24,7 @@ type keyMap struct {
 	Dismiss             key.Binding
 	Help                key.Binding
 	Quit                key.Binding
+	Devices             key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -43,6 +44,7 @@ func newKeyMap() keyMap {
 		MutePeer:     key.NewBinding(key.WithKeys("0"), key.WithHelp("0", "mute peer")),
 		LowBandwidth: key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "low bandwidth")),
 		Chat:         key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
+		Devices:      key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "devices")),
 		Dismiss:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:         key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "leave")),
@@ -67,6 +69,7 @@ var keyExplained = map[string]string{
 	"MutePeer":     "mute the selected peer here only (again: back to its volume)",
 	"LowBandwidth": "low-bandwidth mode: send ≤ 300 kbps, ask others the same",
 	"Chat":         "open the chat: type, enter sends, esc closes (every key is text while it is open)",
+	"Devices":      "device picker: switch microphone, camera or speaker; the call stays up",
 	"Dismiss":      "close help, leave the enlarged tile, clear the notice",
 	"Help":         "this help",
 	"Quit":         "leave the call (twice: quit at once)",
@@ -93,5 +96,5 @@ func (k keyMap) all() []namedBinding {
 // ShortHelp is the one-line help under the screen, most wanted first;
 // the footer keeps Help and Quit whatever the width.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Mic, k.Camera, k.Screen, k.Video, k.Chat, k.Retry, k.Focus, k.Dump, k.Help, k.Quit}
+	return []key.Binding{k.Mic, k.Camera, k.Screen, k.Video, k.Chat, k.Retry, k.Focus, k.Dump, k.Devices, k.Help, k.Quit}
 }

@@ -32,6 +32,7 @@ type Model struct {
 	frames        map[string]VideoFrame // newest picture per peer; replaced, never mutated
 	sentTiles     map[string]TileSize   // the tiles the video source was last told about
 	chat          chatInput             // c: the chat pane and the line being typed
+	picker        devicePicker          // D: the device picker
 	volumes       map[string]float64    // per-peer volume set with + - 0; replaced, never mutated
 	unmuted       map[string]float64    // the volume to go back to when 0 unmutes a peer
 	leaving       bool
@@ -96,4 +97,5 @@ const (
 	opScreen
 	opRetry
 	opDump
+	opDevice
 )

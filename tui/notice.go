@@ -110,6 +110,11 @@ func noticeFor(prev, next store.State, a store.Action, joined bool) (notice, boo
 			// The reason says itself what is off: "audio output off: …".
 			return notice{level: levelWarn, err: errText(a.Reason)}, true
 		}
+		if prev.AudioOutput != "" {
+			return notice{level: levelInfo, text: "playing remote audio again"}, true
+		}
+	case store.InitializeLocalStream:
+		return localStreamNotice(prev.LocalStream, next.LocalStream)
 	}
 	return notice{}, false
 }
@@ -201,4 +206,27 @@ func errText(err string) string {
 		return ""
 	}
 	return displayError(err)
+}
+
+// localStreamNotice words a change of the local media the engine reported
+// by itself: a microphone or camera that is back after it had gone, or a
+// different device in use (the engine's error notice has already said
+// when one went).
+func localStreamNotice(wasP, isP *store.LocalStream) (notice, bool) {
+	if wasP == nil || isP == nil {
+		return notice{}, false // the media's first report, not a change
+	}
+	was, is := *wasP, *isP
+	for _, kind := range []string{"audio", "video"} {
+		before, had := was.Track(kind)
+		after, has := is.Track(kind)
+		name := Sanitize(after.Label, maxDeviceCells)
+		switch {
+		case has && !had:
+			return notice{level: levelInfo, text: deviceNoun(kind) + " back: " + name}, true
+		case has && had && before.DeviceID != after.DeviceID:
+			return notice{level: levelInfo, text: deviceNoun(kind) + ": " + name}, true
+		}
+	}
+	return notice{}, false
 }

@@ -41,6 +41,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.chat.open {
 			return m.chatKey(msg)
 		}
+		if m.picker.open {
+			return m.pickerKey(msg)
+		}
 		return m.handleKey(msg)
 	case tea.PasteMsg:
 		if m.chat.open {
@@ -67,6 +70,8 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m = m.logEvent(Event{At: m.now, Action: "engine", Detail: jsonDetail(msg.notice.text)})
 		}
 		return m, nil
+	case devicesListed:
+		return m.devicesArrived(msg), nil
 	case dumped:
 		m.now = m.opts.Now()
 		m.busy &^= opDump
@@ -160,6 +165,8 @@ func (m Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.leave()
 	case key.Matches(k, m.keys.Chat):
 		return m.openChat(), nil
+	case key.Matches(k, m.keys.Devices):
+		return m.openPicker()
 	case key.Matches(k, m.keys.Help):
 		m.showHelp = !m.showHelp
 		m.helpScroll = 0

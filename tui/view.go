@@ -23,6 +23,8 @@ func (m Model) View() tea.View {
 		content = m.renderTooSmall
 	case m.chat.open:
 		content = m.renderChat
+	case m.picker.open:
+		content = m.renderPicker
 	case m.showHelp:
 		content = m.renderHelp
 	case m.videoView:

@@ -212,8 +212,21 @@ func (h *headless) report(prev, next store.State, a store.Action) {
 	case store.ChatRefused:
 		fmt.Fprintf(h.out, "%s chat line not sent: %s\n", ts, tui.Sanitize(a.Reason, 200))
 	case store.SetAudioOutput:
-		if a.Reason != "" {
+		switch {
+		case a.Reason != "":
 			fmt.Fprintf(h.out, "%s %s\n", ts, tui.Sanitize(a.Reason, 200))
+		case prev.AudioOutput != "":
+			fmt.Fprintf(h.out, "%s playing remote audio again\n", ts)
+		}
+	case store.InitializeLocalStream:
+		// A microphone back after it had gone, or switched.
+		if prev.LocalStream == nil || next.LocalStream == nil {
+			return
+		}
+		before, had := prev.LocalStream.Track("audio")
+		after, has := next.LocalStream.Track("audio")
+		if has && (!had || before.DeviceID != after.DeviceID) {
+			fmt.Fprintf(h.out, "%s microphone: %s\n", ts, tui.Sanitize(after.Label, 64))
 		}
 	}
 }
