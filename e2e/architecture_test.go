@@ -57,6 +57,7 @@ func TestImportRules(t *testing.T) {
 		"store":      {},
 		"mediacodec": {},
 		"vp8enc":     {},
+		"audioproc":  {},
 		"netsim":     {},
 		"signal":     {},
 		"videoview":  {},
