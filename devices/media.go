@@ -125,7 +125,7 @@ func (m *Media) openAudio(ctx context.Context, openMicrophone func(Config) (audi
 		mic, err := openMicrophone(c)
 		switch {
 		case err == nil:
-			src = mic
+			src = c.Echo.wrapNear(mic, micLatency)
 		case !errors.Is(err, errNoDevice):
 			m.emitLocked(store.MediaNotAvailable, "audio", err)
 		}
@@ -155,6 +155,7 @@ func (m *Media) descriptionLocked() store.LocalStream {
 	var ls store.LocalStream
 	if m.audio.src != nil && !m.audio.ended {
 		ls.Tracks = append(ls.Tracks, m.audio.src.Describe())
+		ls.EchoCancel = cleaned(m.audio.src) && m.cfg.Echo.Active()
 	}
 	if m.video.camera != nil {
 		ls.Tracks = append(ls.Tracks, m.video.camera.src.Describe())

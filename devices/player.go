@@ -19,7 +19,10 @@ type PlayerConfig struct {
 	// Kind "speaker" (--speaker); "" is the default one. An unknown ID
 	// leaves the player off with Reason saying what exists.
 	OutputDeviceID string
-	Logger         *slog.Logger // default: discard
+	// Echo, when set, is fed everything played on a real speaker, so the
+	// microphone (Config.Echo) is cleaned of it.
+	Echo   *EchoCanceller
+	Logger *slog.Logger // default: discard
 }
 
 // Player decodes every remote Opus stream, conceals lost packets, mixes the
@@ -89,7 +92,8 @@ func NewPlayer(cfg PlayerConfig) *Player {
 		out, err = openDeviceOutput(cfg.OutputDeviceID)
 	}
 	if err == nil {
-		if serr := out.Start(p.fill); serr != nil {
+		if serr := out.Start(cfg.Echo.tapFar(p.fill, out)); serr != nil {
+			cfg.Echo.untapFar()
 			out, err = nil, fmt.Errorf("start output: %w", serr)
 		}
 	}

@@ -64,7 +64,7 @@ func TestImportRules(t *testing.T) {
 		"server/web": {},
 		"server":     {"signal"},
 		"tui":        {"store"},
-		"devices":    {"mediacodec", "store", "vp8enc"},
+		"devices":    {"audioproc", "mediacodec", "store", "vp8enc"},
 		"rtc":        {"iceroute", "mediacodec", "signal", "store"},
 		"lkengine":   {"iceroute", "store"},
 		"iceroute":   {"store"},
