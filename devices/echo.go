@@ -14,23 +14,59 @@ import (
 
 // EchoCanceller cleans the microphone of what the loudspeaker plays, and
 // of noise, and evens out its level (audioproc's WebRTC processing). One
-// serves one call: give it to the Player (PlayerConfig.Echo), which feeds
-// it exactly what it hands the output device, and to Media (Config.Echo),
+// serves one call: give it to the Player (PlayerConfig.Echo), which hands
+// it exactly what it gives the output device, and to Media (Config.Echo),
 // which runs the microphone's chunks through it before Opus encodes them.
 // Only a real speaker feeds it and only a real microphone is cleaned:
 // synthetic sources and test outputs pass by it.
+//
+// The far end is paired with the near end by sample count, not by when
+// the calls happen: the speaker is pulled in device periods (sometimes
+// several at once), and a loaded machine delays either side's callbacks
+// by up to a few hundred ms, then delivers the backlog at once. Both sides
+// run at 48 kHz without gaps, though, so the n-th played frame and the
+// n-th captured frame stay the same distance apart in time. The played
+// frames queue here and the capture side hands the processor one of them
+// before each captured frame; the processor's delay-agnostic mode finds
+// that distance. The capture side is the device's own callback (before
+// the capture pacer, whose holding time varies), so the distance is the
+// echo path's own: speaker buffer, room, microphone buffer. The playback
+// thread only copies.
 type EchoCanceller struct {
 	proc *audioproc.Processor
 	log  *slog.Logger
 
-	farMu sync.Mutex // the output's thread; one caller at a time anyway
-	far   []int16    // played samples not yet a whole 10 ms frame
+	mu      sync.Mutex // guards the far queue, between the playback thread and the capture side
+	partial []int16    // played samples not yet a whole 10 ms frame
+	queue   []int16    // whole played frames not yet handed to the processor, oldest first
+	owed    int        // captured frames processed without their far frame yet
+	started bool       // the capture side has begun: the queue has been cut to its first depth
+	farT0   time.Time  // when the speaker first pulled
+	pulled  int64      // samples pulled since farT0, silence it played while starved included
+	now     func() time.Time
 
 	farOn, nearOn atomic.Bool
 	outDelay      atomic.Int64 // ms from handing a sample to the speaker until it sounds
 	inDelay       atomic.Int64 // ms from the microphone hearing a sample until it is cleaned
 	errs          atomic.Int64 // frames the processor refused (logged once)
+
+	farBuf  []int16 // the capture side's copy of the far frames it hands over
+	nearIn  []int16 // captured samples not yet a whole 10 ms frame
+	nearOut []int16 // cleaned samples handed back by clean
 }
+
+// Far queue bounds, in 10 ms frames. At the first captured frame the queue
+// keeps only the newest farStart frames (the speaker may have been playing
+// long before the microphone opened). More than farMax frames means the
+// microphone stopped being read (or runs slower than the speaker): the
+// oldest are dropped down to farStart. More than owedMax captured frames
+// without a played one means the speaker stopped pulling: it played
+// silence, which is what the processor is given.
+const (
+	farStart = 2
+	farMax   = 50
+	owedMax  = 50
+)
 
 // NewEchoCanceller creates the processing with audioproc.Default: echo
 // cancellation, noise suppression, gain control and high-pass filter.
@@ -42,7 +78,7 @@ func NewEchoCanceller(log *slog.Logger) (*EchoCanceller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("echo canceller: %w", err)
 	}
-	return &EchoCanceller{proc: p, log: log, far: make([]int16, 0, 2*maxFrame)}, nil
+	return &EchoCanceller{proc: p, log: log, now: time.Now}, nil
 }
 
 // Active reports whether the canceller is in the path both ways: a real
@@ -86,19 +122,80 @@ func (e *EchoCanceller) tapFar(fill func([]int16), out Output) func([]int16) {
 	}
 }
 
-// farFrames cuts played samples into 10 ms frames for the processor.
+// underrunMin is the shortfall of pulled samples (against the clock) that
+// counts as the speaker having run dry: beyond what clock jitter and a
+// device's drift explain.
+const underrunMin = sampleRate * 30 / 1000
+
+// farFrames queues played samples as whole 10 ms frames. It runs on the
+// playback thread and only copies. When the speaker's pulls fell behind
+// the clock (this process was starved), the device ran dry and played
+// silence meanwhile: that silence is queued first, so the count of played
+// frames stays true.
 func (e *EchoCanceller) farFrames(buf []int16) {
-	e.farMu.Lock()
-	defer e.farMu.Unlock()
-	e.far = append(e.far, buf...)
-	n := 0
-	for ; n+audioproc.FrameSamples <= len(e.far); n += audioproc.FrameSamples {
-		e.check(e.proc.ProcessFar(e.far[n : n+audioproc.FrameSamples]))
+	const n = audioproc.FrameSamples
+	now := e.now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.farT0.IsZero() {
+		e.farT0 = now
 	}
-	e.far = e.far[:copy(e.far, e.far[n:])]
-	if len(e.far) > cap(e.far)/2 {
-		e.far = e.far[:0] // cannot happen with whole frames; bounded anyway
+	if gap := int64(now.Sub(e.farT0).Seconds()*sampleRate) - e.pulled; gap > underrunMin {
+		gap = min(gap, farMax*n)
+		e.partial = append(e.partial, make([]int16, gap)...)
+		e.pulled += gap
 	}
+	e.pulled += int64(len(buf))
+	e.partial = append(e.partial, buf...)
+	whole := len(e.partial) / n * n
+	e.queue = append(e.queue, e.partial[:whole]...)
+	e.partial = e.partial[:copy(e.partial, e.partial[whole:])]
+	if len(e.queue) > farMax*n {
+		e.dropFarLocked(farStart)
+	}
+}
+
+// dropFarLocked keeps only the newest keep frames of the queue.
+func (e *EchoCanceller) dropFarLocked(keep int) {
+	const n = audioproc.FrameSamples
+	if over := len(e.queue) - keep*n; over > 0 {
+		e.queue = e.queue[:copy(e.queue, e.queue[over:])]
+	}
+}
+
+// takeFar returns the far frames due before the next captured frame (one,
+// or more to catch up), or silence for a speaker that stopped pulling.
+func (e *EchoCanceller) takeFar() []int16 {
+	const n = audioproc.FrameSamples
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.started {
+		e.started = true
+		e.dropFarLocked(farStart)
+	}
+	e.owed++
+	k := min(e.owed, len(e.queue)/n)
+	e.farBuf = append(e.farBuf[:0], e.queue[:k*n]...)
+	e.queue = e.queue[:copy(e.queue, e.queue[k*n:])]
+	e.owed -= k
+	if e.owed > owedMax {
+		e.farBuf = append(e.farBuf, make([]int16, e.owed*n)...)
+		e.owed = 0
+	}
+	return e.farBuf
+}
+
+// nearFrame cleans one captured 10 ms frame in place, after handing the
+// processor the far frames that go with it.
+func (e *EchoCanceller) nearFrame(frame []int16) {
+	const n = audioproc.FrameSamples
+	if e.farOn.Load() {
+		far := e.takeFar()
+		for i := 0; i+n <= len(far); i += n {
+			e.check(e.proc.ProcessFar(far[i : i+n]))
+		}
+	}
+	e.check(e.proc.ProcessNear(frame))
 }
 
 // check logs the processor's first error; audio goes on unprocessed.
@@ -114,7 +211,8 @@ func (e *EchoCanceller) updateDelay() {
 	e.proc.SetDelay(int(e.outDelay.Load() + e.inDelay.Load()))
 }
 
-// wrapNear puts the canceller in front of a real microphone.
+// wrapNear puts the canceller in front of a real microphone: a device
+// microphone cleans in its capture callback, any other source in Read.
 func (e *EchoCanceller) wrapNear(src audioSource, inDelay time.Duration) audioSource {
 	if e == nil {
 		return src
@@ -122,11 +220,31 @@ func (e *EchoCanceller) wrapNear(src audioSource, inDelay time.Duration) audioSo
 	e.inDelay.Store(inDelay.Milliseconds())
 	e.updateDelay()
 	e.nearOn.Store(true)
+	if dm, ok := src.(*deviceMic); ok {
+		dm.setCleaner(e.clean)
+		return dm
+	}
 	c := &cleanedMic{audioSource: src, e: e}
 	if _, ok := src.(interrupting); ok {
 		return &cleanedDeviceMic{c}
 	}
 	return c
+}
+
+// clean runs captured samples through the canceller in 10 ms frames and
+// returns the cleaned samples ready so far (a partial frame waits for the
+// next call; a microphone delivers whole 10 ms periods, so none waits).
+// The result is valid until the next call. One capture goroutine calls it.
+func (e *EchoCanceller) clean(in []int16) []int16 {
+	const n = audioproc.FrameSamples
+	e.nearIn = append(e.nearIn, in...)
+	whole := len(e.nearIn) / n * n
+	e.nearOut = append(e.nearOut[:0], e.nearIn[:whole]...)
+	e.nearIn = e.nearIn[:copy(e.nearIn, e.nearIn[whole:])]
+	for i := 0; i < whole; i += n {
+		e.nearFrame(e.nearOut[i : i+n])
+	}
+	return e.nearOut
 }
 
 // cleanedMic is a microphone whose chunks go through the canceller.
@@ -144,7 +262,7 @@ func (c *cleanedMic) Read() (wave.Audio, func(), error) {
 	if pcm, ok := a.(*wave.Int16Interleaved); ok && pcm.Size.Channels == 1 {
 		d := pcm.Data
 		for n := 0; n+audioproc.FrameSamples <= len(d); n += audioproc.FrameSamples {
-			c.e.check(c.e.proc.ProcessNear(d[n : n+audioproc.FrameSamples]))
+			c.e.nearFrame(d[n : n+audioproc.FrameSamples])
 		}
 	}
 	return a, release, nil
@@ -171,21 +289,32 @@ func (e *EchoCanceller) untapFar() {
 
 // cleaned reports whether src goes through a canceller.
 func cleaned(src audioSource) bool {
-	switch src.(type) {
+	switch s := src.(type) {
 	case *cleanedMic, *cleanedDeviceMic:
 		return true
+	case *deviceMic:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.clean != nil
 	}
 	return false
 }
 
+// setCleaner makes the capture callback run every delivery through clean
+// before the pacer.
+func (m *deviceMic) setCleaner(clean func([]int16) []int16) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.clean = clean
+}
+
 // Device buffering, for the canceller's first delay estimate. miniaudio
 // keeps outPeriods periods of outPeriodMs queued for the speaker (its
-// default of 3); the microphone's 10 ms periods wait in the capture pacer
-// for about half a 20 ms chunk before the encoder reads them.
+// default of 3); the microphone is cleaned as each 10 ms period arrives.
 const (
 	outPeriodMs = 20
 	outPeriods  = 3
-	micLatency  = micPeriodMs*time.Millisecond + 10*time.Millisecond
+	micLatency  = micPeriodMs * time.Millisecond
 )
 
 // latency is how long a sample handed to fill waits before it sounds: the

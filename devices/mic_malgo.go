@@ -30,6 +30,7 @@ type deviceMic struct {
 	track store.Track
 
 	mu      sync.Mutex
+	clean   func([]int16) []int16 // echo canceller's capture side (setCleaner), nil: raw
 	pacer   *capturePacer
 	err     error // set once the device stopped or was closed
 	wake    chan struct{}
@@ -98,6 +99,12 @@ func (m *deviceMic) onData(_, in []byte, frames uint32) {
 	}
 	// in is s16 mono in host order, valid only during this call.
 	samples := unsafe.Slice((*int16)(unsafe.Pointer(&in[0])), n)
+	m.mu.Lock()
+	clean := m.clean
+	m.mu.Unlock()
+	if clean != nil {
+		samples = clean(samples) // here, not after the pacer: see EchoCanceller
+	}
 	m.mu.Lock()
 	m.pacer.push(samples, time.Now())
 	m.mu.Unlock()
