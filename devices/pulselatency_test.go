@@ -1,7 +1,7 @@
 package devices
 
 import (
-		"math"
+	"math"
 	"os"
 	"os/exec"
 	"slices"
