@@ -43,9 +43,50 @@ func clickTrain() []int16 {
 	return pcm
 }
 
+// latencyParts is where audio waits in rtcterm's own buffers, sampled
+// while the clicks play (mean ms): the sender's capture pacer, and the
+// receiver's jitter buffer (packets, decoded samples and mixed samples not
+// yet played) with its target.
+type latencyParts struct {
+	pacerMs, jitterMs, jitterTargetMs float64
+}
+
+// sampleParts reads the buffers every 100 ms until stop is closed.
+func sampleParts(m *Media, p *Player, stop <-chan struct{}) latencyParts {
+	var sum latencyParts
+	n := 0
+	for {
+		select {
+		case <-stop:
+			if n > 0 {
+				sum.pacerMs /= float64(n)
+				sum.jitterMs /= float64(n)
+				sum.jitterTargetMs /= float64(n)
+			}
+			return sum
+		case <-time.After(100 * time.Millisecond):
+		}
+		m.mu.Lock()
+		if d, ok := m.audio.src.(*deviceMic); ok {
+			d.mu.Lock()
+			sum.pacerMs += float64(len(d.pacer.buf)) * 1000 / sampleRate
+			d.mu.Unlock()
+		}
+		m.mu.Unlock()
+		p.mu.Lock()
+		if ps := p.peers["mouth"]; ps != nil {
+			sum.jitterMs += float64(len(ps.jb.slots))*20 + float64(len(ps.pcm)+len(p.mixed))*1000/sampleRate
+			sum.jitterTargetMs += float64(ps.jb.target) * 20
+		}
+		p.mu.Unlock()
+		n++
+	}
+}
+
 // mouthToEar runs one call through the room and returns each click's
-// mouth-to-ear delay, in order, for the clicks heard.
-func mouthToEar(t testing.TB, ps *pulseServer) []time.Duration {
+// mouth-to-ear delay, in order, for the clicks heard, and where the audio
+// waited meanwhile.
+func mouthToEar(t testing.TB, ps *pulseServer) ([]time.Duration, latencyParts) {
 	t.Helper()
 	m, err := Open(t.Context(), Config{Name: "mouth", Audio: true, AudioDeviceID: "air.monitor"})
 	if err != nil {
@@ -78,9 +119,13 @@ func mouthToEar(t testing.TB, ps *pulseServer) []time.Duration {
 	})
 	waitFor(t, "a second of audio at the receiver", func() bool { return pushed.Load() >= 50 })
 	rec := ps.record("air.monitor")
+	stop := make(chan struct{})
+	parts := make(chan latencyParts, 1)
+	go func() { parts <- sampleParts(m, p, stop) }()
 	talkInto(t, "air", clickTrain())
+	close(stop)
 	time.Sleep(time.Second)
-	return clickDelays(rec.stop())
+	return clickDelays(rec.stop()), <-parts
 }
 
 // talkInto plays pcm into sink with pacat and returns when done.
@@ -154,8 +199,8 @@ func clickDelays(pcm []int16) []time.Duration {
 // heard, each once, well under a second later.
 func TestMouthToEarThroughPulseAudio(t *testing.T) {
 	ps := startPulse(t, latencyRoom...)
-	d := mouthToEar(t, ps)
-	t.Logf("mouth-to-ear delays: %v", d)
+	d, parts := mouthToEar(t, ps)
+	t.Logf("mouth-to-ear delays: %v; waiting in the sender's pacer %.0f ms, the receiver's jitter buffer %.0f ms (target %.0f ms)", d, parts.pacerMs, parts.jitterMs, parts.jitterTargetMs)
 	if len(d) < clickCount*3/4 {
 		t.Fatalf("heard %d of %d clicks", len(d), clickCount)
 	}
@@ -173,12 +218,17 @@ func median(d []time.Duration) time.Duration {
 // BenchmarkMouthToEar is TestMouthToEarThroughPulseAudio's call (about
 // 9 s) per op: median-ms and max-ms are the delays of its clicks from
 // the sender's microphone to the receiver's speaker (target ≤ 150 ms on
-// loopback), heard-pct the share of clicks heard.
+// loopback), heard-pct the share of clicks heard; pacer-ms and jitter-ms
+// are the mean audio held in the sender's capture pacer and in the
+// receiver's jitter buffer (and decoded, not yet mixed) meanwhile. The
+// rest is fixed: one 20 ms Opus frame, the microphone's 10 ms period and
+// the speaker's three 20 ms periods.
 func BenchmarkMouthToEar(b *testing.B) {
 	ps := startPulse(b, latencyRoom...)
 	var d []time.Duration
+	var parts latencyParts
 	for b.Loop() {
-		d = mouthToEar(b, ps)
+		d, parts = mouthToEar(b, ps)
 	}
 	if len(d) == 0 {
 		b.Fatal("no click heard")
@@ -186,4 +236,6 @@ func BenchmarkMouthToEar(b *testing.B) {
 	b.ReportMetric(float64(median(d).Microseconds())/1000, "median-ms")
 	b.ReportMetric(float64(slices.Max(d).Microseconds())/1000, "max-ms")
 	b.ReportMetric(100*float64(len(d))/clickCount, "heard-pct")
+	b.ReportMetric(parts.pacerMs, "pacer-ms")
+	b.ReportMetric(parts.jitterMs, "jitter-ms")
 }
