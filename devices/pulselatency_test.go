@@ -49,6 +49,7 @@ func clickTrain() []int16 {
 // yet played) with its target.
 type latencyParts struct {
 	pacerMs, jitterMs, jitterTargetMs float64
+	pacerBurstMs                      float64 // the largest block the pacer saw (it holds up to that)
 }
 
 // sampleParts reads the buffers every 100 ms until stop is closed.
@@ -70,6 +71,7 @@ func sampleParts(m *Media, p *Player, stop <-chan struct{}) latencyParts {
 		if d, ok := m.audio.src.(*deviceMic); ok {
 			d.mu.Lock()
 			sum.pacerMs += float64(len(d.pacer.buf)) * 1000 / sampleRate
+			sum.pacerBurstMs = float64(d.pacer.burst) * 1000 / sampleRate
 			d.mu.Unlock()
 		}
 		m.mu.Unlock()
@@ -200,7 +202,7 @@ func clickDelays(pcm []int16) []time.Duration {
 func TestMouthToEarThroughPulseAudio(t *testing.T) {
 	ps := startPulse(t, latencyRoom...)
 	d, parts := mouthToEar(t, ps)
-	t.Logf("mouth-to-ear delays: %v; waiting in the sender's pacer %.0f ms, the receiver's jitter buffer %.0f ms (target %.0f ms)", d, parts.pacerMs, parts.jitterMs, parts.jitterTargetMs)
+	t.Logf("mouth-to-ear delays: %v; waiting in the sender's pacer %.0f ms (largest block %.0f ms), the receiver's jitter buffer %.0f ms (target %.0f ms)", d, parts.pacerMs, parts.pacerBurstMs, parts.jitterMs, parts.jitterTargetMs)
 	if len(d) < clickCount*3/4 {
 		t.Fatalf("heard %d of %d clicks", len(d), clickCount)
 	}
