@@ -60,8 +60,9 @@ type EchoCanceller struct {
 // long before the microphone opened). More than farMax frames means the
 // microphone stopped being read (or runs slower than the speaker): the
 // oldest are dropped down to farStart. More than owedMax captured frames
-// without a played one means the speaker stopped pulling: it played
-// silence, which is what the processor is given.
+// without a played one means the speaker stopped pulling (and the clock
+// check in farFrames missed it): it played silence, which is what the
+// processor is given.
 const (
 	farStart = 2
 	farMax   = 50
@@ -87,9 +88,6 @@ func NewEchoCanceller(log *slog.Logger) (*EchoCanceller, error) {
 func (e *EchoCanceller) Active() bool {
 	return e != nil && e.farOn.Load() && e.nearOn.Load()
 }
-
-// Metrics is what the echo canceller measured so far.
-func (e *EchoCanceller) Metrics() (audioproc.Metrics, error) { return e.proc.Metrics() }
 
 // Close frees the processing; later frames pass through untouched. Close
 // it after the Player and Media using it.

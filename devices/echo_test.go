@@ -125,8 +125,7 @@ func TestEchoCancellerBetweenPlayerAndMic(t *testing.T) {
 	}
 	from := 2 * sampleRate
 	rawDB, cleanDB := rmsDB(raw[from:]), rmsDB(clean[from:])
-	m, _ := e.Metrics()
-	t.Logf("echo after 2 s: raw %.1f dBFS, cleaned %.1f dBFS (%.1f dB down); canceller says ERLE %d dB, delay %d ms", rawDB, cleanDB, rawDB-cleanDB, m.ERLE, m.DelayMs)
+	t.Logf("echo after 2 s: raw %.1f dBFS, cleaned %.1f dBFS (%.1f dB down)", rawDB, cleanDB, rawDB-cleanDB)
 	if rawDB < -40 {
 		t.Fatalf("the raw echo is only %.1f dBFS: the test cannot tell", rawDB)
 	}
