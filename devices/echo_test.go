@@ -183,3 +183,48 @@ func TestMediaDescribesEchoCancel(t *testing.T) {
 		}
 	}
 }
+
+// The far queue keeps the count of played frames true: a speaker whose
+// pulls fell 200 ms behind the clock played 180 ms of silence meanwhile,
+// which is queued between the two pulls; a capture side that finds
+// nothing queued for more than owedMax frames gets silence; and the queue
+// never holds more than farMax frames.
+func TestEchoCancellerFarQueue(t *testing.T) {
+	e, err := NewEchoCanceller(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	clock := time.Unix(0, 0)
+	e.now = func() time.Time { return clock }
+	const n = sampleRate / 100
+	ones := make([]int16, 2*n)
+	for i := range ones {
+		ones[i] = 1
+	}
+	e.farFrames(ones)
+	clock = clock.Add(200 * time.Millisecond)
+	e.farFrames(ones)
+	if got, want := len(e.queue)/n, 2+18+2; got != want {
+		t.Fatalf("queue holds %d frames, want %d (two pulls and the silence between)", got, want)
+	}
+	for i, v := range e.queue {
+		if silent := i >= 2*n && i < 20*n; silent != (v == 0) {
+			t.Fatalf("sample %d is %d", i, v)
+		}
+	}
+	e.queue = e.queue[:0]
+	e.started = true
+	for i := range owedMax {
+		if far := e.takeFar(); len(far) != 0 {
+			t.Fatalf("take %d: %d samples from an empty queue", i, len(far))
+		}
+	}
+	if far := e.takeFar(); len(far) != (owedMax+1)*n {
+		t.Fatalf("after %d frames without the speaker: %d samples, want %d of silence", owedMax+1, len(far), (owedMax+1)*n)
+	}
+	e.farFrames(make([]int16, 10*farMax*n))
+	if len(e.queue) > farMax*n {
+		t.Fatalf("queue holds %d frames, more than %d", len(e.queue)/n, farMax)
+	}
+}
