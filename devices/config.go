@@ -16,6 +16,7 @@ type Config struct {
 	VideoBitrateKbps int              // VP8 target bitrate; default 800
 	AudioDeviceID    string           // optional microphone id (see Enumerate)
 	VideoDeviceID    string           // optional camera id (see Enumerate)
+	Echo             *EchoCanceller   // cleans a real microphone of what the Player plays; nil: the raw microphone
 	Now              func() time.Time // clock shown on the test pattern; default time.Now
 	Logger           *slog.Logger     // default: discard
 }

@@ -7,6 +7,8 @@ const (
 	jitterMax       = 25  // more than this (500 ms) and playout skips ahead
 	jitterMisses    = 3   // concealed packets in a row on an empty buffer before rebuffering
 	jitterCalm      = 500 // frames (10 s) without a late packet before the target shrinks by one
+	jitterSlack     = 2   // packets above the target the buffer may hold for long
+	jitterOver      = 50  // frames (1 s) above target+jitterSlack before one frame is dropped
 )
 
 // popKind says what the jitter buffer hands the decoder next.
@@ -38,6 +40,7 @@ type jitterBuffer struct {
 	// playout (re)starts, and drifts back down to it when calm.
 	target int
 	calm   int // frames played since the last late packet
+	over   int // frames played in a row with more than target+jitterSlack buffered
 }
 
 func newJitterBuffer() jitterBuffer {
@@ -107,6 +110,20 @@ func (j *jitterBuffer) pop() (popKind, []byte) {
 			delete(j.slots, j.oldest())
 			j.next = j.oldest()
 		}
+	}
+	// A stall here (this process starved of CPU) leaves packets behind
+	// that the calm catch-up would take 10 s each to play out: over a
+	// second above the target's slack, drop one frame, so the delay comes
+	// back within seconds (measured through PulseAudio on a loaded
+	// machine: 120 ms held with a 60 ms target).
+	if len(j.slots) > j.target+jitterSlack {
+		if j.over++; j.over >= jitterOver {
+			j.over = 0
+			delete(j.slots, j.oldest())
+			j.next = j.oldest()
+		}
+	} else {
+		j.over = 0
 	}
 	if len(j.slots) > jitterMax {
 		// Too far behind (clock drift, a burst): drop down to the target.

@@ -149,7 +149,33 @@ func TestJitterBufferTargetFollowsLateness(t *testing.T) {
 	if j.target != jitterTargetMax-1 {
 		t.Errorf("after a calm stretch the target is %d, want %d", j.target, jitterTargetMax-1)
 	}
-	if len(j.slots) != before-1 {
-		t.Errorf("buffer %d after the calm stretch, want %d (one frame of delay dropped)", len(j.slots), before-1)
+	// Held above target+jitterSlack (counting the frame about to play), the
+	// buffer dropped a frame a second down to that; the calm catch-up then
+	// took one more.
+	if want := jitterTargetMax + jitterSlack - 2; len(j.slots) != want || before <= want {
+		t.Errorf("buffer %d after the calm stretch (from %d), want %d (delay dropped down to the target's slack, then one frame)", len(j.slots), before, want)
+	}
+}
+
+// TestJitterBufferCatchesUpAfterAStall: packets left behind by a stall of
+// the player (a burst arrived while it did not pull) are dropped one a
+// second down to the target's slack, not one every 10 s.
+func TestJitterBufferCatchesUpAfterAStall(t *testing.T) {
+	j := newJitterBuffer()
+	seq := uint16(0)
+	for range jitterTarget + 6 { // the target and a 120 ms backlog
+		j.insert(seq, []byte{1})
+		seq++
+	}
+	for i := range 5 * jitterOver {
+		j.insert(seq, []byte{1})
+		seq++
+		if k, _ := j.pop(); k != popPacket {
+			t.Fatalf("frame %d: %v, want a packet", i, k)
+		}
+	}
+	// What is left after a frame played: target+jitterSlack before it.
+	if got, want := len(j.slots), jitterTarget+jitterSlack-1; got != want {
+		t.Fatalf("after %d frames the buffer holds %d, want %d", 5*jitterOver, got, want)
 	}
 }

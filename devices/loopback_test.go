@@ -34,7 +34,7 @@ func loopbackAPI(t testing.TB) *webrtc.API {
 // reach m.RequestKeyFrame. onTrack runs in its own goroutine per remote
 // track and must return when reading fails. Both connections are closed at
 // cleanup, before m (registered earlier) is closed.
-func linkPeer(t *testing.T, api *webrtc.API, m *Media, onTrack func(*webrtc.TrackRemote)) {
+func linkPeer(t testing.TB, api *webrtc.API, m *Media, onTrack func(*webrtc.TrackRemote)) {
 	t.Helper()
 	send, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {

@@ -121,6 +121,16 @@ func (m *Media) openVideo(openCamera func(Config) (videoSource, error)) {
 // else nothing.
 func (m *Media) openAudio(ctx context.Context, openMicrophone func(Config) (audioSource, error)) {
 	c := m.cfg
+	// Every microphone, the first and any switched to or reopened later,
+	// goes through the echo canceller.
+	rawOpen := openMicrophone
+	openMicrophone = func(c Config) (audioSource, error) {
+		mic, err := rawOpen(c)
+		if err != nil {
+			return nil, err
+		}
+		return c.Echo.wrapNear(mic, micLatency), nil
+	}
 	var src audioSource
 	if !c.Fake {
 		mic, err := openMicrophone(c)
@@ -160,6 +170,7 @@ func (m *Media) descriptionLocked() store.LocalStream {
 	var ls store.LocalStream
 	if m.audio.src != nil && !m.audio.ended && (m.live == nil || m.live.present()) {
 		ls.Tracks = append(ls.Tracks, m.audio.src.Describe())
+		ls.EchoCancel = cleaned(m.audio.src) && m.cfg.Echo.Active()
 	}
 	if m.video.camera != nil {
 		ls.Tracks = append(ls.Tracks, m.video.cameraLocked().Describe())

@@ -29,14 +29,16 @@ type deviceMic struct {
 	dev   *malgo.Device
 	track store.Track
 
-	mu      sync.Mutex
-	pacer   *capturePacer
-	err     error // set once the device stopped or was closed
-	wake    chan struct{}
-	closed  chan struct{}
-	closing bool
-	once    sync.Once
-	watch   stallWatch // notices a source that vanished without a word
+	mu       sync.Mutex
+	clean    func(in, out []int16) []int16 // echo canceller's capture side (setCleaner), nil: raw
+	cleanBuf []int16                       // clean's output, reused by the capture callback
+	pacer    *capturePacer
+	err      error // set once the device stopped or was closed
+	wake     chan struct{}
+	closed   chan struct{}
+	closing  bool
+	once     sync.Once
+	watch    stallWatch // notices a source that vanished without a word
 }
 
 // openMicrophone opens the configured (or default) microphone. Without any
@@ -103,6 +105,15 @@ func (m *deviceMic) onData(_, in []byte, frames uint32) {
 	now := time.Now()
 	m.watch.beat(now)
 	m.mu.Lock()
+	clean, buf := m.clean, m.cleanBuf
+	m.mu.Unlock()
+	if clean != nil {
+		samples = clean(samples, buf) // here, not after the pacer: see EchoCanceller
+	}
+	m.mu.Lock()
+	if clean != nil {
+		m.cleanBuf = samples // reused: only this callback writes it
+	}
 	m.pacer.push(samples, now)
 	m.mu.Unlock()
 	select {

@@ -49,7 +49,7 @@ func (o *deviceOutput) Start(fill func([]int16)) error {
 	cfg.Playback.Format = malgo.FormatS16
 	cfg.Playback.Channels = 1
 	cfg.SampleRate = sampleRate
-	cfg.PeriodSizeInMilliseconds = 20
+	cfg.PeriodSizeInMilliseconds = outPeriodMs
 	var mu sync.Mutex
 	cb := malgo.DeviceCallbacks{Data: func(out, _ []byte, frames uint32) {
 		mu.Lock()

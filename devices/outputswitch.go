@@ -11,7 +11,13 @@ import (
 // startOn starts out pulling the mix: the one place an output is started,
 // at NewPlayer and on every switch or reopen, so whatever taps what is
 // played (the echo canceller's far end) sees every output.
-func (p *Player) startOn(out Output) error { return out.Start(p.heard) }
+func (p *Player) startOn(out Output) error {
+	if err := out.Start(p.echo.tapFar(p.heard, out)); err != nil {
+		p.echo.untapFar()
+		return err
+	}
+	return nil
+}
 
 // heard is the output's pull: it notes that the device is alive and hands
 // out the mix.

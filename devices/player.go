@@ -20,14 +20,18 @@ type PlayerConfig struct {
 	// Kind "speaker" (--speaker); "" is the default one. An unknown ID
 	// leaves the player off with Reason saying what exists.
 	OutputDeviceID string
-	Logger         *slog.Logger // default: discard
+	// Echo, when set, is fed everything played on a real speaker, so the
+	// microphone (Config.Echo) is cleaned of it.
+	Echo   *EchoCanceller
+	Logger *slog.Logger // default: discard
 }
 
 // Player decodes every remote Opus stream, conceals lost packets, mixes the
 // streams into one mono 48 kHz stream and plays it. It measures each peer's
 // audio level even when playback is off.
 type Player struct {
-	log *slog.Logger
+	log  *slog.Logger
+	echo *EchoCanceller // fed what real speakers play (PlayerConfig.Echo); nil: none
 
 	// outMu guards the output and what is said about it; the output can
 	// vanish, come back and be switched while the call runs
@@ -89,6 +93,7 @@ func NewPlayer(cfg PlayerConfig) *Player {
 	}
 	p := &Player{
 		log:     log,
+		echo:    cfg.Echo,
 		peers:   map[string]*peerStream{},
 		acc:     make([]int32, mixChunk),
 		scratch: make([]int16, maxFrame),

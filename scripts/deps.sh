@@ -35,6 +35,8 @@ need_pc opus libopus-dev
 need_pc opusfile libopusfile-dev
 need_pc x11 libx11-dev
 need_pc xext libxext-dev
+need_pc webrtc-audio-processing libwebrtc-audio-processing-dev # echo cancellation (audioproc)
+need_cmd g++ g++                                                 # audioproc's C++ shim
 if [ "$mode" = test ]; then
 	need_cmd chromium chromium
 	need_cmd Xvfb xvfb
@@ -45,6 +47,7 @@ if [ "$mode" = test ]; then
 	need_cmd pulseaudio pulseaudio # private PulseAudio servers: real audio devices without hardware
 	need_cmd parec pulseaudio-utils
 	need_cmd sox sox
+	need_cmd espeak-ng espeak-ng # speech for the echo test's talkers
 	need_cmd redis-server redis-server
 fi
 
@@ -73,7 +76,7 @@ echo "deps.sh: installing $*" >&2
 
 case "$(uname -s)" in
 Darwin)
-	echo "deps.sh: on macOS run: brew install pkg-config libvpx opus opusfile" >&2
+	echo "deps.sh: on macOS run: brew install pkg-config libvpx opus opusfile webrtc-audio-processing" >&2
 	echo "  (screen capture and the browser tests need X11 and Chromium; see README.md)" >&2
 	exit 1
 	;;

@@ -165,6 +165,9 @@ type Track struct {
 // LocalStream describes the local media the call sends.
 type LocalStream struct {
 	Tracks []Track
+	// EchoCancel: the microphone is cleaned of what the speaker plays
+	// (echo cancellation, noise suppression, gain control).
+	EchoCancel bool
 }
 
 // Synthetic reports whether every track of the stream is generated.

@@ -41,6 +41,9 @@ func (m Model) headerLines(w int) []string {
 		mediaBadge("CAM", s.VideoEnabled, "OFF", m.busy&opVideo != 0),
 		screenBadge(s.ScreenSharing, m.busy&opScreen != 0),
 	}
+	if l := s.LocalStream; l != nil && l.EchoCancel {
+		parts = append(parts, styleOn.Render("AEC on"))
+	}
 	if s.LowBandwidth {
 		parts = append(parts, styleWarn.Render("LOW BANDWIDTH"))
 	}

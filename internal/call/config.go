@@ -51,6 +51,7 @@ type Media struct {
 	Speaker          string             // output device ID; "" the default
 	Muted, NoCamera  bool               // join with the microphone / camera off
 	MaxSendKbps      int                // most sent to each peer, audio included; 0 no cap
+	NoAEC            bool               // send the raw microphone: no echo cancellation, noise suppression or gain control
 }
 
 // Output is how the call is shown: the terminal UI, or status lines and

@@ -23,9 +23,13 @@ func Run(ctx context.Context, cfg Config, out, errOut io.Writer) error {
 	}
 	defer closeLog()
 	cfg.Logger = log
-	player := devices.NewPlayer(devices.PlayerConfig{Disabled: cfg.Media.NoAudioOut, OutputDeviceID: cfg.Media.Speaker, Logger: log})
+	echo := newEchoCanceller(cfg.Media, log)
+	if echo != nil {
+		defer echo.Close() // after the player and the media, deferred below
+	}
+	player := devices.NewPlayer(devices.PlayerConfig{Disabled: cfg.Media.NoAudioOut, OutputDeviceID: cfg.Media.Speaker, Echo: echo, Logger: log})
 	defer player.Close()
-	sinks := Sinks{Player: player}
+	sinks := Sinks{Player: player, Echo: echo}
 	if !cfg.Output.NoTUI {
 		sinks.Video = NewVideoSink(cfg.Output, log)
 		defer sinks.Video.Close()

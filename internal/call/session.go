@@ -16,6 +16,9 @@ import (
 type Sinks struct {
 	Player *devices.Player // remote audio: playback and levels
 	Video  *videoview.Sink // remote video: decoded for the terminal
+	// Echo cleans the microphone of what Player plays on the speaker;
+	// nil sends the raw microphone.
+	Echo *devices.EchoCanceller
 }
 
 // NewEngine builds the back end of cfg: a LiveKit engine when cfg.LiveKit
@@ -39,6 +42,7 @@ func deviceConfig(cfg Config, log *slog.Logger) devices.Config {
 
 // openMedia opens the local media, showing what is sent in the self-view.
 func openMedia(ctx context.Context, dcfg devices.Config, sinks Sinks) (*devices.Media, error) {
+	dcfg.Echo = sinks.Echo
 	m, err := devices.Open(ctx, dcfg)
 	if err != nil {
 		return nil, err

@@ -274,6 +274,39 @@ func TestDeviceFlags(t *testing.T) {
 	}
 }
 
+// TestNoAECFlag: echo cancellation is on unless --no-aec or RTCTERM_NO_AEC
+// says otherwise, for join and demo; a value that is not a boolean is a
+// usage error that starts nothing.
+func TestNoAECFlag(t *testing.T) {
+	join := []string{"join", "--server", "http://127.0.0.1:1", "--room", "r", "--no-tui"}
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want bool
+	}{
+		{nil, join, false},
+		{nil, append(append([]string(nil), join...), "--no-aec"), true},
+		{map[string]string{"RTCTERM_NO_AEC": "1"}, join, true},
+		{map[string]string{"RTCTERM_NO_AEC": "false"}, join, false},
+		{nil, []string{"demo", "--no-tui", "--no-aec"}, true},
+		{nil, []string{"demo", "--no-tui"}, false},
+	} {
+		var s started
+		code, _, errs := runWith(t, &s, c.env, c.args...)
+		if code != ExitOK || len(s.calls) != 1 {
+			t.Fatalf("%v %v: exit %d: %s", c.env, c.args, code, errs)
+		}
+		if got := s.calls[0].Media.NoAEC; got != c.want {
+			t.Errorf("%v %v: NoAEC %v, want %v", c.env, c.args, got, c.want)
+		}
+	}
+	var s started
+	code, _, errs := runWith(t, &s, map[string]string{"RTCTERM_NO_AEC": "maybe"}, join...)
+	if code != ExitUsage || !strings.Contains(errs, "RTCTERM_NO_AEC") || s.any() {
+		t.Errorf("RTCTERM_NO_AEC=maybe: exit %d, %q, started %+v", code, errs, s)
+	}
+}
+
 func TestLiveKitFlags(t *testing.T) {
 	lk := []string{"join", "--no-tui", "--livekit", "ws://127.0.0.1:7880", "--room", "r"}
 	for _, c := range []struct {

@@ -45,6 +45,7 @@ type mediaFlags struct {
 	Muted         bool // join with the microphone off
 	NoCamera      bool // join with the camera off
 	MaxSendKbps   int  // cap on what is sent to each peer
+	NoAEC         bool // send the raw microphone
 }
 
 // register adds the flags to fs; --ice and --relay-only go under the
@@ -57,6 +58,7 @@ func (m *mediaFlags) register(fs *flagSet) {
 	fs.StringVar(&m.Speaker, "speaker", "", "speaker `ID` as `rtcterm devices` lists it (env RTCTERM_SPEAKER)")
 	fs.BoolVar(&m.Muted, "muted", false, "join with the microphone off")
 	fs.BoolVar(&m.NoCamera, "no-camera", false, "join with the camera off")
+	fs.BoolVar(&m.NoAEC, "no-aec", false, "send the raw microphone: no echo cancellation, noise suppression or gain control, which are on when playing to a speaker (env RTCTERM_NO_AEC)")
 	fs.StringVar(&m.VideoSize, "video-size", "640x480", "capture size `WxH`")
 	fs.IntVar(&m.FPS, "capture-fps", 30, fmt.Sprintf("camera frame rate (%d-%d)", minCaptureFPS, maxCaptureFPS))
 	fs.IntVar(&m.MaxSendKbps, "max-send-kbps", 0, fmt.Sprintf("most sent to each peer, audio included, in `kbps` (%d-%d; 0 = no cap; env RTCTERM_MAX_SEND_KBPS)", minSendKbps, maxBitrate))
@@ -78,7 +80,7 @@ func (m *mediaFlags) register(fs *flagSet) {
 // groups lists the media flags under their headings in help, after the
 // command's own.
 func (m *mediaFlags) groups(fs *flagSet) {
-	fs.group("Media", "mic", "camera", "speaker", "muted", "no-camera", "fake-media", "no-audio-out", "video-size", "capture-fps", "video-bitrate", "max-send-kbps")
+	fs.group("Media", "mic", "camera", "speaker", "muted", "no-camera", "no-aec", "fake-media", "no-audio-out", "video-size", "capture-fps", "video-bitrate", "max-send-kbps")
 	fs.group("Output", "no-tui", "stats-json", "stats-interval", "duration", "draw-fps", "log")
 }
 
@@ -106,6 +108,15 @@ func (m *mediaFlags) config(env LookupEnv, checkDevice func(kind, id string) err
 				return call.Media{}, call.Output{}, usagef("RTCTERM_MAX_SEND_KBPS %q: want kbps", v)
 			}
 			m.MaxSendKbps = n
+		}
+	}
+	if !m.NoAEC {
+		if v := envDefault(env, "RTCTERM_NO_AEC", ""); v != "" {
+			on, err := strconv.ParseBool(v)
+			if err != nil {
+				return call.Media{}, call.Output{}, usagef("RTCTERM_NO_AEC %q: want true or false", v)
+			}
+			m.NoAEC = on
 		}
 	}
 	if m.MaxSendKbps != 0 && (m.MaxSendKbps < minSendKbps || m.MaxSendKbps > maxBitrate) {
@@ -140,7 +151,7 @@ func (m *mediaFlags) config(env LookupEnv, checkDevice func(kind, id string) err
 		Fake: m.FakeMedia.on, FakeKind: m.FakeMedia.kind, Width: w, Height: h, FPS: m.FPS, VideoBitrateKbps: m.VideoBitrate,
 		ICEServers: ice, RelayOnly: m.RelayOnly, NoAudioOut: m.NoAudioOut,
 		Mic: m.Mic, Camera: m.Camera, Speaker: m.Speaker, Muted: m.Muted, NoCamera: m.NoCamera,
-		MaxSendKbps: m.MaxSendKbps,
+		MaxSendKbps: m.MaxSendKbps, NoAEC: m.NoAEC,
 	}
 	out := call.Output{
 		NoTUI: m.NoTUI, StatsJSON: m.StatsJSON, Duration: m.Duration, StatsInterval: m.StatsInterval,
