@@ -301,6 +301,11 @@ func cleaned(src audioSource) bool {
 	switch s := src.(type) {
 	case *cleanedMic, *cleanedDeviceMic:
 		return true
+	case *liveMic:
+		s.mu.Lock()
+		in := s.inner
+		s.mu.Unlock()
+		return in != nil && cleaned(in)
 	case *deviceMic:
 		s.mu.Lock()
 		defer s.mu.Unlock()
