@@ -13,7 +13,17 @@ import (
 // handleMessage applies one signaling message (docs/protocol.md).
 func (s *Session) handleMessage(ctx context.Context, m signal.Message) {
 	s.log.Debug("signaling message", "type", m.MessageType())
+	if s.meshLeft() {
+		switch m.(type) {
+		case *signal.PeerJoined, *signal.ReadyForOffer, *signal.Offer, *signal.Answer, *signal.ICECandidate:
+			return // the media is on the SFU: no mesh negotiation
+		}
+	}
 	switch m := m.(type) {
+	case *signal.SFUSwitch:
+		s.sfuMove(m)
+	case *signal.Notice:
+		s.notice(m)
 	case *signal.Welcome:
 		s.welcome(m)
 	case *signal.PeerJoined:
@@ -54,6 +64,12 @@ func (s *Session) welcome(w *signal.Welcome) {
 		s.iceServers = append(s.iceServers, webrtc.ICEServer{URLs: is.URLs, Username: is.Username, Credential: is.Credential})
 	}
 	resumed := prev != "" && prev == w.PeerID
+	if s.welcomeSFU(w) || s.meshLeft() {
+		// On the SFU: signaling only, the SFU has the rows.
+		s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingConnected, Room: w.Room, PeerID: w.PeerID, UserName: s.cfg.Signal.Join.UserName}})
+		s.sendMediaState()
+		return
+	}
 	if prev != "" && !resumed {
 		// The server did not keep our identity: the others see a new peer
 		// and will drop the old one, so start over with everyone.

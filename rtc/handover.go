@@ -1,0 +1,80 @@
+package rtc
+
+import (
+	"github.com/rtcterm/rtcterm/signal"
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// SFUMove is the server's word that this member's room is on an SFU
+// (protocol v1.1): where to connect, with our own token, and whether it
+// came with the welcome (the room was there already: the session never
+// negotiated a mesh) or as an sfu-switch (the mesh carries media until the
+// caller has the SFU's and calls LeaveMesh).
+type SFUMove struct {
+	signal.SFU
+	SelfID  string // our peer id: the SFU identity in the token
+	Welcome bool   // from the welcome, not an sfu-switch
+	People  int    // members of the room as the session knows them, us included
+}
+
+// sfuMove handles an sfu-switch. Without Config.OnSFU the session is a v1
+// client: it ignores the message and stays on the mesh.
+func (s *Session) sfuMove(m *signal.SFUSwitch) {
+	if s.cfg.OnSFU == nil || s.meshLeft() {
+		return
+	}
+	s.cfg.OnSFU(SFUMove{SFU: m.SFU, SelfID: s.selfPeerID(), People: len(s.peerIDs()) + 1})
+}
+
+// welcomeSFU handles a welcome that carries "sfu": the session gives up
+// the mesh before negotiating anything and tells Config.OnSFU. It reports
+// whether it did.
+func (s *Session) welcomeSFU(w *signal.Welcome) bool {
+	if w.SFU == nil || s.cfg.OnSFU == nil {
+		return false
+	}
+	if !s.meshLeft() {
+		s.leaveMesh()
+		s.cfg.OnSFU(SFUMove{SFU: *w.SFU, SelfID: w.PeerID, Welcome: true, People: len(w.Peers) + 1})
+	}
+	return true
+}
+
+// LeaveMesh closes every mesh peer connection and stops negotiating: the
+// call's media has moved to an SFU. Signaling stays connected, for
+// presence, chat and notices. Safe from any goroutine; it returns at once.
+func (s *Session) LeaveMesh() { s.post(s.leaveMesh) }
+
+// leaveMesh runs on the session loop.
+func (s *Session) leaveMesh() {
+	s.mu.Lock()
+	s.noMesh = true
+	m := s.media
+	s.mu.Unlock()
+	for _, id := range s.peerIDs() {
+		s.removePeer(id)
+	}
+	// The mesh's congestion control no longer speaks for the encoder: the
+	// SFU's link gets the configured rate.
+	if rc, ok := m.(RateController); ok {
+		kbps, fps := rc.MaxVideo()
+		rc.SetVideoTarget(kbps, fps, false)
+	}
+	s.log.Info("left the mesh: media goes through the SFU")
+}
+
+// meshLeft reports whether LeaveMesh (or a welcome with sfu) ended the mesh.
+func (s *Session) meshLeft() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.noMesh
+}
+
+// SFUJoined tells the server that our SFU room is connected and
+// publishing (it counts completed switches).
+func (s *Session) SFUJoined() { s.send(&signal.SFUJoined{}) }
+
+// notice shows a server's notice; the views sanitize it.
+func (s *Session) notice(n *signal.Notice) {
+	s.emit(store.ServerNotice{Level: n.Level, Message: n.Message})
+}
