@@ -215,6 +215,10 @@ func (h *headless) report(prev, next store.State, a store.Action) {
 		if a.Reason != "" {
 			fmt.Fprintf(h.out, "%s %s\n", ts, tui.Sanitize(a.Reason, 200))
 		}
+	case store.ServerNotice:
+		fmt.Fprintf(h.out, "%s server %s: %s\n", ts, tui.Sanitize(a.Level, 8), tui.Sanitize(a.Message, 300))
+	case store.SwitchedToSFU:
+		fmt.Fprintf(h.out, "%s moved to %s: %d people\n", ts, tui.Sanitize(a.SFU, 32), a.People)
 	}
 }
 

@@ -66,6 +66,8 @@ func TestHeadlessGolden(t *testing.T) {
 			store.ChatReceived{From: "p2", UserName: "Eve\x1b[2J\u202e", Text: "\u009b31mred", At: at},
 			store.RemovePeerConnection{PeerID: "p2"},
 			store.SetAudioOutput{Reason: "audio: no output device"},
+			store.ServerNotice{Level: "warn", Message: "staying on the mesh\x1b[2J: LiveKit unreachable\u202e; retrying in 4 s"},
+			store.SwitchedToSFU{SFU: "LiveKit", People: 6},
 		} {
 			eng.actions <- a
 		}
