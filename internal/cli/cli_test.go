@@ -61,7 +61,7 @@ func fakeStarters(s *started) starters {
 			s.cfgs = append(s.cfgs, c)
 			return nil, errFake
 		},
-		quiet:  func(_ string, errOut io.Writer) (io.Writer, func()) { return errOut, func() {} },
+		quiet: func(_ string, errOut io.Writer) (io.Writer, func()) { return errOut, func() {} },
 		device: func(kind, id string) error {
 			if id == "" || id == "ok" {
 				return nil
