@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
 )
 
 // packetSink is what both engines push remote media into (rtc.AudioSink,
@@ -14,17 +15,33 @@ type packetSink interface {
 }
 
 // gate sits in front of one sink (the audio player or the video decoder)
-// during a handover. Each peer's media comes from the mesh until its first
-// packet arrives through the SFU; from then on only the SFU's gets in, so
-// the sink sees one stream per peer and never two interleaved.
+// during a handover. Each peer's media comes from the mesh until a packet
+// the sink can start from arrives through the SFU (starts); from then on
+// only the SFU's gets in, so the sink sees one stream per peer and never
+// two interleaved.
 type gate struct {
-	sink packetSink // nil: nobody receives this kind
+	sink   packetSink             // nil: nobody receives this kind
+	starts func(*rtp.Packet) bool // whether the SFU's stream can take over at this packet
 
 	mu    sync.Mutex
 	onSFU map[string]bool // peers whose media comes through the SFU
 }
 
-func newGate(sink packetSink) *gate { return &gate{sink: sink, onSFU: map[string]bool{}} }
+func newGate(sink packetSink, starts func(*rtp.Packet) bool) *gate {
+	return &gate{sink: sink, starts: starts, onSFU: map[string]bool{}}
+}
+
+// audioStarts: any packet with a payload (the SFU's probes carry only
+// padding).
+func audioStarts(pkt *rtp.Packet) bool { return len(pkt.Payload) > 0 }
+
+// videoStarts: the first packet of a VP8 key frame, so the decoder moves
+// from one stream to the other on a picture it can decode.
+func videoStarts(pkt *rtp.Packet) bool {
+	var vp8 codecs.VP8Packet
+	payload, err := vp8.Unmarshal(pkt.Payload)
+	return err == nil && vp8.S == 1 && vp8.PID == 0 && len(payload) > 0 && payload[0]&0x01 == 0
+}
 
 // moved reports whether peer's media already comes through the SFU.
 func (g *gate) moved(peer string) bool {
@@ -59,11 +76,17 @@ func (m meshSide) RemovePeer(peer string) {
 // sfuSide is the gate as the SFU engine sees it.
 type sfuSide struct{ g *gate }
 
+// Push passes the SFU's packets once its stream of peer has started;
+// before that the mesh feeds the sink and these are dropped.
 func (s sfuSide) Push(peer string, pkt *rtp.Packet) {
 	s.g.mu.Lock()
-	s.g.onSFU[peer] = true
+	on := s.g.onSFU[peer]
+	if !on && s.g.starts(pkt) {
+		on = true
+		s.g.onSFU[peer] = true
+	}
 	s.g.mu.Unlock()
-	if s.g.sink != nil {
+	if on && s.g.sink != nil {
 		s.g.sink.Push(peer, pkt)
 	}
 }

@@ -75,6 +75,42 @@ func (l *packetLog) maxGap(peer string, from, to time.Time) (time.Duration, time
 	return gap, at0
 }
 
+// stallWatch measures how late this process runs a 10 ms ticker: every
+// member of these tests shares the process, so a stall of the process (a
+// loaded machine, the race detector) pauses everyone's media at once, and
+// is no fault of the switch.
+type stallWatch struct {
+	log  *packetLog
+	stop chan struct{}
+	done chan struct{}
+}
+
+func startStallWatch() *stallWatch {
+	w := &stallWatch{log: newPacketLog(), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-t.C:
+				w.log.Push("tick", nil)
+			}
+		}
+	}()
+	return w
+}
+
+// stall is the process's longest pause in [from, to] beyond the tick.
+func (w *stallWatch) stall(from, to time.Time) time.Duration {
+	g, _ := w.log.maxGap("tick", from, to)
+	return max(g-10*time.Millisecond, 0)
+}
+
+func (w *stallWatch) close() { close(w.stop); <-w.done }
+
 // liveMember is one in-process terminal: a handover engine with synthetic
 // media, its actions folded into a state, its received packets logged.
 type liveMember struct {
@@ -251,6 +287,8 @@ func TestHandoverGrowsToLiveKit(t *testing.T) {
 			t.Fatalf("%s is on %s with 4 people", m.name, s.SFU)
 		}
 	}
+	stalls := startStallWatch()
+	defer stalls.close()
 	before := time.Now()
 	ms = append(ms, startLiveMember(t, srv.WS, "grow", "m5", log))
 	testkit.Eventually(t, liveWait, "all five switched to LiveKit", func() bool {
@@ -264,6 +302,8 @@ func TestHandoverGrowsToLiveKit(t *testing.T) {
 	switchedAt := func(m *liveMember) time.Time { _, at, _ := m.snapshot(); return at }
 	testkit.Eventually(t, liveWait, "media from everyone through LiveKit after the mesh closed", mediaFromAll(ms, switchedAt, 50))
 	end := time.Now()
+	stall := stalls.stall(before, end)
+	t.Logf("the process itself stalled up to %v during the switch (all members share it)", stall.Round(time.Millisecond))
 
 	for _, m := range ms {
 		s, at, _ := m.snapshot()
@@ -284,8 +324,10 @@ func TestHandoverGrowsToLiveKit(t *testing.T) {
 			vg, vat := m.video.maxGap(o.id(), from, end)
 			gaps = append(gaps, fmt.Sprintf("%s audio %v (at +%v) video %v (at +%v)", o.name, ag.Round(time.Millisecond), aat.Sub(before).Round(100*time.Millisecond),
 				vg.Round(time.Millisecond), vat.Sub(before).Round(100*time.Millisecond)))
-			if ag > time.Second {
-				t.Errorf("%s: audio from %s paused %v during the switch", m.name, o.name, ag)
+			// The requirement is the switch's: a pause of the whole process
+			// (stall) is the machine's, not the switch's.
+			if ag > time.Second+stall {
+				t.Errorf("%s: audio from %s paused %v during the switch (the process stalled %v)", m.name, o.name, ag, stall)
 			}
 		}
 		t.Logf("%s (mesh closed %v after m5 joined): largest gaps from %s", m.name, at.Sub(before).Round(time.Millisecond), strings.Join(gaps, "; "))
