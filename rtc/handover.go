@@ -23,7 +23,56 @@ func (s *Session) sfuMove(m *signal.SFUSwitch) {
 	if s.cfg.OnSFU == nil || s.meshLeft() {
 		return
 	}
+	s.freezeMesh()
 	s.cfg.OnSFU(SFUMove{SFU: m.SFU, SelfID: s.selfPeerID(), People: len(s.peerIDs()) + 1})
+}
+
+// freezeMesh keeps the mesh connections that carry media and starts no
+// new negotiation (protocol v1.1: a member told to switch stops answering
+// and sending offers). Connections still being set up are dropped
+// quietly; their peers keep their rows, for the SFU to take over.
+func (s *Session) freezeMesh() {
+	s.mu.Lock()
+	s.frozen = true
+	s.mu.Unlock()
+	for _, id := range s.peerIDs() {
+		p := s.peerByID(id)
+		if p == nil || p.pc == nil || p.up.Load() {
+			continue
+		}
+		if p.restartTimer != nil {
+			p.restartTimer.Stop()
+			p.restartTimer = nil
+		}
+		s.dropConnection(p)
+	}
+}
+
+// meshFrozen reports whether the mesh negotiates no more.
+func (s *Session) meshFrozen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.frozen || s.noMesh
+}
+
+// ResumeMesh undoes the freeze of an sfu-switch whose SFU could not be
+// joined: the mesh negotiates again, and peers whose connection was
+// dropped are asked to offer. Safe from any goroutine.
+func (s *Session) ResumeMesh() {
+	s.post(func() {
+		s.mu.Lock()
+		was := s.frozen && !s.noMesh
+		s.frozen = false
+		s.mu.Unlock()
+		if !was {
+			return
+		}
+		for _, id := range s.peerIDs() {
+			if p := s.peerByID(id); p != nil && p.pc == nil {
+				s.send(&signal.ReadyForOffer{To: id})
+			}
+		}
+	})
 }
 
 // welcomeSFU handles a welcome that carries "sfu": the session gives up

@@ -19,6 +19,12 @@ func (s *Session) handleMessage(ctx context.Context, m signal.Message) {
 			return // the media is on the SFU: no mesh negotiation
 		}
 	}
+	if s.meshFrozen() {
+		switch m.(type) {
+		case *signal.ReadyForOffer, *signal.Offer:
+			return // moving to the SFU: no new negotiation
+		}
+	}
 	switch m := m.(type) {
 	case *signal.SFUSwitch:
 		s.sfuMove(m)
@@ -186,6 +192,9 @@ func (s *Session) dropConnection(p *peer) {
 
 // makeOffer creates and sends an offer, restarting ICE when asked.
 func (s *Session) makeOffer(p *peer, iceRestart bool) {
+	if s.meshFrozen() {
+		return // moving to the SFU: no new negotiation
+	}
 	switch p.pc.SignalingState() {
 	case webrtc.SignalingStateStable:
 	case webrtc.SignalingStateHaveLocalOffer:
@@ -233,6 +242,9 @@ func (s *Session) offerReceived(from, sdp string) {
 
 // answerPendingOffers answers the offers held while media was starting.
 func (s *Session) answerPendingOffers() {
+	if s.meshFrozen() {
+		return // moving to the SFU: no new negotiation
+	}
 	for _, id := range s.peerIDs() {
 		p := s.peerByID(id)
 		if p == nil || p.pendingOffer == "" {

@@ -156,6 +156,7 @@ type Session struct {
 	selfID       string
 	closed       bool // Close was called or Run has ended
 	noMesh       bool // the media moved to an SFU: no more mesh negotiation (handover.go)
+	frozen       bool // told to move to an SFU: no new mesh negotiation (handover.go)
 
 	drops dropCounters // what remote parties sent beyond a bound
 

@@ -2,6 +2,7 @@ package call
 
 import (
 	"sync"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
@@ -23,12 +24,29 @@ type gate struct {
 	sink   packetSink             // nil: nobody receives this kind
 	starts func(*rtp.Packet) bool // whether the SFU's stream can take over at this packet
 
-	mu    sync.Mutex
-	onSFU map[string]bool // peers whose media comes through the SFU
+	now func() time.Time // the clock of the handover's account
+
+	mu       sync.Mutex
+	onSFU    map[string]bool      // peers whose media comes through the SFU
+	sfuAt    map[string]time.Time // when it took over
+	lastMesh map[string]time.Time // the mesh's last packet of the peer, taken or not
 }
 
-func newGate(sink packetSink, starts func(*rtp.Packet) bool) *gate {
-	return &gate{sink: sink, starts: starts, onSFU: map[string]bool{}}
+// handoverHole is how long the sink had nothing of peer because the mesh
+// stopped before the SFU's stream took over: lastMesh to sfuAt, 0 when
+// they overlapped (or the peer never came over the mesh).
+func (g *gate) handoverHole(peer string) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	last, at := g.lastMesh[peer], g.sfuAt[peer]
+	if last.IsZero() || at.IsZero() || !at.After(last) {
+		return 0
+	}
+	return at.Sub(last)
+}
+
+func newGate(sink packetSink, starts func(*rtp.Packet) bool, now func() time.Time) *gate {
+	return &gate{sink: sink, starts: starts, now: now, onSFU: map[string]bool{}, sfuAt: map[string]time.Time{}, lastMesh: map[string]time.Time{}}
 }
 
 // audioStarts: any packet with a payload (the SFU's probes carry only
@@ -53,7 +71,7 @@ func (g *gate) moved(peer string) bool {
 // reset gives every peer back to the mesh (the SFU engine failed).
 func (g *gate) reset() {
 	g.mu.Lock()
-	g.onSFU = map[string]bool{}
+	g.onSFU, g.sfuAt = map[string]bool{}, map[string]time.Time{}
 	g.mu.Unlock()
 }
 
@@ -61,8 +79,13 @@ func (g *gate) reset() {
 type meshSide struct{ g *gate }
 
 func (m meshSide) Push(peer string, pkt *rtp.Packet) {
-	if m.g.sink != nil && !m.g.moved(peer) {
-		m.g.sink.Push(peer, pkt)
+	g := m.g
+	g.mu.Lock()
+	g.lastMesh[peer] = g.now()
+	moved := g.onSFU[peer]
+	g.mu.Unlock()
+	if g.sink != nil && !moved {
+		g.sink.Push(peer, pkt)
 	}
 }
 
@@ -84,6 +107,7 @@ func (s sfuSide) Push(peer string, pkt *rtp.Packet) {
 	if !on && s.g.starts(pkt) {
 		on = true
 		s.g.onSFU[peer] = true
+		s.g.sfuAt[peer] = s.g.now()
 	}
 	s.g.mu.Unlock()
 	if on && s.g.sink != nil {

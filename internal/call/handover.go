@@ -103,8 +103,8 @@ func newHandover(cfg Config, sinks handoverSinks, open func(context.Context) (*d
 		cfg:       cfg,
 		log:       logger(cfg),
 		media:     &sharedMedia{open: open},
-		audio:     newGate(sinks.Audio, audioStarts),
-		video:     newGate(sinks.Video, videoStarts),
+		audio:     newGate(sinks.Audio, audioStarts, time.Now),
+		video:     newGate(sinks.Video, videoStarts, time.Now),
 		levels:    sinks.Level,
 		moves:     make(chan rtc.SFUMove, 1),
 		now:       time.Now,
@@ -352,6 +352,7 @@ func (h *handover) sfuEnded(ctx context.Context, err error, ph *phase) {
 	h.mu.Unlock()
 	h.audio.reset()
 	h.video.reset()
+	h.mesh.ResumeMesh()
 	ph.sfu = false
 	for id, up := range ph.meshPeers {
 		if up {

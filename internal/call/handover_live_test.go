@@ -303,7 +303,7 @@ func TestHandoverGrowsToLiveKit(t *testing.T) {
 	testkit.Eventually(t, liveWait, "media from everyone through LiveKit after the mesh closed", mediaFromAll(ms, switchedAt, 50))
 	end := time.Now()
 	stall := stalls.stall(before, end)
-	t.Logf("the process itself stalled up to %v during the switch (all members share it)", stall.Round(time.Millisecond))
+	t.Logf("the process itself stalled up to %v during the switch (all members share it); gaps below count from m5's join", stall.Round(time.Millisecond))
 
 	for _, m := range ms {
 		s, at, _ := m.snapshot()
@@ -322,12 +322,16 @@ func TestHandoverGrowsToLiveKit(t *testing.T) {
 			from := before
 			ag, aat := m.audio.maxGap(o.id(), from, end)
 			vg, vat := m.video.maxGap(o.id(), from, end)
-			gaps = append(gaps, fmt.Sprintf("%s audio %v (at +%v) video %v (at +%v)", o.name, ag.Round(time.Millisecond), aat.Sub(before).Round(100*time.Millisecond),
-				vg.Round(time.Millisecond), vat.Sub(before).Round(100*time.Millisecond)))
-			// The requirement is the switch's: a pause of the whole process
-			// (stall) is the machine's, not the switch's.
-			if ag > time.Second+stall {
-				t.Errorf("%s: audio from %s paused %v during the switch (the process stalled %v)", m.name, o.name, ag, stall)
+			ah, vh := m.h.audio.handoverHole(o.id()), m.h.video.handoverHole(o.id())
+			gaps = append(gaps, fmt.Sprintf("%s audio %v (at +%v, hole %v) video %v (at +%v, hole %v)", o.name,
+				ag.Round(time.Millisecond), aat.Sub(before).Round(100*time.Millisecond), ah.Round(time.Millisecond),
+				vg.Round(time.Millisecond), vat.Sub(before).Round(100*time.Millisecond), vh.Round(time.Millisecond)))
+			// What the switch itself costs is the hole between the mesh's
+			// last packet and LiveKit's first: the wall-clock gaps also
+			// hold every stall of this process, in which five terminals
+			// share two loaded cores (figures in the log, and README).
+			if ah > time.Second {
+				t.Errorf("%s: audio from %s had a %v hole at the switch (mesh gone before LiveKit delivered)", m.name, o.name, ah)
 			}
 		}
 		t.Logf("%s (mesh closed %v after m5 joined): largest gaps from %s", m.name, at.Sub(before).Round(time.Millisecond), strings.Join(gaps, "; "))
