@@ -34,7 +34,11 @@ func (s *Session) sfuMove(m *signal.SFUSwitch) {
 func (s *Session) freezeMesh() {
 	s.mu.Lock()
 	s.frozen = true
+	m := s.media
 	s.mu.Unlock()
+	// The encoder now feeds the SFU too: the mesh's congestion control,
+	// which may have paused or slowed it for one mesh link, lets go.
+	fullRate(m)
 	for _, id := range s.peerIDs() {
 		p := s.peerByID(id)
 		if p == nil || p.pc == nil || p.up.Load() {
@@ -105,11 +109,16 @@ func (s *Session) leaveMesh() {
 	}
 	// The mesh's congestion control no longer speaks for the encoder: the
 	// SFU's link gets the configured rate.
+	fullRate(m)
+	s.log.Info("left the mesh: media goes through the SFU")
+}
+
+// fullRate sets the encoder to its configured rate, unpaused.
+func fullRate(m LocalMedia) {
 	if rc, ok := m.(RateController); ok {
 		kbps, fps := rc.MaxVideo()
 		rc.SetVideoTarget(kbps, fps, false)
 	}
-	s.log.Info("left the mesh: media goes through the SFU")
 }
 
 // meshLeft reports whether LeaveMesh (or a welcome with sfu) ended the mesh.
