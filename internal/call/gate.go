@@ -75,6 +75,13 @@ func (g *gate) reset() {
 	g.mu.Unlock()
 }
 
+// meshQuietSince is when the mesh last delivered peer's media (zero: never).
+func (g *gate) meshQuietSince(peer string) time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.lastMesh[peer]
+}
+
 // meshSide is the gate as the mesh sees it.
 type meshSide struct{ g *gate }
 

@@ -28,6 +28,10 @@ const (
 	// handoverTick is how often the handover checks whether LiveKit
 	// carries everyone's media yet.
 	handoverTick = 100 * time.Millisecond
+	// keyFrameWait is how long a peer's video may be missing, from the mesh
+	// gone quiet to a LiveKit key frame, before LiveKit is asked for one
+	// (and again at this interval).
+	keyFrameWait = 500 * time.Millisecond
 	// handoverCloseTimeout bounds Close: both engines' own bounds, in turn.
 	handoverCloseTimeout = 25 * time.Second
 )
@@ -143,13 +147,14 @@ func newHandover(cfg Config, sinks handoverSinks, open func(context.Context) (*d
 
 // phase is where a handover stands; owned by Run's loop.
 type phase struct {
-	sfu         bool            // a LiveKit engine runs
-	welcome     bool            // the room was on LiveKit when we joined
-	people      int             // as the move said
-	connectedAt time.Time       // LiveKit room connected; zero before
-	allAt       time.Time       // every mesh peer's media came through LiveKit; zero before
-	meshLeft    bool            // the mesh's peer connections are closed
-	meshPeers   map[string]bool // the mesh's rows, true while connected
+	sfu         bool                 // a LiveKit engine runs
+	welcome     bool                 // the room was on LiveKit when we joined
+	people      int                  // as the move said
+	connectedAt time.Time            // LiveKit room connected; zero before
+	allAt       time.Time            // every mesh peer's media came through LiveKit; zero before
+	meshLeft    bool                 // the mesh's peer connections are closed
+	meshPeers   map[string]bool      // the mesh's rows, true while connected
+	asked       map[string]time.Time // key frames asked of LiveKit, by peer
 }
 
 // Actions implements Engine: both engines' actions, merged in order.
@@ -325,7 +330,7 @@ func (h *handover) startSFU(ctx context.Context, mv rtc.SFUMove, ph *phase, lkEr
 	}
 	h.lk = lk
 	h.mu.Unlock()
-	*ph = phase{sfu: true, welcome: mv.Welcome, people: mv.People, meshLeft: mv.Welcome, meshPeers: ph.meshPeers}
+	*ph = phase{sfu: true, welcome: mv.Welcome, people: mv.People, meshLeft: mv.Welcome, meshPeers: ph.meshPeers, asked: map[string]time.Time{}}
 	h.log.Info("moving to livekit", "url", mv.URL, "room", mv.Room, "reason", mv.Reason, "welcome", mv.Welcome)
 	go func() { lkErr <- lk.Run(ctx) }()
 	return lk.Actions()
@@ -365,10 +370,14 @@ func (h *handover) sfuEnded(ctx context.Context, err error, ph *phase) {
 // check closes the mesh once LiveKit carries every peer's media (and a
 // little longer), or at the deadline.
 func (h *handover) check(ph *phase) {
-	if !ph.sfu || ph.meshLeft || ph.connectedAt.IsZero() {
+	if !ph.sfu || ph.connectedAt.IsZero() {
 		return
 	}
 	now := h.now()
+	h.askKeyFrames(ph, now)
+	if ph.meshLeft {
+		return
+	}
 	all := true
 	for id, up := range ph.meshPeers {
 		if up && !h.audio.moved(id) && !h.video.moved(id) {
@@ -382,6 +391,30 @@ func (h *handover) check(ph *phase) {
 		h.leaveMesh(ph, "every peer's media comes through LiveKit")
 	case now.Sub(ph.connectedAt) >= meshDeadline:
 		h.leaveMesh(ph, "deadline: not every peer's media came through LiveKit")
+	}
+}
+
+// askKeyFrames asks LiveKit for a key frame of every peer whose video
+// has not taken over there while the mesh has gone quiet for it (the peer
+// closed its side of the mesh first): LiveKit's stream can only take over
+// at a key frame, and a subscription may start, or resume, without one.
+func (h *handover) askKeyFrames(ph *phase, now time.Time) {
+	h.mu.Lock()
+	lk := h.lk
+	var ids []string
+	for id := range h.lkPresent {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	if lk == nil || h.video.sink == nil {
+		return
+	}
+	for _, id := range ids {
+		if h.video.moved(id) || now.Sub(h.video.meshQuietSince(id)) < keyFrameWait || now.Sub(ph.asked[id]) < keyFrameWait {
+			continue
+		}
+		ph.asked[id] = now
+		lk.RequestKeyFrame(id)
 	}
 }
 
