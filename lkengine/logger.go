@@ -38,7 +38,9 @@ func (leveledLogger) ComponentLevel(string) zapcore.LevelEnabler { return zapcor
 func (leveledLogger) Leveler() *protoLogger.ComponentLeveler { return nil }
 
 // WithComponentLeveler implements protoLogger.ZapLogger: levels are fixed.
-func (l leveledLogger) WithComponentLeveler(*protoLogger.ComponentLeveler) protoLogger.Logger { return l }
+func (l leveledLogger) WithComponentLeveler(*protoLogger.ComponentLeveler) protoLogger.Logger {
+	return l
+}
 
 var _ protoLogger.ZapLogger = leveledLogger{}
 
