@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/livekit/protocol/auth"
@@ -55,6 +56,12 @@ func (l LiveKit) Preflight(ctx context.Context, room string) error {
 		case twirp.Unauthenticated, twirp.PermissionDenied:
 			return fmt.Errorf("%w (%s)", ErrSFURefused, te.Msg())
 		}
+	}
+	// The network's own words ("dial tcp …: connection refused") say it
+	// best; the RPC layers around them say nothing more.
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return fmt.Errorf("%w (%v)", ErrSFUUnreachable, op)
 	}
 	return fmt.Errorf("%w (%v)", ErrSFUUnreachable, err)
 }

@@ -339,8 +339,12 @@ func TestLiveKitPreflightErrors(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	lk.URL = "ws://" + addr
-	if err := lk.Preflight(ctx, "rtcterm-r"); !errors.Is(err, ErrSFUUnreachable) {
+	err = lk.Preflight(ctx, "rtcterm-r")
+	if !errors.Is(err, ErrSFUUnreachable) {
 		t.Errorf("closed port: %v, want ErrSFUUnreachable", err)
+	}
+	if want := "LiveKit unreachable (dial tcp " + addr + ": connect: connection refused)"; err == nil || err.Error() != want {
+		t.Errorf("closed port: %q, want %q", err, want)
 	}
 }
 

@@ -402,6 +402,8 @@ func TestHandoverLiveKitDown(t *testing.T) {
 			t.Errorf("%s: notice %+v", m.name, n)
 		}
 	}
+	_, _, ns := ms[0].snapshot()
+	t.Logf("%s was told: %s", ms[0].name, ns[0].Message)
 	testkit.Eventually(t, liveWait, "the mesh of three", meshConnected(ms))
 	now := time.Now()
 	testkit.Eventually(t, liveWait, "mesh media while LiveKit is down", mediaFromAll(ms, func(*liveMember) time.Time { return now }, 20))
