@@ -284,10 +284,14 @@ func (h *handover) fromSFU(a store.Action, ph *phase) {
 		h.mu.Lock()
 		h.lkPeers[a.PeerID], h.lkPresent[a.PeerID] = true, true
 		h.mu.Unlock()
+		if _, ok := ph.meshPeers[a.PeerID]; ok {
+			return // the row is there: nobody joined, the peer came along
+		}
 	case store.RemovePeerConnection:
 		h.mu.Lock()
 		delete(h.lkPresent, a.PeerID)
 		h.mu.Unlock()
+		delete(ph.meshPeers, a.PeerID)
 	case store.UpdateConnectionStatus:
 		if a.Status == store.StatusClosed && !ph.meshLeft && ph.meshPeers[a.PeerID] {
 			return // LiveKit ending while the mesh still carries this peer

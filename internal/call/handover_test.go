@@ -55,8 +55,10 @@ func TestHandoverFilter(t *testing.T) {
 	}
 	h.fromSFU(store.AddPeerConnection{PeerID: "p", UserName: "Ada", At: at}, ph)
 	h.fromSFU(store.UpdateConnectionStatus{PeerID: "p", Status: store.StatusConnected, At: at}, ph)
-	if got := len(queued(h)); got != 2 || !h.owned("p") {
-		t.Fatalf("LiveKit's rows: %d passed, owned %v", got, h.owned("p"))
+	h.fromSFU(store.AddPeerConnection{PeerID: "new", UserName: "Bo", At: at}, ph)
+	// The mesh's row of p stays without a second "joined"; a newcomer joins.
+	if got := queued(h); len(got) != 2 || !h.owned("p") {
+		t.Fatalf("LiveKit's rows: %#v passed, owned %v; want p's status and new's join", got, h.owned("p"))
 	}
 	h.fromMesh(store.UpdateConnectionStatus{PeerID: "p", Status: store.StatusClosed, At: at}, ph)
 	h.fromMesh(store.RemovePeerConnection{PeerID: "p"}, ph)
