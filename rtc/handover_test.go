@@ -3,6 +3,9 @@ package rtc
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,5 +118,40 @@ func TestHandoverSignals(t *testing.T) {
 		if err := m.s.Close(); err != nil && !errors.Is(err, ErrClosed) {
 			t.Error(err)
 		}
+	}
+}
+
+// TestV1ClientIgnoresTheSwitch: a session without OnSFU is a v1 client:
+// the server's sfu-switch changes nothing, the mesh goes on; the notice
+// before it is still shown.
+func TestV1ClientIgnoresTheSwitch(t *testing.T) {
+	sfu := &scriptedSFU{down: true}
+	srv := testkit.StartServer(t, server.Config{Logger: discardLogger(), SFU: sfu, SFUURL: "ws://127.0.0.1:7880", SFUAt: 2})
+	var ms []*member
+	for _, name := range []string{"A", "B"} {
+		media := newFakeMedia()
+		ms = append(ms, startMember(t, testConfig(srv.WS, "r", name, media), media))
+	}
+	waitFor(t, 20*time.Second, "a mesh of two", allConnected(ms))
+	waitFor(t, 20*time.Second, "the notice", func() bool { return ms[0].sawNotice() && ms[1].sawNotice() })
+	sfu.mu.Lock()
+	sfu.down = false
+	sfu.mu.Unlock()
+	// The retry (1 s) moves the room: the server sent sfu-switch.
+	waitFor(t, 20*time.Second, "the server moving the room", func() bool {
+		resp, err := http.Get(srv.Base + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), "rtcterm_signal_sfu_rooms_switched_total 1")
+	})
+	deadline := time.Now().Add(time.Second) // the switch has reached them by then
+	for time.Now().Before(deadline) {
+		if !allConnected(ms)() || ms[0].s.meshLeft() || ms[0].s.meshFrozen() {
+			t.Fatal("a v1 client left or froze the mesh")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
