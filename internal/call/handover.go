@@ -25,10 +25,12 @@ const (
 	// handoverTick is how often the handover checks whether LiveKit
 	// carries everyone's media yet.
 	handoverTick = 100 * time.Millisecond
-	// keyFrameWait is how long a peer's video may be missing, from the mesh
-	// gone quiet to a LiveKit key frame, before LiveKit is asked for one
-	// (and again at this interval).
-	keyFrameWait = 500 * time.Millisecond
+	// keyFrameEvery is how often LiveKit is asked for a key frame of a peer
+	// whose video has not taken over there yet (it can only at one);
+	// keyFrameUrgent is the interval once the mesh has gone quiet for that
+	// peer (which closed its side first), after keyFrameUrgent of quiet.
+	keyFrameEvery  = time.Second
+	keyFrameUrgent = 250 * time.Millisecond
 	// handoverCloseTimeout bounds Close: both engines' own bounds, in turn.
 	handoverCloseTimeout = 25 * time.Second
 )

@@ -107,10 +107,11 @@ func (h *handover) check(ph *phase) {
 	}
 }
 
-// askKeyFrames asks LiveKit for a key frame of every peer whose video
-// has not taken over there while the mesh has gone quiet for it (the peer
-// closed its side of the mesh first): LiveKit's stream can only take over
-// at a key frame, and a subscription may start, or resume, without one.
+// askKeyFrames asks LiveKit for a key frame of every peer whose video has
+// not taken over there: LiveKit's stream can only take over at one, and a
+// subscription may start, or resume, without one. Asked while the mesh
+// still carries the peer, the take-over overlaps; once the mesh has gone
+// quiet (the peer closed its side first) it is asked more often.
 func (h *handover) askKeyFrames(ph *phase, now time.Time) {
 	h.mu.Lock()
 	lk := h.lk
@@ -123,7 +124,14 @@ func (h *handover) askKeyFrames(ph *phase, now time.Time) {
 		return
 	}
 	for _, id := range ids {
-		if h.video.moved(id) || now.Sub(h.video.meshQuietSince(id)) < keyFrameWait || now.Sub(ph.asked[id]) < keyFrameWait {
+		if h.video.moved(id) {
+			continue
+		}
+		every := keyFrameEvery
+		if now.Sub(h.video.meshQuietSince(id)) >= keyFrameUrgent {
+			every = keyFrameUrgent
+		}
+		if now.Sub(ph.asked[id]) < every {
 			continue
 		}
 		ph.asked[id] = now
