@@ -2,7 +2,6 @@ package lkengine
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtcterm/rtcterm/internal/testkit"
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -35,7 +35,7 @@ func TestRtctermJoinLiveKit(t *testing.T) {
 		"--no-tui", "--fake-media", "--no-audio-out", "--video-size", "320x240", "--capture-fps", "15",
 		"--stats-json", "-", "--stats-interval", "500ms", "--duration", "12s")
 	cmd.Env = append(os.Environ(), "LIVEKIT_API_KEY="+testKey, "LIVEKIT_API_SECRET="+testSecret)
-	stderr := &syncWriter{w: &bytes.Buffer{}}
+	stderr := testkit.NewSyncWriter()
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -90,10 +90,7 @@ func TestRtctermJoinLiveKit(t *testing.T) {
 // starts a local livekit-server itself, its bots join through it, and the
 // user's rows show them connected with media coming in.
 func TestDemoLiveKit(t *testing.T) {
-	requireNamespace(t)
-	if err := ensureVeth(); err != nil {
-		t.Fatal(err)
-	}
+	requireNamespace(t) // adds the veth pair
 	server := serverBinary(t)
 	bin := filepath.Join(t.TempDir(), "rtcterm")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/rtcterm/rtcterm").CombinedOutput(); err != nil {
@@ -105,7 +102,7 @@ func TestDemoLiveKit(t *testing.T) {
 		"--no-tui", "--fake-media", "--no-audio-out", "--video-size", "320x240", "--capture-fps", "15",
 		"--stats-json", "-", "--stats-interval", "500ms", "--duration", "12s")
 	cmd.Env = append(os.Environ(), "RTCTERM_LIVEKIT_SERVER="+server)
-	stderr := &syncWriter{w: &bytes.Buffer{}}
+	stderr := testkit.NewSyncWriter()
 	cmd.Stderr = stderr
 	out, err := cmd.Output()
 	if err != nil {

@@ -190,7 +190,7 @@ func (e *Engine) call(ctx context.Context) error {
 		lksdk.WithConnectTimeout(e.cfg.ConnectTimeout),
 		// The stats interceptor first, so it sees the RTCP reports the
 		// SDK's default interceptors (kept) produce.
-		lksdk.WithInterceptors([]interceptor.Factory{sf}),
+		lksdk.WithInterceptors([]interceptor.Factory{sf, pliFactory{e.localKeyFrame}}),
 		lksdk.WithIncludeDefaultInterceptors(true),
 		lksdk.WithLogger(sdkLogger(e.log)),
 	)

@@ -92,8 +92,13 @@ func (s *Session) startAdaptation(ctx context.Context) {
 			case now := <-t.C:
 				s.mu.Lock()
 				rc, _ := s.media.(RateController)
+				handover := s.frozen || s.noMesh
 				s.mu.Unlock()
-				if rc == nil {
+				if rc == nil || handover {
+					// Moving to an SFU: the encoder feeds it too, and the
+					// mesh's links no longer speak for it (handover.go).
+					// Should the mesh resume, its next decision is applied.
+					last = videoTarget{}
 					continue
 				}
 				limit, limited, rising, ok := s.updateEstimates(now)

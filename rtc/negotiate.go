@@ -13,7 +13,23 @@ import (
 // handleMessage applies one signaling message (docs/protocol.md).
 func (s *Session) handleMessage(ctx context.Context, m signal.Message) {
 	s.log.Debug("signaling message", "type", m.MessageType())
+	if s.meshLeft() {
+		switch m.(type) {
+		case *signal.PeerJoined, *signal.ReadyForOffer, *signal.Offer, *signal.Answer, *signal.ICECandidate:
+			return // the media is on the SFU: no mesh negotiation
+		}
+	}
+	if s.meshFrozen() {
+		switch m.(type) {
+		case *signal.ReadyForOffer, *signal.Offer:
+			return // moving to the SFU: no new negotiation
+		}
+	}
 	switch m := m.(type) {
+	case *signal.SFUSwitch:
+		s.sfuMove(m)
+	case *signal.Notice:
+		s.notice(m)
 	case *signal.Welcome:
 		s.welcome(m)
 	case *signal.PeerJoined:
@@ -54,6 +70,12 @@ func (s *Session) welcome(w *signal.Welcome) {
 		s.iceServers = append(s.iceServers, webrtc.ICEServer{URLs: is.URLs, Username: is.Username, Credential: is.Credential})
 	}
 	resumed := prev != "" && prev == w.PeerID
+	if s.welcomeSFU(w) || s.meshLeft() {
+		// On the SFU: signaling only, the SFU has the rows.
+		s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingConnected, Room: w.Room, PeerID: w.PeerID, UserName: s.cfg.Signal.Join.UserName}})
+		s.sendMediaState()
+		return
+	}
 	if prev != "" && !resumed {
 		// The server did not keep our identity: the others see a new peer
 		// and will drop the old one, so start over with everyone.
@@ -170,6 +192,9 @@ func (s *Session) dropConnection(p *peer) {
 
 // makeOffer creates and sends an offer, restarting ICE when asked.
 func (s *Session) makeOffer(p *peer, iceRestart bool) {
+	if s.meshFrozen() {
+		return // moving to the SFU: no new negotiation
+	}
 	switch p.pc.SignalingState() {
 	case webrtc.SignalingStateStable:
 	case webrtc.SignalingStateHaveLocalOffer:
@@ -217,6 +242,9 @@ func (s *Session) offerReceived(from, sdp string) {
 
 // answerPendingOffers answers the offers held while media was starting.
 func (s *Session) answerPendingOffers() {
+	if s.meshFrozen() {
+		return // moving to the SFU: no new negotiation
+	}
 	for _, id := range s.peerIDs() {
 		p := s.peerByID(id)
 		if p == nil || p.pendingOffer == "" {

@@ -84,6 +84,12 @@ type Config struct {
 	// DefaultMaxPeers); peers introduced beyond it are ignored.
 	MaxPeers int
 
+	// OnSFU, when set, makes the session a protocol v1.1 client: it is
+	// called (on the session's loop: it must not block) when the server
+	// moves the room to an SFU or welcomes us into a room already there.
+	// Without it the session ignores both and stays on the mesh.
+	OnSFU func(SFUMove)
+
 	Now           func() time.Time // clock for action timestamps (default time.Now)
 	Logger        *slog.Logger
 	LoggerFactory logging.LoggerFactory // Pion's logs (default: into Logger)
@@ -149,6 +155,8 @@ type Session struct {
 	lowBandwidth bool
 	selfID       string
 	closed       bool // Close was called or Run has ended
+	noMesh       bool // the media moved to an SFU: no more mesh negotiation (handover.go)
+	frozen       bool // told to move to an SFU: no new mesh negotiation (handover.go)
 
 	drops dropCounters // what remote parties sent beyond a bound
 
@@ -441,7 +449,7 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 		}
 		// The call goes on without local media: receive only.
 		s.mediaReady = true
-		if s.selfPeerID() != "" {
+		if s.selfPeerID() != "" && !s.meshLeft() {
 			s.announceReady()
 		}
 		s.answerPendingOffers()
@@ -469,7 +477,9 @@ func (s *Session) mediaOpened(ctx context.Context, m LocalMedia, err error) {
 	}
 	if self := s.selfPeerID(); self != "" {
 		s.sendMediaState() // the welcome's announcement predates the media
-		s.announceReady()
+		if !s.meshLeft() {
+			s.announceReady()
+		}
 	}
 	s.answerPendingOffers()
 }

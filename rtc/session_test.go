@@ -37,6 +37,14 @@ type member struct {
 	state   store.State
 	runErr  chan error
 	drained chan struct{}
+	notices []store.ServerNotice
+}
+
+// sawNotice reports whether the member was shown a server notice.
+func (m *member) sawNotice() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.notices) > 0
 }
 
 func (m *member) snapshot() store.State {
@@ -62,6 +70,9 @@ func startMember(t *testing.T, cfg Config, media *fakeMedia) *member {
 		for a := range m.s.Actions() {
 			m.mu.Lock()
 			m.state = store.Reduce(m.state, a)
+			if n, ok := a.(store.ServerNotice); ok {
+				m.notices = append(m.notices, n)
+			}
 			m.mu.Unlock()
 		}
 	}()

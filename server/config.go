@@ -96,6 +96,21 @@ type Config struct {
 	ConnBytesPerSec float64
 	ConnBytesBurst  int
 
+	// SFU, when set, moves a room from the mesh to an SFU (LiveKit) once it
+	// has SFUAt members (protocol v1.1, see docs/protocol.md).
+	SFU SFUBackend
+	// SFUURL is the ws:// or wss:// URL of the SFU that members are sent
+	// to; required with SFU.
+	SFUURL string
+	// SFUAt is how many members move a room to the SFU (default 5, at
+	// least 2).
+	SFUAt int
+	// SFUTokenTTL is how long a member's SFU token is valid (default 10
+	// min; it is checked only when the member connects).
+	SFUTokenTTL time.Duration
+	// SFUPreflightTimeout bounds one pre-flight check (default 5 s).
+	SFUPreflightTimeout time.Duration
+
 	// Logger receives structured logs (default slog.Default()). Tokens and
 	// SDP are never logged.
 	Logger *slog.Logger
@@ -182,6 +197,11 @@ func (c Config) withDefaults() Config {
 	// full refill; each frame must fit in one burst.
 	c.InboundBurst = max(c.InboundBurst, int(c.MaxFrameBytes))
 	c.ConnBytesBurst = max(c.ConnBytesBurst, int(c.MaxFrameBytes))
+	if c.SFUAt <= 0 {
+		c.SFUAt = 5
+	}
+	def(&c.SFUTokenTTL, 10*time.Minute)
+	def(&c.SFUPreflightTimeout, 5*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -221,7 +221,7 @@ func (c *conn) handle(data []byte) bool {
 			return true
 		}
 		return c.join(m)
-	case *signal.Leave, *signal.ReadyForOffer, *signal.Offer, *signal.Answer, *signal.ICECandidate, *signal.MediaStateUpdate, *signal.Chat:
+	case *signal.Leave, *signal.ReadyForOffer, *signal.Offer, *signal.Answer, *signal.ICECandidate, *signal.MediaStateUpdate, *signal.Chat, *signal.SFUJoined:
 		if c.peer == nil {
 			c.reply(signal.CodeNotJoined, "send join first", typ)
 			return true
@@ -232,6 +232,8 @@ func (c *conn) handle(data []byte) bool {
 			return false
 		case *signal.Chat:
 			c.chat(m)
+		case *signal.SFUJoined:
+			c.s.sfuJoined(c.peer)
 		default:
 			c.relay(m)
 		}
@@ -324,6 +326,7 @@ func (c *conn) join(j *signal.Join) bool {
 		r = &room{name: j.Room}
 		s.rooms[j.Room] = r
 		s.metrics.rooms.Inc()
+		s.setModeLocked(r, modeMesh)
 	}
 	userName = uniqueName(r, userName)
 	p := &peer{
@@ -343,6 +346,7 @@ func (c *conn) join(j *signal.Join) bool {
 	s.broadcastLocked(r, p, joined, signal.TypePeerJoined)
 	p.out.pushFront(s.welcomeLocked(p))
 	c.attachLocked(p)
+	s.sfuCheckLocked(r)
 	s.flushDropsLocked()
 	s.mu.Unlock()
 	c.log.Info("signaling peer joined", "room", r.name, "peer", id, "user", userName)

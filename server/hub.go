@@ -12,6 +12,12 @@ import (
 type room struct {
 	name    string
 	members []*peer // in join order, so welcome lists are stable
+
+	// The move to the SFU (sfu.go), guarded by Server.mu.
+	mode      roomMode
+	switching bool        // a pre-flight runs or a retry is scheduled
+	attempt   int         // failed pre-flights in a row
+	retry     *time.Timer // the scheduled retry, nil when none
 }
 
 func (r *room) member(id string) *peer {
@@ -49,6 +55,7 @@ type peer struct {
 	gen        uint64
 	graceTimer *time.Timer
 	gone       bool
+	sfuJoined  bool // reported sfu-joined (counted once)
 }
 
 // deliverLocked queues b for p. A full queue marks p for removal as a slow
@@ -110,6 +117,11 @@ func (s *Server) removePeerLocked(p *peer, reason string) {
 	if len(r.members) == 0 {
 		delete(s.rooms, r.name)
 		s.metrics.rooms.Dec()
+		s.setModeLocked(r, "")
+		if r.retry != nil {
+			r.retry.Stop()
+			r.retry = nil
+		}
 		return
 	}
 	b, _ := signal.Encode(signal.PeerLeft{PeerID: p.id})
@@ -125,6 +137,7 @@ func (s *Server) welcomeLocked(p *peer) []byte {
 		Peers:      make([]signal.PeerInfo, 0, len(p.room.members)),
 		ICEServers: s.cfg.ICEServers,
 		Resume:     &signal.Resume{PeerID: p.id, Secret: p.secret},
+		SFU:        s.welcomeSFULocked(p),
 	}
 	for _, o := range p.room.members {
 		if o == p {

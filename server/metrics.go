@@ -24,6 +24,12 @@ type metrics struct {
 	throttled       *prometheus.CounterVec
 	throttleSeconds prometheus.Counter
 	limits          *prometheus.GaugeVec
+
+	roomsByMode *prometheus.GaugeVec
+	sfuAttempts prometheus.Counter
+	sfuFailures *prometheus.CounterVec
+	sfuRooms    prometheus.Counter
+	sfuSwitched prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry, own bool) (*metrics, error) {
@@ -73,9 +79,28 @@ func newMetrics(reg *prometheus.Registry, own bool) (*metrics, error) {
 		limits: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rtcterm_signal_limit", Help: "Configured global limits, so dashboards can show usage against them.",
 		}, []string{"limit"}),
+		roomsByMode: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rtcterm_signal_rooms_by_mode", Help: "Rooms by where their media flows (mesh, sfu).",
+		}, []string{"mode"}),
+		sfuAttempts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rtcterm_signal_sfu_switch_attempts_total", Help: "Pre-flight checks of the SFU made to move a room off the mesh, retries included.",
+		}),
+		sfuFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rtcterm_signal_sfu_switch_failures_total", Help: "Pre-flight checks that kept a room on the mesh, by reason (unreachable, refused, other).",
+		}, []string{"reason"}),
+		sfuRooms: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rtcterm_signal_sfu_rooms_switched_total", Help: "Rooms moved from the mesh to the SFU.",
+		}),
+		sfuSwitched: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rtcterm_signal_sfu_switched_members_total", Help: "Members that reported their SFU room connected (sfu-joined).",
+		}),
+	}
+	for _, mode := range []roomMode{modeMesh, modeSFU} {
+		m.roomsByMode.WithLabelValues(string(mode)) // present at 0
 	}
 	cs := []prometheus.Collector{m.rooms, m.peers, m.connections, m.joins, m.relayed, m.errors, m.dropped, m.chat,
-		m.unjoined, m.refused, m.joinTimeouts, m.inbound, m.throttled, m.throttleSeconds, m.limits}
+		m.unjoined, m.refused, m.joinTimeouts, m.inbound, m.throttled, m.throttleSeconds, m.limits,
+		m.roomsByMode, m.sfuAttempts, m.sfuFailures, m.sfuRooms, m.sfuSwitched}
 	if own {
 		cs = append(cs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}

@@ -46,6 +46,9 @@ type Server struct {
 	closing   bool
 	dropQueue []*peer        // peers whose send queue overflowed; see flushDropsLocked
 	wg        sync.WaitGroup // connection handlers and the goroutines they start
+
+	bg       context.Context // background work (SFU pre-flights); cancelled by Shutdown
+	bgCancel context.CancelFunc
 }
 
 type ipLimit struct {
@@ -57,6 +60,9 @@ type ipLimit struct {
 // when rooms are open (no TokenSecret).
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
+	if err := checkSFUConfig(cfg); err != nil {
+		return nil, err
+	}
 	for _, p := range cfg.AllowOrigins {
 		if p == "" {
 			return nil, errors.New("server: empty allow-origin pattern")
@@ -83,6 +89,7 @@ func New(cfg Config) (*Server, error) {
 
 		unjoinedByIP: make(map[string]int),
 	}
+	s.bg, s.bgCancel = context.WithCancel(context.Background())
 	for name, v := range map[string]float64{
 		"max-connections":       float64(cfg.MaxConns),
 		"max-unjoined":          float64(cfg.MaxUnjoined),
@@ -103,6 +110,9 @@ func New(cfg Config) (*Server, error) {
 		mux.Handle("/", cfg.Static)
 	}
 	s.handler = mux
+	if cfg.SFU != nil {
+		s.log.Info("rooms move from the mesh to the SFU when they grow", "sfu_url", cfg.SFUURL, "at", cfg.SFUAt)
+	}
 	if len(cfg.TokenSecret) == 0 {
 		s.log.Warn("signaling rooms are open: no token secret configured, anyone who can reach the server can join any room")
 	} else {
@@ -170,6 +180,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			p.graceTimer.Stop()
 		}
 	}
+	for _, r := range s.rooms {
+		if r.retry != nil {
+			r.retry.Stop()
+			r.retry = nil
+		}
+	}
+	s.bgCancel()
 	s.mu.Unlock()
 
 	var errs []error
@@ -205,6 +222,11 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	io.WriteString(w, "ok\n")
+}
+
+// bgContext is a context for background work, ended by Shutdown or d.
+func (s *Server) bgContext(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.bg, d)
 }
 
 // newID returns n random bytes from Config.Rand, base64url-encoded.

@@ -108,11 +108,20 @@ func Decode(data []byte) (Message, error) {
 		m = &Error{}
 	case TypeChat:
 		m = &Chat{}
+	case TypeSFUSwitch:
+		m = &SFUSwitch{}
+	case TypeSFUJoined:
+		m = &SFUJoined{}
+	case TypeNotice:
+		m = &Notice{}
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnknownType, typ)
 	}
 	if err := json.Unmarshal(data, m); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrBadMessage, typ, jsonProblem(err))
+	}
+	if err := checkDecoded(m); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

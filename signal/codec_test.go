@@ -31,6 +31,11 @@ func allMessages() []signal.Message {
 		&signal.PeerJoined{PeerID: "Q", UserID: "u", UserName: "N"},
 		&signal.PeerLeft{PeerID: "Q"},
 		&signal.Error{Code: signal.CodeUnknownPeer, Message: "m", Ref: "offer"},
+		&signal.SFUSwitch{SFU: signal.SFU{URL: "ws://127.0.0.1:7880", Room: "rtcterm-R", Token: "a.b.c", Reason: "the room reached 5 people"}},
+		&signal.SFUJoined{},
+		&signal.Notice{Level: signal.NoticeWarn, Message: "staying on the mesh: LiveKit unreachable; retrying in 4 s"},
+		&signal.Welcome{PeerID: "P", Room: "R", Peers: []signal.PeerInfo{}, ICEServers: []signal.ICEServer{},
+			SFU: &signal.SFU{URL: "wss://lk.example.org", Room: "rtcterm-R", Token: "x.y.z", Reason: "the room is on LiveKit (6 people)"}},
 	}
 }
 

@@ -25,6 +25,10 @@ func FuzzDecode(f *testing.F) {
 		`{"TYPE":"offer","SDP":"case"}`, `{"type":"offer","to":"a","to":"b"}`,
 		`{"type":"join","room":"\ud800","userName":"\u202e"}`,
 		"{\"type\":\"leave\"}\n", `{"type":"leave"}{}`,
+		`{"type":"sfu-switch","url":"ws://h","room":"r","token":"t","reason":"\u202e"}`,
+		`{"type":"welcome","peerId":"P","room":"R","sfu":{"url":"ws://h","room":"r","token":"t"}}`,
+		`{"type":"welcome","sfu":{"url":"ws://u@h","room":"r","token":"t"}}`,
+		`{"type":"notice","level":"info","message":"\ud800"}`, `{"type":"sfu-joined","x":[1]}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -147,6 +147,9 @@ type Welcome struct {
 	Peers      []PeerInfo  `json:"peers"`
 	ICEServers []ICEServer `json:"iceServers"`
 	Resume     *Resume     `json:"resume,omitempty"`
+	// SFU (additive, v1.1): the room is on the SFU; go straight there and
+	// never start mesh negotiation. Absent for a mesh room.
+	SFU *SFU `json:"sfu,omitempty"`
 }
 
 // PeerJoined tells the members of a room that a new peer entered it.

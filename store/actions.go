@@ -181,7 +181,27 @@ type CollectConnectionStatsRejected struct {
 	Error  string
 }
 
+// ServerNotice is a line the signaling server sent for the screen
+// (protocol v1.1 "notice"), e.g. why the room stays on the mesh. Level is
+// info, warn or error; Message is as the server sent it: sanitize before
+// display.
+type ServerNotice struct {
+	Level   string
+	Message string
+}
+
+// SwitchedToSFU records that the call moved from the mesh to an SFU (or
+// joined a room already there): rows are the same peers, stats now
+// describe the link to the SFU. People counts the call's members, us
+// included; SFU names it ("LiveKit").
+type SwitchedToSFU struct {
+	SFU    string
+	People int
+}
+
 func (InitializeLocalStream) action()           {}
+func (ServerNotice) action()                    {}
+func (SwitchedToSFU) action()                   {}
 func (AddPeerConnection) action()               {}
 func (UpdateConnectionStatus) action()          {}
 func (UpdateConnectionStats) action()           {}

@@ -156,6 +156,10 @@ func Apply(s State, a Action) (State, error) {
 		return chatRefused(s, a.Reason)
 	case ChatRead:
 		s.ChatUnread = 0
+	case ServerNotice:
+		// Shown by the views as it arrives; nothing to keep.
+	case SwitchedToSFU:
+		s.SFU = a.SFU
 	case InitializeMediaPending, StartScreenSharePending, StopScreenSharePending:
 		s.Loading = true
 		s.Error = ""

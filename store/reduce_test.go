@@ -402,3 +402,17 @@ func TestRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestSwitchedToSFU: the move to an SFU is recorded and keeps every row;
+// a server notice changes nothing in the state.
+func TestSwitchedToSFU(t *testing.T) {
+	s := Reduce(New(), AddPeerConnection{PeerID: "p", UserName: "Ada"})
+	s = Reduce(s, UpdateConnectionStatus{PeerID: "p", Status: StatusConnected})
+	s = Reduce(s, SwitchedToSFU{SFU: "LiveKit", People: 2})
+	if s.SFU != "LiveKit" || s.Connections["p"].Status != StatusConnected {
+		t.Fatalf("after the switch: SFU %q, row %+v", s.SFU, s.Connections["p"])
+	}
+	if next, err := Apply(s, ServerNotice{Level: "warn", Message: "m"}); err != nil || next.SFU != s.SFU || len(next.Connections) != 1 {
+		t.Fatalf("a notice changed the state: %v", err)
+	}
+}

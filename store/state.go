@@ -257,6 +257,9 @@ type State struct {
 	Chat []ChatLine
 	// ChatUnread counts remote lines received since the last ChatRead.
 	ChatUnread int
+	// SFU names the SFU the call's media goes through ("LiveKit"); ""
+	// while it is a mesh.
+	SFU string
 	// order holds the peer ids of Connections in PeerOrder, kept by the
 	// reducer on add and remove (nothing else changes a name or an id),
 	// so the selectors list peers without sorting on every render. A new

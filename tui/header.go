@@ -20,6 +20,9 @@ func (m Model) headerLines(w int) []string {
 		title = append(title, "you "+Sanitize(sig.UserName, MaxNameCells))
 	}
 	title = append(title, "signaling "+signalingText(sig, m.joined))
+	if s.SFU != "" {
+		title = append(title, "via "+Sanitize(s.SFU, MaxNameCells))
+	}
 	if n := store.SelectConnectionCount(s); n == 0 {
 		title = append(title, "waiting for others")
 	} else {

@@ -105,6 +105,17 @@ func noticeFor(prev, next store.State, a store.Action, joined bool) (notice, boo
 		return notice{level: levelError, text: "stopping screen share", err: errText(a.Error)}, true
 	case store.UpdateSignaling:
 		return signalingNotice(prev.Signaling, next.Signaling, joined)
+	case store.ServerNotice:
+		lvl := levelInfo
+		switch a.Level {
+		case "warn":
+			lvl = levelWarn
+		case "error":
+			lvl = levelError
+		}
+		return notice{level: lvl, text: "server: " + Sanitize(a.Message, maxNoticeCells)}, true
+	case store.SwitchedToSFU:
+		return notice{level: levelInfo, sticky: true, text: fmt.Sprintf("moved to %s: %s", Sanitize(a.SFU, MaxNameCells), people(a.People))}, true
 	case store.SetAudioOutput:
 		if a.Reason != "" {
 			// The reason says itself what is off: "audio output off: …".
@@ -117,6 +128,18 @@ func noticeFor(prev, next store.State, a store.Action, joined bool) (notice, boo
 		return localStreamNotice(prev.LocalStream, next.LocalStream)
 	}
 	return notice{}, false
+}
+
+// maxNoticeCells bounds a server's notice on screen (the protocol allows
+// 300 characters).
+const maxNoticeCells = 300
+
+// people counts people in English.
+func people(n int) string {
+	if n == 1 {
+		return "1 person"
+	}
+	return fmt.Sprintf("%d people", n)
 }
 
 // signalingNotice words a change of the signaling connection. Before the

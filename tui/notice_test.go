@@ -53,6 +53,8 @@ func TestNotices(t *testing.T) {
 		{"media", store.InitializeMediaRejected{Error: "no camera"}, "media: no camera"},
 		{"signaling", store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingReconnecting, Attempt: 2, Error: "EOF"}}, "signaling lost — reconnecting (attempt 2): EOF"},
 		{"lost", store.UpdateConnectionStatus{PeerID: "p00", Status: store.StatusDisconnected, At: t0}, "Grace: connection lost, waiting for it to come back"},
+		{"server notice", store.ServerNotice{Level: "warn", Message: "staying on the mesh\x1b]52;c;aGk=\a: LiveKit unreachable\u202e; retrying in 4 s"}, "server: staying on the mesh: LiveKit unreachable; retrying in 4 s"},
+		{"moved", store.SwitchedToSFU{SFU: "LiveKit", People: 6}, "moved to LiveKit: 6 people"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,5 +68,17 @@ func TestNotices(t *testing.T) {
 				t.Fatal("esc did not dismiss")
 			}
 		})
+	}
+}
+
+// TestHeaderShowsSFU: once the call moved to LiveKit the title bar says so.
+func TestHeaderShowsSFU(t *testing.T) {
+	h := newHarness(t, callState(1))
+	if strings.Contains(ansiStrip(h.view()), "via LiveKit") {
+		t.Fatal("a mesh call shows LiveKit")
+	}
+	h.update(store.SwitchedToSFU{SFU: "LiveKit", People: 2})
+	if !strings.Contains(ansiStrip(h.view()), "via LiveKit") {
+		t.Fatalf("no \"via LiveKit\" in\n%s", ansiStrip(h.view()))
 	}
 }

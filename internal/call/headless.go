@@ -228,6 +228,10 @@ func (h *headless) report(prev, next store.State, a store.Action) {
 		if has && (!had || before.DeviceID != after.DeviceID) {
 			fmt.Fprintf(h.out, "%s microphone: %s\n", ts, tui.Sanitize(after.Label, 64))
 		}
+	case store.ServerNotice:
+		fmt.Fprintf(h.out, "%s server %s: %s\n", ts, tui.Sanitize(a.Level, 8), tui.Sanitize(a.Message, 300))
+	case store.SwitchedToSFU:
+		fmt.Fprintf(h.out, "%s moved to %s: %d people\n", ts, tui.Sanitize(a.SFU, 32), a.People)
 	}
 }
 

@@ -13,13 +13,30 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rtcterm/rtcterm/internal/testkit"
+
 	"github.com/rtcterm/rtcterm/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
+// envOwnNetns marks the test binary re-run in a network namespace of its
+// own (the LiveKit handover tests add a veth pair there).
+const envOwnNetns = "CALL_NETNS"
+
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	if code, ok := testkit.ReexecInOwnNamespace(envOwnNetns); ok {
+		os.Exit(code)
+	}
+	code := m.Run()
+	testkit.StopLiveKit()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			os.Stderr.WriteString("goleak: " + err.Error() + "\n")
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // fakeEngine answers stats collections with fixed figures and ends the
@@ -66,6 +83,8 @@ func TestHeadlessGolden(t *testing.T) {
 			store.ChatReceived{From: "p2", UserName: "Eve\x1b[2J\u202e", Text: "\u009b31mred", At: at},
 			store.RemovePeerConnection{PeerID: "p2"},
 			store.SetAudioOutput{Reason: "audio: no output device"},
+			store.ServerNotice{Level: "warn", Message: "staying on the mesh\x1b[2J: LiveKit unreachable\u202e; retrying in 4 s"},
+			store.SwitchedToSFU{SFU: "LiveKit", People: 6},
 		} {
 			eng.actions <- a
 		}

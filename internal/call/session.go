@@ -22,12 +22,13 @@ type Sinks struct {
 }
 
 // NewEngine builds the back end of cfg: a LiveKit engine when cfg.LiveKit
-// is set, else the mesh session. It starts nothing until Run.
+// is set, else the mesh session that moves to LiveKit when the server
+// says so (NewHandover). It starts nothing until Run.
 func NewEngine(cfg Config, sinks Sinks) Engine {
 	if cfg.LiveKit != nil {
 		return NewLiveKitEngine(cfg, sinks)
 	}
-	return NewSession(cfg, sinks)
+	return NewHandover(cfg, sinks)
 }
 
 // deviceConfig is what devices captures for cfg.
@@ -66,24 +67,13 @@ func logger(cfg Config) *slog.Logger {
 func NewSession(cfg Config, sinks Sinks) *rtc.Session {
 	log := logger(cfg)
 	dcfg := deviceConfig(cfg, log)
-	rcfg := rtc.Config{
-		Signal: signal.ClientConfig{
-			URL:    cfg.ServerURL,
-			Join:   signal.Join{Room: cfg.Room, UserName: cfg.Name, Token: cfg.Token},
-			Logger: log,
-		},
-		OpenMedia: func(ctx context.Context) (rtc.LocalMedia, error) {
-			m, err := openMedia(ctx, dcfg, sinks)
-			if err != nil {
-				return nil, err
-			}
-			return m, nil
-		},
-		ICEServers:  cfg.Media.ICEServers,
-		MaxSendKbps: cfg.Media.MaxSendKbps,
-		RelayOnly:   cfg.Media.RelayOnly,
-		Net:         cfg.Net,
-		Logger:      log,
+	rcfg := meshConfig(cfg, log)
+	rcfg.OpenMedia = func(ctx context.Context) (rtc.LocalMedia, error) {
+		m, err := openMedia(ctx, dcfg, sinks)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
 	if sinks.Player != nil {
 		rcfg.Audio = sinks.Player
@@ -99,6 +89,22 @@ func NewSession(cfg Config, sinks Sinks) *rtc.Session {
 		sinks.Video.SetKeyFrameRequester(sess.RequestKeyFrame)
 	}
 	return sess
+}
+
+// meshConfig is the mesh session of cfg, without its media and sinks.
+func meshConfig(cfg Config, log *slog.Logger) rtc.Config {
+	return rtc.Config{
+		Signal: signal.ClientConfig{
+			URL:    cfg.ServerURL,
+			Join:   signal.Join{Room: cfg.Room, UserName: cfg.Name, Token: cfg.Token},
+			Logger: log,
+		},
+		ICEServers:  cfg.Media.ICEServers,
+		MaxSendKbps: cfg.Media.MaxSendKbps,
+		RelayOnly:   cfg.Media.RelayOnly,
+		Net:         cfg.Net,
+		Logger:      log,
+	}
 }
 
 // NewLiveKitEngine builds the LiveKit engine of cfg, with the same local

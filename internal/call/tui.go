@@ -43,8 +43,11 @@ func runTUI(ctx context.Context, sess Engine, o Output, sinks Sinks, out io.Writ
 	}
 	if sinks.Video != nil {
 		vs := VideoSource{Sink: sinks.Video}
-		if lk, ok := sess.(*lkengine.Engine); ok {
-			// Through an SFU only drawn video is worth receiving.
+		if lk, ok := sess.(interface {
+			SetTiles(map[string]lkengine.TileSize)
+		}); ok {
+			// Through an SFU only drawn video is worth receiving (the
+			// LiveKit engine, or a mesh call once it moved there).
 			vs.OnTiles = func(tiles map[string]tui.TileSize) {
 				out := make(map[string]lkengine.TileSize, len(tiles))
 				for id, sz := range tiles {

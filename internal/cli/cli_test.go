@@ -31,6 +31,7 @@ type started struct {
 	demos  []demo.Config
 	listen int
 	server int
+	cfgs   []server.Config // what the server starter was given
 }
 
 func (s *started) any() bool { return len(s.calls)+len(s.demos)+s.listen+s.server > 0 }
@@ -55,8 +56,12 @@ func fakeStarters(s *started) starters {
 			return fakeDemo{}, nil
 		},
 		listen: func(string, string) (net.Listener, error) { s.listen++; return nil, errFake },
-		server: func(server.Config) (*server.Server, error) { s.server++; return nil, errFake },
-		quiet:  func(_ string, errOut io.Writer) (io.Writer, func()) { return errOut, func() {} },
+		server: func(c server.Config) (*server.Server, error) {
+			s.server++
+			s.cfgs = append(s.cfgs, c)
+			return nil, errFake
+		},
+		quiet: func(_ string, errOut io.Writer) (io.Writer, func()) { return errOut, func() {} },
 		device: func(kind, id string) error {
 			if id == "" || id == "ok" {
 				return nil
@@ -96,7 +101,7 @@ func TestCommandHelpListsFlagsWithDefaults(t *testing.T) {
 	want := map[string][]string{
 		"join":  {"--server", "--room", "--name", "--token", "--fake-media", "--no-tui", "--stats-json", "--duration", "--ice", "--relay-only", "(default 800)", "--stats-interval", "--capture-fps", "--draw-fps", "Connection:", "Media:", "Output:", "Examples:"},
 		"demo":  {"--bots", "(default 3)", "--clean", "--no-tui", "Examples:"},
-		"serve": {"-addr", `(default "127.0.0.1:8443")`, "-max-peers", "(default 16)", "-token-secret", "-allow-origin", "-tls-cert", "-tls-key"},
+		"serve": {"-addr", `(default "127.0.0.1:8443")`, "-max-peers", "(default 16)", "-token-secret", "-allow-origin", "-tls-cert", "-tls-key", "--livekit-url", "--livekit-key", "--livekit-secret", "--sfu-at", "default 5"},
 		"token": {"-room", "-user", "-ttl", "(default 1h0m0s)"},
 	}
 	for cmd, flags := range want {
@@ -190,6 +195,12 @@ func TestFlagRangesStartNothing(t *testing.T) {
 		{serve, []string{"--tls-cert", "c.pem"}, "--tls-key"},
 		{serve, []string{"--ice", "bogus"}, "bad ICE server"},
 		{serve, []string{"--allow-origin", ""}, "--allow-origin"},
+		{serve, []string{"--sfu-at", "5"}, "--sfu-at needs --livekit-url"},
+		{serve, []string{"--livekit-url", "ws://127.0.0.1:7880", "--livekit-key", "k"}, "go together"},
+		{serve, []string{"--livekit-url", "http://127.0.0.1:7880", "--livekit-key", "k", "--livekit-secret", "s"}, "--livekit-url"},
+		{serve, []string{"--livekit-url", "ws://127.0.0.1:7880", "--livekit-key", "k", "--livekit-secret", "s", "--sfu-at", "1"}, "--sfu-at"},
+		{serve, []string{"--livekit-url", "ws://127.0.0.1:7880", "--livekit-key", "k", "--livekit-secret", "s", "--sfu-at", "1001"}, "--sfu-at"},
+		{serve, []string{"--livekit-url", "ws://127.0.0.1:7880", "--livekit-key", "k", "--livekit-secret", "s", "--sfu-at", "many"}, "--sfu-at"},
 		{[]string{"token", "--room", "r", "--user", "u", "--secret", "s"}, []string{"--ttl", "0s"}, "--ttl"},
 	}
 	for _, c := range cases {

@@ -26,6 +26,7 @@ func setupServe(fs *flagSet, env LookupEnv, st starters) func(context.Context, S
 	var addr, tokenSecret, tlsCert, tlsKey string
 	var maxPeers, maxConns, maxUnjoined, maxUnjoinedPerIP, maxRooms, inboundKiB, connKiB int
 	var allowOrigins, ice listFlag
+	var sfu sfuFlags
 	fs.StringVar(&addr, "addr", envDefault(env, "RTCTERM_ADDR", "127.0.0.1:8443"), "listen `address` (env RTCTERM_ADDR)")
 	fs.IntVar(&maxPeers, "max-peers", 16, fmt.Sprintf("peers allowed per room (1-%d)", maxRoomPeers))
 	fs.IntVar(&maxConns, "max-conns", 4096, "WebSocket connections open at once, in all (further upgrades get HTTP 503)")
@@ -40,6 +41,7 @@ func setupServe(fs *flagSet, env LookupEnv, st starters) func(context.Context, S
 	fs.StringVar(&tlsKey, "tls-key", "", "TLS key `file`")
 	fs.Var(&ice, "ice", "STUN/TURN server handed to clients, `stun:HOST:PORT` or turn:USER:PASS@HOST:PORT (repeatable)")
 	fs.group("Server", "addr", "tls-cert", "tls-key", "token-secret", "allow-origin", "ice")
+	sfu.register(fs, env)
 	fs.group("Limits", "max-peers", "max-rooms", "max-conns", "max-unjoined", "max-unjoined-per-ip", "inbound-kib", "conn-inbound-kib")
 	return func(ctx context.Context, io Stdio) error {
 		if tokenSecret == "" {
@@ -86,6 +88,9 @@ func setupServe(fs *flagSet, env LookupEnv, st starters) func(context.Context, S
 		}
 		for _, is := range servers {
 			cfg.ICEServers = append(cfg.ICEServers, signal.ICEServer{URLs: is.URLs, Username: is.Username, Credential: fmt.Sprint(is.Credential)})
+		}
+		if err := sfu.apply(&cfg, env); err != nil {
+			return err
 		}
 		if tlsCert != "" {
 			// Load the pair now, so a bad file fails before "listening".

@@ -1,0 +1,62 @@
+package call
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// TestGate: a peer's mesh packets reach the sink until the SFU's stream
+// can take over (a key frame for video); from then on only the SFU's do,
+// and the mesh can no longer remove the peer from the sink.
+func TestGate(t *testing.T) {
+	log := newPacketLog()
+	clock := time.Unix(0, 0)
+	g := newGate(log, videoStarts, func() time.Time { return clock })
+	mesh, sfu := meshSide{g}, sfuSide{g}
+	delta := &rtp.Packet{Payload: []byte{0x10, 0x01, 0x00}} // S=1 PID=0, inter frame
+	key := &rtp.Packet{Payload: []byte{0x10, 0x00, 0x9d}}   // S=1 PID=0, key frame
+	padding := &rtp.Packet{}
+
+	mesh.Push("p", delta)
+	sfu.Push("p", padding)
+	sfu.Push("p", delta)
+	if n := log.count("p"); n != 1 || g.moved("p") {
+		t.Fatalf("before the SFU's key frame: %d packets, moved %v; want the mesh's 1", n, g.moved("p"))
+	}
+	clock = clock.Add(300 * time.Millisecond)
+	sfu.Push("p", key)
+	if h := g.handoverHole("p"); h != 300*time.Millisecond {
+		t.Errorf("hole %v, want 300ms (the mesh's last packet to the SFU's key frame)", h)
+	}
+	clock = clock.Add(time.Millisecond)
+	mesh.Push("p", delta)
+	if h := g.handoverHole("p"); h != 0 {
+		t.Errorf("hole %v once the mesh delivered after the SFU took over, want 0", h)
+	}
+	sfu.Push("p", delta)
+	if n := log.count("p"); n != 3 || !g.moved("p") {
+		t.Fatalf("after the key frame: %d packets, moved %v; want 3 (mesh, key, SFU delta)", n, g.moved("p"))
+	}
+	removed := 0
+	g.sink = removeCounter{log, &removed}
+	mesh.RemovePeer("p")
+	if removed != 0 {
+		t.Error("the mesh removed a peer that lives on in the SFU")
+	}
+	sfu.RemovePeer("p")
+	if removed != 1 {
+		t.Error("the SFU could not remove its peer")
+	}
+	if !audioStarts(&rtp.Packet{Payload: []byte{1}}) || audioStarts(padding) {
+		t.Error("audio starts on any payload, never on padding")
+	}
+}
+
+type removeCounter struct {
+	*packetLog
+	n *int
+}
+
+func (r removeCounter) RemovePeer(string) { *r.n++ }

@@ -1,0 +1,151 @@
+package call
+
+import (
+	"context"
+	"time"
+
+	"github.com/rtcterm/rtcterm/lkengine"
+	"github.com/rtcterm/rtcterm/rtc"
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// startSFU joins the LiveKit room of mv with the shared media and returns
+// its actions.
+func (h *handover) startSFU(ctx context.Context, mv rtc.SFUMove, ph *phase, lkErr chan<- error) <-chan store.Action {
+	lcfg := lkengine.Config{
+		URL: mv.URL, Room: mv.Room, Identity: mv.SelfID, Token: mv.Token,
+		VideoWidth: h.cfg.Media.Width, VideoHeight: h.cfg.Media.Height,
+		OpenMedia: func(ctx context.Context) (lkengine.LocalMedia, error) {
+			m, err := h.media.get(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return keptMedia{m}, nil
+		},
+		Logger: h.log,
+	}
+	if h.audio.sink != nil {
+		lcfg.Audio = audioSide{sfuSide{h.audio}, h.levels}
+	}
+	if h.video.sink != nil {
+		lcfg.Video = sfuSide{h.video}
+	}
+	lk := lkengine.New(lcfg)
+	h.mu.Lock()
+	if !h.audioOn {
+		_ = lk.SetAudio(false)
+	}
+	if !h.videoOn {
+		_ = lk.SetVideo(false)
+	}
+	if h.hasTiles {
+		lk.SetTiles(h.tiles)
+	}
+	h.lk = lk
+	h.mu.Unlock()
+	*ph = phase{sfu: true, welcome: mv.Welcome, people: mv.People, meshLeft: mv.Welcome, meshPeers: ph.meshPeers, asked: map[string]time.Time{}}
+	h.log.Info("moving to livekit", "url", mv.URL, "room", mv.Room, "reason", mv.Reason, "welcome", mv.Welcome)
+	go func() { lkErr <- lk.Run(ctx) }()
+	return lk.Actions()
+}
+
+// sfuEnded handles the LiveKit engine's end. While the call goes on that
+// is a failure: before the mesh closed, the call stays on the mesh.
+func (h *handover) sfuEnded(ctx context.Context, err error, ph *phase) {
+	if ctx.Err() != nil {
+		return
+	}
+	why := "the room ended"
+	if err != nil {
+		why = err.Error()
+	}
+	h.log.Warn("livekit engine ended", "err", err, "mesh_left", ph.meshLeft)
+	if ph.meshLeft {
+		h.emit(store.SetConnectionError{Error: "LiveKit: " + why})
+		return
+	}
+	h.mu.Lock()
+	h.lk = nil
+	h.lkPeers, h.lkPresent = map[string]bool{}, map[string]bool{}
+	h.mu.Unlock()
+	h.audio.reset()
+	h.video.reset()
+	h.mesh.ResumeMesh()
+	ph.sfu = false
+	for id, up := range ph.meshPeers {
+		if up {
+			h.emit(store.UpdateConnectionStatus{PeerID: id, Status: store.StatusConnected, At: h.now()})
+		}
+	}
+	h.emit(store.ServerNotice{Level: "warn", Message: "staying on the mesh: LiveKit failed: " + why})
+}
+
+// check closes the mesh once LiveKit carries every peer's media (and a
+// little longer), or at the deadline.
+func (h *handover) check(ph *phase) {
+	if !ph.sfu || ph.connectedAt.IsZero() {
+		return
+	}
+	now := h.now()
+	h.askKeyFrames(ph, now)
+	if ph.meshLeft {
+		return
+	}
+	all := true
+	for id, up := range ph.meshPeers {
+		if up && !h.audio.moved(id) && !h.video.moved(id) {
+			all = false
+		}
+	}
+	switch {
+	case all && ph.allAt.IsZero():
+		ph.allAt = now
+	case all && now.Sub(ph.allAt) >= meshLinger:
+		h.leaveMesh(ph, "every peer's media comes through LiveKit")
+	case now.Sub(ph.connectedAt) >= meshDeadline:
+		h.leaveMesh(ph, "deadline: not every peer's media came through LiveKit")
+	}
+}
+
+// askKeyFrames asks LiveKit for a key frame of every peer whose video has
+// not taken over there: LiveKit's stream can only take over at one, and a
+// subscription may start, or resume, without one. Asked while the mesh
+// still carries the peer, the take-over overlaps; once the mesh has gone
+// quiet (the peer closed its side first) it is asked more often.
+func (h *handover) askKeyFrames(ph *phase, now time.Time) {
+	h.mu.Lock()
+	lk := h.lk
+	var ids []string
+	for id := range h.lkPresent {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	if lk == nil || h.video.sink == nil {
+		return
+	}
+	for _, id := range ids {
+		if h.video.moved(id) {
+			continue
+		}
+		every := keyFrameEvery
+		if now.Sub(h.video.meshQuietSince(id)) >= keyFrameUrgent {
+			every = keyFrameUrgent
+		}
+		if now.Sub(ph.asked[id]) < every {
+			continue
+		}
+		ph.asked[id] = now
+		lk.RequestKeyFrame(id)
+	}
+}
+
+// leaveMesh closes the mesh's peer connections; signaling stays.
+func (h *handover) leaveMesh(ph *phase, why string) {
+	ph.meshLeft = true
+	h.mesh.LeaveMesh()
+	h.mu.Lock()
+	people := len(h.lkPresent) + 1
+	h.mu.Unlock()
+	h.log.Info("mesh closed: the call is on livekit", "why", why, "people", people)
+	h.emit(store.SwitchedToSFU{SFU: sfuName, People: people})
+}

@@ -1,0 +1,90 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/rtcterm/rtcterm/devices"
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// newIdleHandover is a handover that is never run: its mesh session
+// exists but never dials, so the action filter can be driven by hand.
+func newIdleHandover(t *testing.T) *handover {
+	t.Helper()
+	h := newHandover(Config{ServerURL: "ws://127.0.0.1:1/ws", Room: "r", Name: "me"}, handoverSinks{},
+		func(context.Context) (*devices.Media, error) { return nil, errors.New("no media in this test") })
+	t.Cleanup(func() { _ = h.Close() })
+	return h
+}
+
+// queued takes what the handover queued for Actions.
+func queued(h *handover) []store.Action {
+	items, _ := h.queue.take()
+	return items
+}
+
+// TestHandoverFilter: once LiveKit reports a peer, the mesh's news about
+// it (its connection closing, its removal) no longer reaches the rows;
+// LiveKit's own signaling and media reports never do (there is one
+// signaling connection and one media); LiveKit ending while the mesh still
+// carries a peer does not close its row.
+func TestHandoverFilter(t *testing.T) {
+	h := newIdleHandover(t)
+	ph := &phase{meshPeers: map[string]bool{}, asked: map[string]time.Time{}}
+	at := time.Unix(1, 0)
+	h.fromMesh(store.AddPeerConnection{PeerID: "p", UserName: "Ada", At: at}, ph)
+	h.fromMesh(store.UpdateConnectionStatus{PeerID: "p", Status: store.StatusConnected, At: at}, ph)
+	h.fromMesh(store.AddPeerConnection{PeerID: "old", UserName: "v1 client", At: at}, ph)
+	if got := len(queued(h)); got != 3 || !ph.meshPeers["p"] {
+		t.Fatalf("before LiveKit: %d actions passed, mesh peers %v", got, ph.meshPeers)
+	}
+	ph.sfu = true
+	for _, a := range []store.Action{
+		store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingConnecting}},
+		store.InitializeMediaPending{},
+		store.InitializeMediaFulfilled{},
+		store.UpdateConnectionStatus{PeerID: "p", Status: store.StatusClosed, At: at}, // LiveKit ending, mesh still up
+	} {
+		h.fromSFU(a, ph)
+	}
+	if got := queued(h); len(got) != 0 {
+		t.Fatalf("LiveKit's signaling, media or premature close passed: %#v", got)
+	}
+	h.fromSFU(store.AddPeerConnection{PeerID: "p", UserName: "Ada", At: at}, ph)
+	h.fromSFU(store.UpdateConnectionStatus{PeerID: "p", Status: store.StatusConnected, At: at}, ph)
+	h.fromSFU(store.AddPeerConnection{PeerID: "new", UserName: "Bo", At: at}, ph)
+	// The mesh's row of p stays without a second "joined"; a newcomer joins.
+	if got := queued(h); len(got) != 2 || !h.owned("p") {
+		t.Fatalf("LiveKit's rows: %#v passed, owned %v; want p's status and new's join", got, h.owned("p"))
+	}
+	h.fromMesh(store.UpdateConnectionStatus{PeerID: "p", Status: store.StatusClosed, At: at}, ph)
+	h.fromMesh(store.RemovePeerConnection{PeerID: "p"}, ph)
+	h.fromMesh(store.UpdateRemoteMedia{PeerID: "p", Audio: true}, ph)
+	if got := queued(h); len(got) != 0 {
+		t.Fatalf("the mesh's news about a peer LiveKit has passed: %#v", got)
+	}
+	h.fromMesh(store.UpdateConnectionStatus{PeerID: "old", Status: store.StatusFailed, At: at}, ph)
+	h.fromMesh(store.ChatReceived{From: "p", Text: "hi", At: at}, ph)
+	if got := len(queued(h)); got != 2 {
+		t.Fatalf("a peer LiveKit does not have, and chat: %d passed, want 2", got)
+	}
+	h.fromSFU(store.RemovePeerConnection{PeerID: "p"}, ph)
+	if got := queued(h); len(got) != 1 {
+		t.Fatalf("LiveKit's removal of a peer that left: %#v", got)
+	}
+}
+
+// TestHandoverStatsBeforeLiveKit: without LiveKit running, every
+// call goes to the mesh (which refuses them before Run the way it does).
+func TestHandoverStatsBeforeLiveKit(t *testing.T) {
+	h := newIdleHandover(t)
+	if _, err := h.CollectStats(context.Background(), "p"); err == nil {
+		t.Fatal("stats of an unknown peer on the mesh: want the mesh's error")
+	}
+	if err := h.SetAudio(false); err != nil {
+		t.Fatalf("SetAudio before Run: %v (the mesh records the wish)", err)
+	}
+}

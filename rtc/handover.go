@@ -1,0 +1,138 @@
+package rtc
+
+import (
+	"github.com/rtcterm/rtcterm/signal"
+	"github.com/rtcterm/rtcterm/store"
+)
+
+// SFUMove is the server's word that this member's room is on an SFU
+// (protocol v1.1): where to connect, with our own token, and whether it
+// came with the welcome (the room was there already: the session never
+// negotiated a mesh) or as an sfu-switch (the mesh carries media until the
+// caller has the SFU's and calls LeaveMesh).
+type SFUMove struct {
+	signal.SFU
+	SelfID  string // our peer id: the SFU identity in the token
+	Welcome bool   // from the welcome, not an sfu-switch
+	People  int    // members of the room as the session knows them, us included
+}
+
+// sfuMove handles an sfu-switch. Without Config.OnSFU the session is a v1
+// client: it ignores the message and stays on the mesh.
+func (s *Session) sfuMove(m *signal.SFUSwitch) {
+	if s.cfg.OnSFU == nil || s.meshLeft() {
+		return
+	}
+	s.freezeMesh()
+	s.cfg.OnSFU(SFUMove{SFU: m.SFU, SelfID: s.selfPeerID(), People: len(s.peerIDs()) + 1})
+}
+
+// freezeMesh keeps the mesh connections that carry media and starts no
+// new negotiation (protocol v1.1: a member told to switch stops answering
+// and sending offers). Connections still being set up are dropped
+// quietly; their peers keep their rows, for the SFU to take over.
+func (s *Session) freezeMesh() {
+	s.mu.Lock()
+	s.frozen = true
+	m := s.media
+	s.mu.Unlock()
+	// The encoder now feeds the SFU too: the mesh's congestion control,
+	// which may have paused or slowed it for one mesh link, lets go.
+	fullRate(m)
+	for _, id := range s.peerIDs() {
+		p := s.peerByID(id)
+		if p == nil || p.pc == nil || p.up.Load() {
+			continue
+		}
+		if p.restartTimer != nil {
+			p.restartTimer.Stop()
+			p.restartTimer = nil
+		}
+		s.dropConnection(p)
+	}
+}
+
+// meshFrozen reports whether the mesh negotiates no more.
+func (s *Session) meshFrozen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.frozen || s.noMesh
+}
+
+// ResumeMesh undoes the freeze of an sfu-switch whose SFU could not be
+// joined: the mesh negotiates again, and peers whose connection was
+// dropped are asked to offer. Safe from any goroutine.
+func (s *Session) ResumeMesh() {
+	s.post(func() {
+		s.mu.Lock()
+		was := s.frozen && !s.noMesh
+		s.frozen = false
+		s.mu.Unlock()
+		if !was {
+			return
+		}
+		for _, id := range s.peerIDs() {
+			if p := s.peerByID(id); p != nil && p.pc == nil {
+				s.send(&signal.ReadyForOffer{To: id})
+			}
+		}
+	})
+}
+
+// welcomeSFU handles a welcome that carries "sfu": the session gives up
+// the mesh before negotiating anything and tells Config.OnSFU. It reports
+// whether it did.
+func (s *Session) welcomeSFU(w *signal.Welcome) bool {
+	if w.SFU == nil || s.cfg.OnSFU == nil {
+		return false
+	}
+	if !s.meshLeft() {
+		s.leaveMesh()
+		s.cfg.OnSFU(SFUMove{SFU: *w.SFU, SelfID: w.PeerID, Welcome: true, People: len(w.Peers) + 1})
+	}
+	return true
+}
+
+// LeaveMesh closes every mesh peer connection and stops negotiating: the
+// call's media has moved to an SFU. Signaling stays connected, for
+// presence, chat and notices. Safe from any goroutine; it returns at once.
+func (s *Session) LeaveMesh() { s.post(s.leaveMesh) }
+
+// leaveMesh runs on the session loop.
+func (s *Session) leaveMesh() {
+	s.mu.Lock()
+	s.noMesh = true
+	m := s.media
+	s.mu.Unlock()
+	for _, id := range s.peerIDs() {
+		s.removePeer(id)
+	}
+	// The mesh's congestion control no longer speaks for the encoder: the
+	// SFU's link gets the configured rate.
+	fullRate(m)
+	s.log.Info("left the mesh: media goes through the SFU")
+}
+
+// fullRate sets the encoder to its configured rate, unpaused.
+func fullRate(m LocalMedia) {
+	if rc, ok := m.(RateController); ok {
+		kbps, fps := rc.MaxVideo()
+		rc.SetVideoTarget(kbps, fps, false)
+	}
+}
+
+// meshLeft reports whether LeaveMesh (or a welcome with sfu) ended the mesh.
+func (s *Session) meshLeft() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.noMesh
+}
+
+// SFUJoined tells the server that our SFU room is connected and
+// publishing (it counts completed switches).
+func (s *Session) SFUJoined() { s.send(&signal.SFUJoined{}) }
+
+// notice shows a server's notice; the views sanitize it.
+func (s *Session) notice(n *signal.Notice) {
+	s.emit(store.ServerNotice{Level: n.Level, Message: n.Message})
+}
