@@ -188,7 +188,7 @@ func (m *Media) SetAudioEnabled(on bool) {
 func (m *Media) SetVideoEnabled(on bool) {
 	m.mu.Lock()
 	if on && !m.video.enabled {
-		m.video.forceNext = true
+		m.video.forceNext, m.video.low.forceNext = true, true
 	}
 	m.video.enabled = on
 	m.mu.Unlock()
@@ -290,6 +290,9 @@ func (m *Media) Close() error {
 		}
 	}
 	m.video.retired, m.video.screen = nil, nil
+	if low := m.video.low.enc; low != nil {
+		errs = append(errs, low.enc.Close())
+	}
 	close(m.events)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close media: %w", err)
