@@ -16,25 +16,36 @@ import (
 const (
 	// layerDownKbps: below this target a peer on the high layer moves to
 	// the low one (640×480 drops most frames of a camera picture below it).
-	layerDownKbps = 300
+	layerDownKbps = 250
 	// layerUpKbps: from this target a peer on the low layer moves up.
 	layerUpKbps = 400
 	// highLowFPSBelowKbps: below this the high layer runs at the lower
 	// frame rate (full again from 6/5 of it), the rung above the low layer.
 	highLowFPSBelowKbps = 450
+	// layerDownAfter: a target below layerDownKbps moves the peer down
+	// only once it has stayed there this long, or at once below
+	// layerDropKbps. Switching up costs a key frame of the high layer,
+	// whose burst can make gcc cut its estimate for a moment; the layer's
+	// bitrate follows the cut at once, so waiting costs no congestion.
+	layerDownAfter = 1500 * time.Millisecond
+	layerDropKbps  = 180
 )
 
 // chooseLayer is the layer for a peer whose ladder decided d, given the
-// layer it has now. forceLow: it asked for little (its low-bandwidth
-// mode), or ours is on.
-func chooseLayer(prev mediacodec.Layer, d videoTarget, forceLow bool) mediacodec.Layer {
+// layer it has now and for how long its target has been below
+// layerDownKbps. forceLow: it asked for little (its low-bandwidth mode),
+// or ours is on.
+func chooseLayer(prev mediacodec.Layer, d videoTarget, belowFor time.Duration, forceLow bool) mediacodec.Layer {
 	switch {
 	case d.Paused:
 		return noLayer
 	case forceLow:
 		return mediacodec.LayerLow
 	case prev == mediacodec.LayerHigh && d.Kbps < layerDownKbps:
-		return mediacodec.LayerLow
+		if d.Kbps < layerDropKbps || belowFor >= layerDownAfter {
+			return mediacodec.LayerLow
+		}
+		return prev
 	case prev != mediacodec.LayerHigh && d.Kbps >= layerUpKbps:
 		return mediacodec.LayerHigh
 	case prev == noLayer:
@@ -55,6 +66,7 @@ type peerSend struct {
 type layeredAdaptation struct {
 	ladders map[*peer]*ladder
 	last    map[*peer]videoTarget
+	below   map[*peer]time.Time            // since when the peer's target is below layerDownKbps
 	targets [mediacodec.Layers]videoTarget // last sent to the media
 	sent    [mediacodec.Layers]bool
 	paused  bool // video paused toward every connected peer (media-state)
@@ -81,7 +93,7 @@ func (g *layerGroup) add(d videoTarget) {
 // peers on it.
 func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptation) {
 	if a.ladders == nil {
-		a.ladders, a.last = map[*peer]*ladder{}, map[*peer]videoTarget{}
+		a.ladders, a.last, a.below = map[*peer]*ladder{}, map[*peer]videoTarget{}, map[*peer]time.Time{}
 	}
 	highMax, highFPS := lm.LayerMax(mediacodec.LayerHigh)
 	highMax = min(highMax, s.maxVideoKbps())
@@ -118,6 +130,10 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		if l == nil {
 			cfg := defaultLadder(highMax, highFPS)
 			cfg.LowFPSBelowKbps = highLowFPSBelowKbps
+			// The shared ladder's increase: measured on netsim, twice as
+			// fast (20 kbps/s, 8 %/s) brings a peer back to the high
+			// layer in half the time but lets the 300 kbps queue reach
+			// p95 122 ms.
 			cfg.StartKbps = videoKbps(initialEstimateKbps)
 			l = newLadder(cfg)
 			a.ladders[p] = l
@@ -138,7 +154,16 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		d := l.update(now, avail)
 		a.last[p] = d
 		_, prev := pv.sending()
-		c := choice{p: p, pv: pv, send: peerSend{Layer: chooseLayer(prev, d, ourLow || wantsLow)}}
+		var belowFor time.Duration
+		switch since, ok := a.below[p]; {
+		case d.Paused || d.Kbps >= layerDownKbps:
+			delete(a.below, p)
+		case ok:
+			belowFor = now.Sub(since)
+		default:
+			a.below[p] = now
+		}
+		c := choice{p: p, pv: pv, send: peerSend{Layer: chooseLayer(prev, d, belowFor, ourLow || wantsLow)}}
 		switch {
 		case wantsLow:
 			c.send.LimitedBy = LimitedByPeerRequest
@@ -157,6 +182,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		if !live[p] {
 			delete(a.ladders, p)
 			delete(a.last, p)
+			delete(a.below, p)
 		}
 	}
 	if connected == 0 {
