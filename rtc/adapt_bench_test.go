@@ -71,7 +71,7 @@ func BenchmarkAdaptToRateCap(b *testing.B) {
 				sum.AudioPPS += r.AudioPPS
 				sum.ResendPct = max(sum.ResendPct, r.ResendPct)
 				sum.OfferedKbps[0] = max(sum.OfferedKbps[0], r.OfferedKbps[0], r.OfferedKbps[1])
-				if sc.kind == twoLayers && sc.parties > 2 && sc.capKbps < 900 {
+				if sc.kind == twoLayers && sc.parties > 2 {
 					recv := map[string]float64{} // "From>To" → what To got from From
 					for _, pe := range r.Pairs {
 						recv[pe.To+">"+pe.From] = pe.Stats.RecvKbps
