@@ -21,9 +21,10 @@ import (
 // The scenarios run twice: with one encoder shared by every peer, and
 // (layers/...) with two layers picked per peer. layers/cap=300kbps/parties=3
 // and layers/cap=250kbps/parties=3 are the mesh where one peer (A) sits
-// behind a narrow link and two (B, C) on clean ones; it also reports, per ordered pair, the bitrate the
-// receiver got (X>Y-kbps) and the layer the sender sent it (X>Y-layer:
-// 2 high, 1 low, 0 paused), averaged over the iterations.
+// behind a narrow link and two (B, C) on clean ones. The layered meshes
+// also report, per ordered pair, the bitrate the receiver got (X>Y-kbps)
+// and the layer the sender sent it (X>Y-layer: 2 high, 1 low, 0 paused),
+// averaged over the iterations.
 //
 // synctest needs a *testing.T, so each call runs as a one-test suite.
 func BenchmarkAdaptToRateCap(b *testing.B) {
