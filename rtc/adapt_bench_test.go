@@ -54,7 +54,9 @@ func BenchmarkAdaptToRateCap(b *testing.B) {
 				ok := testing.RunTests(func(string, string) (bool, error) { return true, nil }, []testing.InternalTest{{
 					Name: fmt.Sprintf("call-%dkbps-%d", sc.capKbps, sc.parties),
 					F: func(t *testing.T) {
-						synctest.Test(t, func(t *testing.T) { r = runCappedOn(t, sc.kind, sc.capKbps, sc.parties, 40*time.Second, 20*time.Second) })
+						synctest.Test(t, func(t *testing.T) {
+							r = runCappedOn(t, sc.kind, sc.capKbps, sc.parties, 40*time.Second, 20*time.Second)
+						})
 					},
 				}})
 				if !ok {
