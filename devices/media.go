@@ -15,7 +15,10 @@ import (
 // Media owns local capture and exactly one TrackLocalStaticSample per kind
 // for the whole call. Every frame is encoded once and written to that
 // track, which the caller adds to every peer connection; mute, camera off
-// and screen share change what feeds the tracks, never the tracks.
+// and screen share change what feeds the tracks, never the tracks. The
+// video is also offered in two layers (layers.go: rtc.LayeredMedia), each
+// encoded once for all its subscribers: the high one is what the track
+// carries, the low one runs only while subscribed.
 type Media struct {
 	cfg    Config
 	audioT *webrtc.TrackLocalStaticSample
