@@ -188,8 +188,10 @@ func TestNarrowPeerGetsTheLowLayer(t *testing.T) {
 			toOther, toA := got[[2]int{sender, other}], got[[2]int{sender, A}]
 			t.Logf("%c→%c: layer %s target %.0f, estimate %.0f; %c→A: layer %s target %.0f, estimate %.0f (%s)", 'A'+sender, 'A'+other,
 				toOther.SendLayer, toOther.SendTargetKbps, toOther.AvailableSendKbps, 'A'+sender, toA.SendLayer, toA.SendTargetKbps, toA.AvailableSendKbps, toA.LimitedBy)
-			if h, l := onLayer[[2]int{sender, other}], onLayer[[2]int{sender, A}]; h["high"] != 10 || l["low"] < 8 {
-				t.Errorf("%c sends %c the layers %v and A %v over 10 s; want high throughout and low (mostly)", 'A'+sender, 'A'+other, h, l)
+			// A's 150 kbps share leaves ~50 kbps of video, near the pause
+			// floor: the ladder's last rung may show.
+			if h, l := onLayer[[2]int{sender, other}], onLayer[[2]int{sender, A}]; h["high"] != 10 || l["low"] < 5 || l["low"]+l["paused"] != 10 {
+				t.Errorf("%c sends %c the layers %v and A %v over 10 s; want high throughout, and low (at times paused)", 'A'+sender, 'A'+other, h, l)
 			}
 			if toA.LimitedBy != LimitedByBandwidth || toOther.SendTargetKbps < 600 {
 				t.Errorf("%c→A limited by %q, %c→%c's target %.0f kbps; want bandwidth, ≥ 600", 'A'+sender, toA.LimitedBy, 'A'+sender, 'A'+other, toOther.SendTargetKbps)
