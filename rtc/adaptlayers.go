@@ -54,6 +54,48 @@ func chooseLayer(prev mediacodec.Layer, d videoTarget, belowFor time.Duration, f
 	return prev
 }
 
+// The high layer's bitrate is the lowest target among the peers on it, so
+// a peer far below the best of them would hold the others down: one whose
+// target is below layerShareDown of the best target on the high layer
+// gets the low layer instead, and comes up again only from layerShareUp
+// of it (its own ladder still decides for a peer alone on the layer).
+const (
+	layerShareDown = 0.55
+	layerShareUp   = 0.65
+)
+
+// layerPick is one peer's layer decision: the layer it had, the one its
+// ladder chose and its target.
+type layerPick struct {
+	Prev, Next mediacodec.Layer
+	Kbps       int
+}
+
+// shareHighLayer moves to the low layer the peers chosen for the high
+// layer whose targets are too far below the best one on it (see
+// layerShareDown). It is pure.
+func shareHighLayer(picks []layerPick) {
+	best := 0
+	for _, p := range picks {
+		if p.Next == mediacodec.LayerHigh {
+			best = max(best, p.Kbps)
+		}
+	}
+	for i := range picks {
+		p := &picks[i]
+		if p.Next != mediacodec.LayerHigh {
+			continue
+		}
+		share := layerShareDown
+		if p.Prev != mediacodec.LayerHigh {
+			share = layerShareUp
+		}
+		if float64(p.Kbps) < share*float64(best) {
+			p.Next = mediacodec.LayerLow
+		}
+	}
+}
+
 // peerSend is what is sent to one peer, for its stats.
 type peerSend struct {
 	Layer     mediacodec.Layer // chosen (noLayer: paused)
@@ -107,14 +149,14 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 	}
 	s.mu.Unlock()
 	live := map[*peer]bool{}
-	var groups [mediacodec.Layers]layerGroup
 	type choice struct {
 		p    *peer
 		pv   *peerVideo
+		d    videoTarget
 		send peerSend
 	}
 	var choices []choice
-	connected, paused := 0, 0
+	var picks []layerPick
 	for _, p := range peers {
 		e := p.bwe.Load()
 		if e == nil {
@@ -130,11 +172,12 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		if l == nil {
 			cfg := defaultLadder(highMax, highFPS)
 			cfg.LowFPSBelowKbps = highLowFPSBelowKbps
-			// The shared ladder's increase: measured on netsim, twice as
-			// fast (20 kbps/s, 8 %/s) brings a peer back to the high
-			// layer in half the time but lets the 300 kbps queue reach
-			// p95 122 ms.
 			cfg.StartKbps = videoKbps(initialEstimateKbps)
+			// The shared ladder's increase: measured on netsim, twice as
+			// fast (20 kbps/s, 8 %/s), or fast only while the target is
+			// above the low layer's ceiling, brings a peer back to the
+			// high layer sooner but lets the 300 kbps queue reach p95
+			// 122–149 ms.
 			l = newLadder(cfg)
 			a.ladders[p] = l
 		}
@@ -163,7 +206,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		default:
 			a.below[p] = now
 		}
-		c := choice{p: p, pv: pv, send: peerSend{Layer: chooseLayer(prev, d, belowFor, ourLow || wantsLow)}}
+		c := choice{p: p, pv: pv, d: d}
 		switch {
 		case wantsLow:
 			c.send.LimitedBy = LimitedByPeerRequest
@@ -171,11 +214,18 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			c.send.LimitedBy = LimitedByBandwidth
 		}
 		choices = append(choices, c)
-		connected++
+		picks = append(picks, layerPick{Prev: prev, Next: chooseLayer(prev, d, belowFor, ourLow || wantsLow), Kbps: d.Kbps})
+	}
+	shareHighLayer(picks)
+	var groups [mediacodec.Layers]layerGroup
+	connected, paused := len(choices), 0
+	for i := range choices {
+		c := &choices[i]
+		c.send.Layer = picks[i].Next
 		if c.send.Layer == noLayer {
 			paused++
 		} else {
-			groups[c.send.Layer].add(d)
+			groups[c.send.Layer].add(c.d)
 		}
 	}
 	for p := range a.ladders {

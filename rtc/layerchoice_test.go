@@ -155,3 +155,30 @@ func TestPeerVideoSwitchesAtKeyFrames(t *testing.T) {
 	pv.setLayer(hi, now)
 	check("closed stays closed", noLayer, lo, 0, 0)
 }
+
+// TestShareHighLayer: a peer far below the best one on the high layer
+// gets the low layer (with a gap between leaving and coming back); peers
+// close to each other share the high layer; a peer alone keeps it.
+func TestShareHighLayer(t *testing.T) {
+	const hi, lo = mediacodec.LayerHigh, mediacodec.LayerLow
+	for _, tc := range []struct {
+		name  string
+		picks []layerPick
+		want  []mediacodec.Layer
+	}{
+		{"alone", []layerPick{{hi, hi, 300}}, []mediacodec.Layer{hi}},
+		{"close together", []layerPick{{hi, hi, 800}, {hi, hi, 500}}, []mediacodec.Layer{hi, hi}},
+		{"staying close enough", []layerPick{{hi, hi, 800}, {hi, hi, 450}}, []mediacodec.Layer{hi, hi}},
+		{"far below leaves", []layerPick{{hi, hi, 800}, {hi, hi, 430}}, []mediacodec.Layer{hi, lo}},
+		{"coming up needs more", []layerPick{{hi, hi, 800}, {lo, hi, 500}}, []mediacodec.Layer{hi, lo}},
+		{"coming up close enough", []layerPick{{hi, hi, 800}, {lo, hi, 530}}, []mediacodec.Layer{hi, hi}},
+		{"low and paused untouched", []layerPick{{hi, hi, 800}, {lo, lo, 200}, {hi, noLayer, 0}}, []mediacodec.Layer{hi, lo, noLayer}},
+	} {
+		shareHighLayer(tc.picks)
+		for i, p := range tc.picks {
+			if p.Next != tc.want[i] {
+				t.Errorf("%s: peer %d at %d kbps gets %v, want %v", tc.name, i, p.Kbps, p.Next, tc.want[i])
+			}
+		}
+	}
+}
