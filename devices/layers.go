@@ -186,7 +186,8 @@ func (m *Media) LayerMax(l mediacodec.Layer) (kbps, fps int) {
 // Timestamp is the capture time) until cancel is called; each frame is
 // encoded once however many subscribers it has. The low layer is encoded
 // only while it has subscribers, and its first one starts it with a key
-// frame. The high layer is always encoded (it also feeds VideoTrack). fn
+// frame. The high layer is encoded whether subscribed or not (it also
+// feeds VideoTrack) unless SetLayerTarget pauses it. fn
 // runs on the capture goroutine: it must be quick, must not block and must
 // not change the data. A frame being delivered as cancel returns may still
 // reach fn.
