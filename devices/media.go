@@ -15,7 +15,10 @@ import (
 // Media owns local capture and exactly one TrackLocalStaticSample per kind
 // for the whole call. Every frame is encoded once and written to that
 // track, which the caller adds to every peer connection; mute, camera off
-// and screen share change what feeds the tracks, never the tracks.
+// and screen share change what feeds the tracks, never the tracks. The
+// video is also offered in two layers (layers.go: rtc.LayeredMedia), each
+// encoded once for all its subscribers: the high one is what the track
+// carries, the low one runs only while subscribed.
 type Media struct {
 	cfg    Config
 	audioT *webrtc.TrackLocalStaticSample
@@ -204,7 +207,7 @@ func (m *Media) SetAudioEnabled(on bool) {
 func (m *Media) SetVideoEnabled(on bool) {
 	m.mu.Lock()
 	if on && !m.video.enabled {
-		m.video.forceNext = true
+		m.video.forceNext, m.video.low.forceNext = true, true
 	}
 	m.video.enabled = on
 	m.mu.Unlock()
@@ -309,6 +312,9 @@ func (m *Media) Close() error {
 		errs = append(errs, m.video.nextCam.Close())
 	}
 	m.video.retired, m.video.screen, m.video.nextCam = nil, nil, nil
+	if low := m.video.low.enc; low != nil {
+		errs = append(errs, low.enc.Close())
+	}
 	close(m.events)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close media: %w", err)

@@ -55,7 +55,7 @@ func (p *videoPipe) skipLocked(now time.Time) bool {
 // setBitRate applies kbps (0: the configured rate) to the feed's encoder
 // when it differs from what the encoder has. Only the pipeline goroutine
 // calls it, just before encoding.
-func (f *videoFeed) setBitRate(kbps int) error {
+func (f *vp8Stream) setBitRate(kbps int) error {
 	if kbps <= 0 {
 		kbps = f.kbps
 	}

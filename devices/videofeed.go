@@ -16,17 +16,23 @@ import (
 // pattern) is one feed for the whole call, each screen share another.
 // Only the video pipeline goroutine encodes.
 type videoFeed struct {
-	src  videoSource
+	src videoSource
+	vp8Stream
+	fps   int
+	once  sync.Once
+	done  chan struct{} // closed once the feed is closed
+	isCam bool
+}
+
+// vp8Stream is one VP8 encoder with its input slot: a feed's (the high
+// layer) or the low layer's.
+type vp8Stream struct {
 	enc  codec.ReadCloser
 	slot *frameSlot
-	fps  int
 	kbps int // configured bitrate
 	// applied is the bitrate the encoder runs at now; only the pipeline
 	// goroutine touches it (see setBitRate).
 	applied int
-	once    sync.Once
-	done    chan struct{} // closed once the feed is closed
-	isCam   bool
 }
 
 // frameSlot is the encoder's input: the pipeline puts the frame it just
@@ -49,6 +55,15 @@ func (s *frameSlot) Read() (image.Image, func(), error) {
 
 // newVideoFeed builds a VP8 encoder for frames of width×height at fps.
 func newVideoFeed(src videoSource, width, height, fps, kbps int) (*videoFeed, error) {
+	st, err := newVP8Stream(width, height, fps, kbps)
+	if err != nil {
+		return nil, err
+	}
+	return &videoFeed{src: src, vp8Stream: st, fps: fps, done: make(chan struct{})}, nil
+}
+
+// newVP8Stream builds a VP8 encoder for frames of width×height at fps.
+func newVP8Stream(width, height, fps, kbps int) (vp8Stream, error) {
 	// vp8enc, not mediadevices' encoder: it runs libvpx at a fixed
 	// realtime speed (3 ms instead of 25 ms for a busy 640×480 frame) and
 	// holds its rate on narrow links. Peers ask for key frames (PLI) when
@@ -59,13 +74,13 @@ func newVideoFeed(src videoSource, width, height, fps, kbps int) (*videoFeed, er
 		Width: width, Height: height, FrameRate: float32(fps), FrameFormat: frame.FormatI420,
 	}})
 	if err != nil {
-		return nil, fmt.Errorf("vp8 encoder: %w", err)
+		return vp8Stream{}, fmt.Errorf("vp8 encoder: %w", err)
 	}
-	return &videoFeed{src: src, enc: enc, slot: slot, fps: fps, kbps: kbps, applied: kbps, done: make(chan struct{})}, nil
+	return vp8Stream{enc: enc, slot: slot, kbps: kbps, applied: kbps}, nil
 }
 
 // encode turns one frame into a VP8 frame; force makes it a key frame.
-func (f *videoFeed) encode(img image.Image, force bool) (data []byte, key bool, err error) {
+func (f *vp8Stream) encode(img image.Image, force bool) (data []byte, key bool, err error) {
 	if force {
 		if kc, ok := f.enc.Controller().(codec.KeyFrameController); ok {
 			if err := kc.ForceKeyFrame(); err != nil {

@@ -13,7 +13,8 @@ import (
 )
 
 // videoPipe moves frames from the active feed (screen while sharing, else
-// the camera while enabled) to the one video track. One goroutine runs
+// the camera while enabled) to the one video track and the layers'
+// subscribers. One goroutine runs
 // loop; the methods called from outside only change state under m.mu.
 type videoPipe struct {
 	m     *Media
@@ -29,8 +30,10 @@ type videoPipe struct {
 	lastFeed  *videoFeed // feed of the last written frame
 	lastWrite time.Time
 	gate      mediacodec.KeyFrameGate
-	rate      rateTarget // what congestion control allows (ratecontrol.go)
+	rate      rateTarget // what congestion control allows the high layer (ratecontrol.go)
 	halver    halver     // used by the loop goroutine only
+	highSubs  subscribers
+	low       lowLayer // the second encoding (layers.go)
 
 	wake chan struct{} // cap 1: state changed
 	// onFrame, when set (tests), sees every written frame.
@@ -49,6 +52,7 @@ func newVideoPipe(m *Media, track *webrtc.TrackLocalStaticSample) *videoPipe {
 		track:   track,
 		enabled: true,
 		gate:    mediacodec.KeyFrameGate{MinGap: keyFrameMinGap},
+		low:     lowLayer{gate: mediacodec.KeyFrameGate{MinGap: keyFrameMinGap}},
 		wake:    make(chan struct{}, 1),
 	}
 }
@@ -120,7 +124,9 @@ func (p *videoPipe) loop(ctx context.Context) {
 	}
 }
 
-// frame encodes and writes one frame read from feed, if feed is live.
+// frame encodes one frame read from feed, if feed is live, once per layer
+// that wants it: the high layer (written to the track and handed to its
+// subscribers) and, while it has subscribers, the low layer.
 func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 	now := time.Now()
 	p.m.mu.Lock()
@@ -129,48 +135,64 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 		p.m.mu.Unlock()
 		return
 	}
+	high := p.highJobLocked(feed, now)
+	low := p.lowJobLocked(feed, now)
+	preview := p.preview
+	p.m.mu.Unlock()
+	if preview != nil {
+		// Also when nothing is sent for lack of bandwidth: the self-view
+		// still moves. Synchronous, and it does not keep img, so the source
+		// may reuse it.
+		preview(img)
+	}
+	if high.ok {
+		p.encodeHigh(feed, img, high, now)
+	}
+	if low.ok {
+		p.encodeLow(feed, img, low, now)
+	}
+}
+
+// highJobLocked decides whether the high layer (the feed's own encoder)
+// encodes the frame of feed read at now. m.mu is held.
+func (p *videoPipe) highJobLocked(feed *videoFeed, now time.Time) layerJob {
 	if p.skipLocked(now) {
-		// Not sent for lack of bandwidth; the self-view still moves.
-		preview := p.preview
-		p.m.mu.Unlock()
-		if preview != nil {
-			preview(img)
-		}
-		return
+		return layerJob{}
 	}
 	force := p.forceNext || p.lastFeed != feed || p.gate.Due(now)
 	p.forceNext = false
-	preview := p.preview
-	kbps := p.rate.kbps
-	half := p.rate.half && feed != p.screen // a shared screen keeps its text legible
-	p.m.mu.Unlock()
-	p.m.logErr("video rate", feed.setBitRate(kbps))
-	if preview != nil {
-		preview(img) // synchronous and does not keep img, so the source may reuse it
-	}
+	// A shared screen keeps its text legible: never halved.
+	return layerJob{ok: true, force: force, kbps: p.rate.kbps, half: p.rate.half && feed != p.screen}
+}
 
-	if half {
+// encodeHigh encodes img with the feed's encoder, writes the frame to the
+// track and hands it to the high layer's subscribers.
+func (p *videoPipe) encodeHigh(feed *videoFeed, img image.Image, job layerJob, now time.Time) {
+	p.m.logErr("video rate", feed.setBitRate(job.kbps))
+	if job.half {
 		img = p.halver.half(img)
 	}
-	data, key, err := feed.encode(img, force)
+	data, key, err := feed.encode(img, job.force)
 	if err != nil {
 		p.failed(feed, err)
 		return
 	}
 
 	p.m.mu.Lock()
-	defer p.m.mu.Unlock()
+	p.m.stats.VideoEncodes++
 	if len(data) == 0 || !p.liveLocked(feed) {
 		// Dropped by rate control or switched away meanwhile: the key frame
 		// is still owed.
-		p.forceNext = p.forceNext || force
+		p.forceNext = p.forceNext || job.force
+		p.m.mu.Unlock()
 		return
 	}
 	dur := time.Second / time.Duration(feed.fps)
 	if !p.lastWrite.IsZero() && p.lastFeed == feed {
 		dur = min(max(now.Sub(p.lastWrite), time.Millisecond), time.Second)
 	}
-	if err := p.track.WriteSample(media.Sample{Data: data, Duration: dur}); err != nil {
+	sample := media.Sample{Data: data, Timestamp: now, Duration: dur}
+	if err := p.track.WriteSample(sample); err != nil {
 		// A binding whose peer connection is closing; the others still got it.
 		p.m.cfg.Logger.Debug("write video sample", "err", err)
 	}
@@ -182,8 +204,11 @@ func (p *videoPipe) frame(feed *videoFeed, img image.Image) {
 		p.gate.Sent(now)
 	}
 	if p.onFrame != nil {
-		p.onFrame(writtenFrame{key: key, forced: force, screen: feed == p.screen})
+		p.onFrame(writtenFrame{key: key, forced: job.force, screen: feed == p.screen})
 	}
+	fns := p.highSubs.list()
+	p.m.mu.Unlock()
+	deliver(fns, sample)
 }
 
 // failed handles a capture or encode error of feed: a failed camera falls
@@ -205,7 +230,7 @@ func (p *videoPipe) failed(feed *videoFeed, cause error) {
 		if !old.Synthetic {
 			c := m.cfg
 			feed.src = newPatternSource(c.Name, c.Width, c.Height, c.FPS, c.Now)
-			p.forceNext = true
+			p.forceNext, p.low.forceNext = true, true
 			m.emitLocked(store.MediaStreamEnded, "video", fmt.Errorf("%w: camera %q: %w (showing the test pattern)", ErrStreamEnded, old.Label, cause))
 			return
 		}

@@ -78,3 +78,11 @@ func (b *bottleneck) stats(now time.Time) (cur, most time.Duration, dropped uint
 	defer b.mu.Unlock()
 	return max(b.busyUntil.Sub(now), 0), b.maxDelay, b.dropped
 }
+
+// setRate changes the rate from now on. The queue keeps its depth in time
+// (QueueMs); what it already holds drains as admitted.
+func (b *bottleneck) setRate(rateKbps int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.bytesPerSec = float64(rateKbps) * 1000 / 8
+}

@@ -70,6 +70,20 @@ func (n *Net) SetCut(down bool) {
 	n.in.cut.Store(down)
 }
 
+// SetRateKbps changes the rate cap of both directions, as a link that
+// widens or narrows during a call. The Net must have been created with a
+// rate cap (Link.RateKbps > 0) and kbps must be positive; otherwise it
+// returns ErrInvalidLink and changes nothing. Link keeps reporting the
+// rate the Net was created with.
+func (n *Net) SetRateKbps(kbps int) error {
+	if kbps <= 0 || n.out.rate == nil || n.in.rate == nil {
+		return fmt.Errorf("%w: rate %d kbps on a link created with RateKbps %d", ErrInvalidLink, kbps, n.link.RateKbps)
+	}
+	n.out.rate.setRate(kbps)
+	n.in.rate.setRate(kbps)
+	return nil
+}
+
 // Link returns the impairment this Net was created with.
 func (n *Net) Link() Link { return n.link }
 

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtcterm/rtcterm/mediacodec"
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -34,7 +35,14 @@ const videoHeadroom = 0.9
 // Values of store.Stats.LimitedBy.
 const (
 	LimitedByBandwidth = "bandwidth"
+	// LimitedByPeerRequest: the peer asked for little (its low-bandwidth
+	// mode), so it gets the low layer.
+	LimitedByPeerRequest = "peer request"
 )
+
+// SendLayerShared is store.Stats.SendLayer with media that is not layered:
+// every peer gets the one shared encoding.
+const SendLayerShared = "main"
 
 // adaptation is the session's congestion-control state: the ladder's last
 // decision, read by CollectStats.
@@ -63,7 +71,11 @@ func (s *Session) maxVideoKbps() int {
 	s.mu.Lock()
 	m := s.media
 	s.mu.Unlock()
-	if rc, ok := m.(RateController); ok {
+	if lm, ok := m.(LayeredMedia); ok {
+		if k, _ := lm.LayerMax(mediacodec.LayerHigh); k > 0 {
+			kbps = k
+		}
+	} else if rc, ok := m.(RateController); ok {
 		if k, _ := rc.MaxVideo(); k > 0 {
 			kbps = k
 		}
@@ -85,6 +97,7 @@ func (s *Session) startAdaptation(ctx context.Context) {
 		defer t.Stop()
 		var l *ladder
 		var last videoTarget
+		var layered layeredAdaptation
 		for {
 			select {
 			case <-ctx.Done():
@@ -92,13 +105,22 @@ func (s *Session) startAdaptation(ctx context.Context) {
 			case now := <-t.C:
 				s.mu.Lock()
 				rc, _ := s.media.(RateController)
+				lm, _ := s.media.(LayeredMedia)
 				handover := s.frozen || s.noMesh
 				s.mu.Unlock()
-				if rc == nil || handover {
-					// Moving to an SFU: the encoder feeds it too, and the
-					// mesh's links no longer speak for it (handover.go).
-					// Should the mesh resume, its next decision is applied.
-					last = videoTarget{}
+				if handover {
+					// Moving to an SFU: the high layer feeds it too, at its
+					// configured rate (fullRate), and the mesh's links no
+					// longer speak for it (handover.go). Should the mesh
+					// resume, its next decisions are made afresh.
+					last, layered = videoTarget{}, layeredAdaptation{}
+					continue
+				}
+				if lm != nil {
+					s.adaptLayers(now, lm, &layered)
+					continue
+				}
+				if rc == nil {
 					continue
 				}
 				limit, limited, rising, ok := s.updateEstimates(now)
@@ -174,11 +196,16 @@ func (s *Session) updateEstimates(now time.Time) (limit int, limited, rising, ok
 	return limit, limited, rising, ok
 }
 
-// keyFrameForNewReceiver asks the shared encoder for a key frame because a
-// peer just became able to decode (connected, or an ICE restart completed),
-// so a receiver that never sends PLI still sees a picture at once. The
-// encoder merges requests closer than 300 ms.
-func (s *Session) keyFrameForNewReceiver() {
+// keyFrameForNewReceiver asks for a key frame because p just became able
+// to decode (connected, or an ICE restart completed), so a receiver that
+// never sends PLI still sees a picture at once: of the layer p gets
+// (layered media), else of the shared encoder. The encoders merge requests
+// closer than 300 ms.
+func (s *Session) keyFrameForNewReceiver(p *peer) {
+	if pv := p.video.Load(); pv != nil {
+		pv.requestKeyFrame()
+		return
+	}
 	s.mu.Lock()
 	m := s.media
 	s.mu.Unlock()
@@ -193,6 +220,18 @@ func (s *Session) fillCongestion(st *store.Stats, p *peer) {
 	if e := p.bwe.Load(); e != nil {
 		st.AvailableSendKbps = float64(e.kbps())
 	}
+	if p.video.Load() != nil {
+		// Layered media: what this peer gets.
+		st.SendLayer = layerName(mediacodec.LayerLow)
+		if ps := p.send.Load(); ps != nil {
+			st.SendLayer = layerName(ps.Layer)
+			st.SendTargetKbps = float64(ps.Kbps)
+			st.VideoPaused = ps.Layer == noLayer
+			st.LimitedBy = ps.LimitedBy
+		}
+		return
+	}
+	st.SendLayer = SendLayerShared
 	t, ok := s.adapt.get()
 	if !ok {
 		return

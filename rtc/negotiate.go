@@ -183,6 +183,7 @@ func (s *Session) dropConnection(p *peer) {
 		go func() { _ = old.Close() }() // closing waits for DTLS; the loop must not
 	}
 	s.setPC(p, nil)
+	p.closeVideo()
 	p.offerer, p.remoteSet = false, false
 	p.candidates, p.remoteCandidates = nil, 0
 	p.mu.Lock()

@@ -39,6 +39,9 @@ type peer struct {
 	up        atomic.Bool                  // connected now (lastStatus, readable off the loop)
 	getter    atomic.Pointer[stats.Getter] // the connection's RTP stats
 	bwe       atomic.Pointer[estimator]    // the connection's send-side estimate
+	video     atomic.Pointer[peerVideo]    // the connection's own video track (layered media)
+	send      atomic.Pointer[peerSend]     // the layer and target sent (layered media)
+	layerPick atomic.Int32                 // the layer last chosen + 1; 0: none yet
 	frames    atomic.Uint64                // video frames received
 	rtpExp    atomic.Uint64                // RTP packets the network should have delivered
 	rtpLost   atomic.Uint64                // of which never arrived the first time
@@ -145,6 +148,7 @@ func (s *Session) removePeer(id string) {
 		p.restartTimer.Stop()
 		p.restartTimer = nil
 	}
+	p.closeVideo()
 	go p.close(p.pc) // closing waits for DTLS; the loop must not
 	s.forgetSinks(id)
 	s.emit(store.RemovePeerConnection{PeerID: id})
@@ -198,7 +202,7 @@ func (s *Session) newPeerConnection(p *peer) error {
 			p.iceUp.Store(true)
 			s.post(func() {
 				if p.everUp { // an ICE restart completed: DTLS is already up
-					s.keyFrameForNewReceiver()
+					s.keyFrameForNewReceiver(p)
 				}
 			})
 		}
@@ -226,7 +230,20 @@ func (s *Session) addLocalTracks(p *peer) error {
 		}
 		return nil
 	}
-	for _, track := range []webrtc.TrackLocal{media.AudioTrack(), media.VideoTrack()} {
+	video := webrtc.TrackLocal(media.VideoTrack())
+	keyFrame := media.RequestKeyFrame
+	if lm, ok := media.(LayeredMedia); ok {
+		// A track of its own, fed with the layer this peer's link fits.
+		pv, err := newPeerVideo(lm, p.firstLayer(s.lowBandwidthOn()), time.Now())
+		if err != nil {
+			return err
+		}
+		if old := p.video.Swap(pv); old != nil {
+			old.close()
+		}
+		video, keyFrame = pv.track, pv.requestKeyFrame
+	}
+	for _, track := range []webrtc.TrackLocal{media.AudioTrack(), video} {
 		sender, err := p.pc.AddTrack(track)
 		if err != nil {
 			return err
@@ -236,9 +253,31 @@ func (s *Session) addLocalTracks(p *peer) error {
 			p.outSSRCs = append(p.outSSRCs, uint32(enc.SSRC))
 			p.mu.Unlock()
 		}
-		go s.readSenderRTCP(sender, media)
+		if track == video {
+			go s.readSenderRTCP(sender, keyFrame)
+		} else {
+			go s.readSenderRTCP(sender, media.RequestKeyFrame)
+		}
 	}
 	return nil
+}
+
+// firstLayer is the layer a new connection of p starts on: the one last
+// chosen for p, else the low layer (the estimate starts at
+// initialEstimateKbps, which fits it; the ladder moves the peer up as the
+// estimate grows, without dragging the high layer down for the others).
+func (p *peer) firstLayer(ourLow bool) mediacodec.Layer {
+	if l := mediacodec.Layer(p.layerPick.Load() - 1); l >= 0 && !ourLow {
+		return l
+	}
+	return mediacodec.LayerLow
+}
+
+// closeVideo stops feeding p's video track (the connection is going).
+func (p *peer) closeVideo() {
+	if pv := p.video.Swap(nil); pv != nil {
+		pv.close()
+	}
 }
 
 func (s *Session) allICEServers() []webrtc.ICEServer {

@@ -101,9 +101,9 @@ func drainRTCP(r *webrtc.RTPReceiver) {
 }
 
 // readSenderRTCP turns picture-loss and full-intra requests from the peer
-// into key frames of the shared encoder.
-func (s *Session) readSenderRTCP(sender *webrtc.RTPSender, media LocalMedia) {
-	if err := mediacodec.ForwardKeyFrameRequests(sender, media.RequestKeyFrame); err != nil && !errors.Is(err, io.EOF) {
+// into key frames of the encoder that feeds the sender (keyFrame).
+func (s *Session) readSenderRTCP(sender *webrtc.RTPSender, keyFrame func()) {
+	if err := mediacodec.ForwardKeyFrameRequests(sender, keyFrame); err != nil && !errors.Is(err, io.EOF) {
 		s.log.Debug("sender rtcp", "err", err)
 	}
 }

@@ -53,7 +53,7 @@ func (s *Session) connectionStateChanged(p *peer, pc *webrtc.PeerConnection) {
 			p.restartTimer = nil
 		}
 		s.setStatus(p, st)
-		s.keyFrameForNewReceiver()
+		s.keyFrameForNewReceiver(p)
 		if l, r := fingerprints(pc); r != "" {
 			s.emit(store.SetPeerFingerprint{PeerID: p.id, Fingerprint: r})
 			s.emit(store.SetLocalFingerprint{PeerID: p.id, Fingerprint: l})

@@ -523,6 +523,7 @@ func (s *Session) shutdown() {
 			p.restartTimer.Stop()
 		}
 		wg.Add(1)
+		p.closeVideo()
 		go func() { defer wg.Done(); p.close(p.pc) }()
 	}
 	wg.Wait()

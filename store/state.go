@@ -89,9 +89,13 @@ type Stats struct {
 
 	// Congestion control of what we send to this peer.
 	AvailableSendKbps float64 // this connection's send-side bandwidth estimate
-	SendTargetKbps    float64 // the shared video encoder's target (the lowest peer's)
-	LimitedBy         string  // why the target is below the ceiling: "bandwidth", "cpu" or ""
-	VideoPaused       bool    // video is paused for lack of bandwidth: audio only
+	SendTargetKbps    float64 // the target of the encoding sent to this peer (the lowest among the peers it serves)
+	LimitedBy         string  // why the target is below the ceiling: "bandwidth", "peer request", "cpu" or ""
+	// SendLayer is the encoding sent to this peer: "high" or "low" (two
+	// encodings shared by all peers), "paused" (audio only), or "main"
+	// (media with one shared encoding); "" before it is known.
+	SendLayer   string
+	VideoPaused bool // video is paused for lack of bandwidth: audio only
 	// Quality is the SFU's connection quality for the peer in LiveKit mode:
 	// "excellent", "good", "poor" or "lost"; "" in a mesh call.
 	Quality string

@@ -31,6 +31,10 @@ func TestVideoPauseIsAnnounced(t *testing.T) {
 		{paused, "our video paused: 70 kbps available"},
 		{store.Stats{AvailableSendKbps: 455, SendTargetKbps: 395, LimitedBy: "bandwidth"}, "sending 395 of 455 kbps (limited by bandwidth)"},
 		{store.Stats{AvailableSendKbps: 1200, SendTargetKbps: 800}, "link takes 1200 kbps"},
+		{store.Stats{AvailableSendKbps: 250, SendTargetKbps: 165, LimitedBy: "bandwidth", SendLayer: "low"}, "low layer: sending 165 of 250 kbps (limited by bandwidth)"},
+		{store.Stats{AvailableSendKbps: 900, SendTargetKbps: 400, LimitedBy: "peer request", SendLayer: "low"}, "low layer: sending 400 of 900 kbps (limited by peer request)"},
+		{store.Stats{AvailableSendKbps: 1200, SendTargetKbps: 800, SendLayer: "high"}, "high layer: link takes 1200 kbps"},
+		{store.Stats{AvailableSendKbps: 1200, SendTargetKbps: 800, SendLayer: "main"}, "link takes 1200 kbps"},
 		{store.Stats{}, ""},
 	} {
 		if got := sendText(c.st); got != c.want {

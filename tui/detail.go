@@ -175,17 +175,22 @@ func codecText(st store.Stats) string {
 }
 
 // sendText says how our sending to the peer adapts: the encoder's target
-// against the link's estimate, and why it is held back.
+// against the link's estimate, why it is held back, and which of two
+// layers the peer gets (none is named with one shared encoding).
 func sendText(st store.Stats) string {
+	layer := ""
+	if st.SendLayer == "high" || st.SendLayer == "low" {
+		layer = st.SendLayer + " layer: "
+	}
 	switch {
 	case st.AvailableSendKbps <= 0:
 		return ""
 	case st.VideoPaused:
 		return fmt.Sprintf("our video paused: %.0f kbps available", st.AvailableSendKbps)
 	case st.LimitedBy != "":
-		return fmt.Sprintf("sending %.0f of %.0f kbps (limited by %s)", st.SendTargetKbps, st.AvailableSendKbps, Sanitize(st.LimitedBy, 16))
+		return fmt.Sprintf("%ssending %.0f of %.0f kbps (limited by %s)", layer, st.SendTargetKbps, st.AvailableSendKbps, Sanitize(st.LimitedBy, 16))
 	}
-	return fmt.Sprintf("link takes %.0f kbps", st.AvailableSendKbps)
+	return fmt.Sprintf("%slink takes %.0f kbps", layer, st.AvailableSendKbps)
 }
 
 // problemText gives the peer's last error and its recovery progress.

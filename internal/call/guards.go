@@ -13,6 +13,7 @@ import (
 var (
 	_ rtc.LocalMedia          = (*devices.Media)(nil)
 	_ rtc.RateController      = (*devices.Media)(nil) // the encoder follows the send estimate
+	_ rtc.LayeredMedia        = (*devices.Media)(nil) // two encodings, each peer sent the one its link fits
 	_ rtc.AudioSink           = (*devices.Player)(nil)
 	_ rtc.VideoSink           = (*videoview.Sink)(nil)
 	_ videoview.PreviewTap    = (*devices.Media)(nil)

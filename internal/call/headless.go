@@ -55,7 +55,7 @@ type statsRow struct {
 	// How this side's sending adapts to the link toward the peer.
 	AvailableSendKbps float64 `json:"availableSendKbps"` // the congestion controller's estimate
 	SendTargetKbps    float64 `json:"sendTargetKbps"`    // what the shared video encoder aims at
-	SendLayer         string  `json:"sendLayer"`         // the encoding sent: one shared encoding today, "main"
+	SendLayer         string  `json:"sendLayer"`         // the encoding sent: "high", "low", "paused", or "main" (one shared encoding)
 	LimitedBy         string  `json:"limitedBy"`         // "bandwidth" when the link holds the video back, else ""
 	VideoPaused       bool    `json:"videoPaused"`       // video held back: audio only
 	// Quality is the SFU's connection quality of the participant in
@@ -243,13 +243,17 @@ func (h *headless) writeStats(c store.Connection, at time.Time) {
 		}
 		codec += c.Stats.AudioCodec
 	}
+	layer := c.Stats.SendLayer
+	if layer == "" {
+		layer = "main" // an engine that names no layer sends one encoding (LiveKit: the high one)
+	}
 	row := statsRow{
 		TS: at.UTC().Format(time.RFC3339), PeerID: c.PeerID, UserName: c.UserName, Status: string(c.Status),
 		RTTMs: round1(c.Stats.RTTMillis), RecvKbps: round1(c.Stats.RecvKbps), SendKbps: round1(c.Stats.SendKbps),
 		LossPct: round1(c.Stats.LossPct), JitterMs: round1(c.Stats.JitterMillis), FPS: round1(c.Stats.FramesPerSecond),
 		Width: c.Stats.Width, Height: c.Stats.Height, Codec: codec, Route: c.Stats.Route.String(),
 		AvailableSendKbps: round1(c.Stats.AvailableSendKbps), SendTargetKbps: round1(c.Stats.SendTargetKbps),
-		SendLayer: "main", LimitedBy: c.Stats.LimitedBy, VideoPaused: c.Stats.VideoPaused, Quality: c.Stats.Quality,
+		SendLayer: layer, LimitedBy: c.Stats.LimitedBy, VideoPaused: c.Stats.VideoPaused, Quality: c.Stats.Quality,
 	}
 	if m := c.Media; m.Known {
 		row.Audio, row.Video, row.Screen = &m.Audio, &m.Video, &m.Screen

@@ -51,7 +51,7 @@ func (f *fakeEngine) CollectStats(_ context.Context, peerID string) (store.Stats
 		RTTMillis: 80.04, RecvKbps: 512.26, SendKbps: 498.75, LossPct: 1.25, JitterMillis: 3.33,
 		FramesPerSecond: 29.96, Width: 640, Height: 480, VideoCodec: "VP8", AudioCodec: "opus",
 		Route:             store.Route{LocalType: "host", RemoteType: "srflx", Protocol: "udp"},
-		AvailableSendKbps: 612.44, SendTargetKbps: 450, LimitedBy: "bandwidth",
+		AvailableSendKbps: 612.44, SendTargetKbps: 450, LimitedBy: "bandwidth", SendLayer: "low",
 	}, nil
 }
 

@@ -1,0 +1,272 @@
+package rtc
+
+import (
+	"math"
+	"time"
+
+	"github.com/rtcterm/rtcterm/mediacodec"
+)
+
+// A peer's ladder (with layered media): full → lower frame rate → the low
+// layer → video paused. A peer's target is what its link carries (its own
+// ladder, as the single-encoder one: down at once, up slowly, paused below
+// the floor and resumed by probes); its layer follows the target with a
+// gap between the two thresholds, so a target that hovers does not switch
+// back and forth (each switch costs a key frame).
+const (
+	// layerDownKbps: below this target a peer on the high layer moves to
+	// the low one (640×480 drops most frames of a camera picture below it).
+	layerDownKbps = 250
+	// layerUpKbps: from this target a peer on the low layer moves up.
+	layerUpKbps = 400
+	// highLowFPSBelowKbps: below this the high layer runs at the lower
+	// frame rate (full again from 6/5 of it), the rung above the low layer.
+	highLowFPSBelowKbps = 450
+	// layerDownAfter: a target below layerDownKbps moves the peer down
+	// only once it has stayed there this long, or at once below
+	// layerDropKbps. Switching up costs a key frame of the high layer,
+	// whose burst can make gcc cut its estimate for a moment; the layer's
+	// bitrate follows the cut at once, so waiting costs no congestion.
+	layerDownAfter = 1500 * time.Millisecond
+	layerDropKbps  = 180
+)
+
+// chooseLayer is the layer for a peer whose ladder decided d, given the
+// layer it has now and for how long its target has been below
+// layerDownKbps. forceLow: it asked for little (its low-bandwidth mode),
+// or ours is on.
+func chooseLayer(prev mediacodec.Layer, d videoTarget, belowFor time.Duration, forceLow bool) mediacodec.Layer {
+	switch {
+	case d.Paused:
+		return noLayer
+	case forceLow:
+		return mediacodec.LayerLow
+	case prev == mediacodec.LayerHigh && d.Kbps < layerDownKbps:
+		if d.Kbps < layerDropKbps || belowFor >= layerDownAfter {
+			return mediacodec.LayerLow
+		}
+		return prev
+	case prev != mediacodec.LayerHigh && d.Kbps >= layerUpKbps:
+		return mediacodec.LayerHigh
+	case prev == noLayer:
+		return mediacodec.LayerLow // resuming, or starting: the small picture first
+	}
+	return prev
+}
+
+// The high layer's bitrate is the lowest target among the peers on it, so
+// a peer far below the best of them would hold the others down: one whose
+// target is below layerShareDown of the best target on the high layer
+// gets the low layer instead, and comes up again only from layerShareUp
+// of it (its own ladder still decides for a peer alone on the layer).
+const (
+	layerShareDown = 0.55
+	layerShareUp   = 0.65
+)
+
+// layerPick is one peer's layer decision: the layer it had, the one its
+// ladder chose and its target.
+type layerPick struct {
+	Prev, Next mediacodec.Layer
+	Kbps       int
+}
+
+// shareHighLayer moves to the low layer the peers chosen for the high
+// layer whose targets are too far below the best one on it (see
+// layerShareDown). It is pure.
+func shareHighLayer(picks []layerPick) {
+	best := 0
+	for _, p := range picks {
+		if p.Next == mediacodec.LayerHigh {
+			best = max(best, p.Kbps)
+		}
+	}
+	for i := range picks {
+		p := &picks[i]
+		if p.Next != mediacodec.LayerHigh {
+			continue
+		}
+		share := layerShareDown
+		if p.Prev != mediacodec.LayerHigh {
+			share = layerShareUp
+		}
+		if float64(p.Kbps) < share*float64(best) {
+			p.Next = mediacodec.LayerLow
+		}
+	}
+}
+
+// peerSend is what is sent to one peer, for its stats.
+type peerSend struct {
+	Layer     mediacodec.Layer // chosen (noLayer: paused)
+	Kbps      int              // the target of the layer it gets
+	LimitedBy string           // why below the ceiling, "" if not
+}
+
+// layeredAdaptation is the adaptation loop's state with layered media;
+// only the loop touches it.
+type layeredAdaptation struct {
+	ladders map[*peer]*ladder
+	last    map[*peer]videoTarget
+	below   map[*peer]time.Time            // since when the peer's target is below layerDownKbps
+	targets [mediacodec.Layers]videoTarget // last sent to the media
+	sent    [mediacodec.Layers]bool
+	paused  bool // video paused toward every connected peer (media-state)
+}
+
+// layerGroup collects the peers on one layer: its target is the lowest.
+type layerGroup struct {
+	kbps, fps int
+	n         int
+}
+
+func (g *layerGroup) add(d videoTarget) {
+	if g.n == 0 || d.Kbps < g.kbps {
+		g.kbps = d.Kbps
+	}
+	if g.n == 0 || d.FPS < g.fps {
+		g.fps = d.FPS
+	}
+	g.n++
+}
+
+// adaptLayers runs one step of per-peer adaptation: every connected
+// peer's ladder and layer, then each layer's encoder target from the
+// peers on it.
+func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptation) {
+	if a.ladders == nil {
+		a.ladders, a.last, a.below = map[*peer]*ladder{}, map[*peer]videoTarget{}, map[*peer]time.Time{}
+	}
+	highMax, highFPS := lm.LayerMax(mediacodec.LayerHigh)
+	highMax = min(highMax, s.maxVideoKbps())
+	lowMax, lowFPS := lm.LayerMax(mediacodec.LayerLow)
+	ourLow := s.lowBandwidthOn()
+
+	s.mu.Lock()
+	peers := make([]*peer, 0, len(s.peers))
+	for _, p := range s.peers {
+		peers = append(peers, p)
+	}
+	s.mu.Unlock()
+	live := map[*peer]bool{}
+	type choice struct {
+		p    *peer
+		pv   *peerVideo
+		d    videoTarget
+		send peerSend
+	}
+	var choices []choice
+	var picks []layerPick
+	for _, p := range peers {
+		e := p.bwe.Load()
+		if e == nil {
+			continue
+		}
+		v := e.update(now)
+		pv := p.video.Load()
+		if !p.up.Load() || pv == nil {
+			continue
+		}
+		live[p] = true
+		l := a.ladders[p]
+		if l == nil {
+			cfg := defaultLadder(highMax, highFPS)
+			cfg.LowFPSBelowKbps = highLowFPSBelowKbps
+			cfg.StartKbps = videoKbps(initialEstimateKbps)
+			// The shared ladder's increase: measured on netsim, twice as
+			// fast (20 kbps/s, 8 %/s), or fast only while the target is
+			// above the low layer's ceiling, brings a peer back to the
+			// high layer sooner but lets the 300 kbps queue reach p95
+			// 122–149 ms.
+			l = newLadder(cfg)
+			a.ladders[p] = l
+		}
+		avail := math.MaxInt
+		k, limited := v.limitKbps()
+		if limited {
+			avail = videoKbps(k)
+		}
+		last := a.last[p]
+		if v.DelayRising && !last.Paused && last.Kbps > 0 {
+			avail = min(avail, last.Kbps) // hold: the queue grows
+		}
+		wantsLow := p.wantsLow.Load()
+		if ourLow || wantsLow {
+			avail = min(avail, videoKbps(lowBandwidthKbps))
+		}
+		d := l.update(now, avail)
+		a.last[p] = d
+		_, prev := pv.sending()
+		var belowFor time.Duration
+		switch since, ok := a.below[p]; {
+		case d.Paused || d.Kbps >= layerDownKbps:
+			delete(a.below, p)
+		case ok:
+			belowFor = now.Sub(since)
+		default:
+			a.below[p] = now
+		}
+		c := choice{p: p, pv: pv, d: d}
+		switch {
+		case wantsLow:
+			c.send.LimitedBy = LimitedByPeerRequest
+		case d.Limited:
+			c.send.LimitedBy = LimitedByBandwidth
+		}
+		choices = append(choices, c)
+		picks = append(picks, layerPick{Prev: prev, Next: chooseLayer(prev, d, belowFor, ourLow || wantsLow), Kbps: d.Kbps})
+	}
+	shareHighLayer(picks)
+	var groups [mediacodec.Layers]layerGroup
+	connected, paused := len(choices), 0
+	for i := range choices {
+		c := &choices[i]
+		c.send.Layer = picks[i].Next
+		if c.send.Layer == noLayer {
+			paused++
+		} else {
+			groups[c.send.Layer].add(c.d)
+		}
+	}
+	for p := range a.ladders {
+		if !live[p] {
+			delete(a.ladders, p)
+			delete(a.last, p)
+			delete(a.below, p)
+		}
+	}
+	if connected == 0 {
+		return // nobody to send to: keep the last decision
+	}
+
+	// Each layer's encoder serves the most limited peer on it; a layer
+	// nobody gets is paused (the low one also idles without subscribers).
+	ceil := [mediacodec.Layers][2]int{{highMax, highFPS}, {min(lowMax, highMax), lowFPS}}
+	for i := range groups {
+		g := groups[i]
+		t := videoTarget{Paused: true}
+		if g.n > 0 {
+			t = videoTarget{Kbps: min(g.kbps, ceil[i][0]), FPS: min(g.fps, ceil[i][1])}
+		}
+		if !a.sent[i] || t != a.targets[i] {
+			a.targets[i], a.sent[i] = t, true
+			lm.SetLayerTarget(mediacodec.Layer(i), t.Kbps, t.FPS, t.Paused)
+		}
+	}
+	for _, c := range choices {
+		if c.send.Layer != noLayer {
+			c.send.Kbps = a.targets[c.send.Layer].Kbps
+		}
+		c.p.send.Store(&c.send)
+		c.p.layerPick.Store(int32(c.send.Layer) + 1)
+		c.pv.setLayer(c.send.Layer, now)
+	}
+
+	allPaused := paused == connected
+	s.adapt.set(videoTarget{Paused: allPaused, Limited: allPaused})
+	if allPaused != a.paused {
+		a.paused = allPaused
+		// Tell the room: their screens say why our video stopped.
+		s.post(s.sendMediaState)
+	}
+}
