@@ -95,7 +95,7 @@ type pageGaps struct {
 	TickMaxMs float64
 }
 
-// TestMixedRoomGrowsToLiveKit: two terminals and a browser on the mesh
+// TestHandoverMixedRoomGrowsToLiveKit: two terminals and a browser on the mesh
 // are joined by a second browser and a third terminal; at five the
 // server moves the room (--sfu-at 5) and every member ends on LiveKit with
 // audio and video from every other, without rejoining: terminals keep
@@ -105,7 +105,7 @@ type pageGaps struct {
 // The server counts five sfu-joined and one room on the SFU. A browser
 // joining afterwards goes straight to LiveKit (no mesh connection) and
 // everyone gets its media.
-func TestMixedRoomGrowsToLiveKit(t *testing.T) {
+func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 	chromiumPath(t)
 	if testkit.RerunInOwnNetns(t) {
 		return
@@ -288,11 +288,11 @@ func TestMixedRoomGrowsToLiveKit(t *testing.T) {
 	t.Logf("test took %v", time.Since(start).Round(time.Millisecond))
 }
 
-// TestMixedRoomStaysOnMeshWhenLiveKitIsDown: the server cannot reach
+// TestHandoverMixedRoomStaysOnMeshWhenLiveKitIsDown: the server cannot reach
 // LiveKit when the room reaches its switch point (--sfu-at 2): the room
 // stays on the mesh with media flowing both ways, and both the terminal
 // and the browser show the server's notice of why.
-func TestMixedRoomStaysOnMeshWhenLiveKitIsDown(t *testing.T) {
+func TestHandoverMixedRoomStaysOnMeshWhenLiveKitIsDown(t *testing.T) {
 	chromiumPath(t)
 	srv := startHandoverServer(t, "ws://"+unusedPort(t), testkit.LiveKitKey, testkit.LiveKitSecret, 2)
 	const room = "down"
