@@ -113,6 +113,7 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 	start := time.Now()
 	lk := testkit.StartLiveKit(t, lkHTTPPort, lkUDPPort)
 	srv := startHandoverServer(t, lk.URL, lk.Key, lk.Secret, 5)
+	t.Logf("livekit-server up after %v", time.Since(start).Round(time.Millisecond))
 	const room = "mixed"
 
 	tara := startHandoverTerminal(t, srv.Base, room, "Tara")
@@ -147,6 +148,7 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 	bea.waitFor(t, handoverTimeout, "a mesh of four", meshWith(others(names, "Bea")...))
 	testkit.Eventually(t, handoverTimeout, "the terminals on a mesh of four", meshOf(names))
 	steady := time.Now()
+	t.Logf("a mesh of four after %v", steady.Sub(start).Round(time.Millisecond))
 	testkit.Eventually(t, handoverTimeout, "the terminals receiving video from the mesh", func() bool {
 		for _, tm := range terms {
 			for _, n := range others(names, tm.name) {
@@ -208,6 +210,7 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 		return true
 	})
 	end := time.Now()
+	t.Logf("every terminal receives everyone through LiveKit %v after Tom joined", end.Sub(switchAt).Round(time.Millisecond))
 	testkit.Eventually(t, handoverTimeout, "five sfu-joined counted by the server", func() bool {
 		return metric(t, srv.Base, "rtcterm_signal_sfu_switched_members_total") >= 5
 	})
@@ -250,7 +253,8 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 	for _, tm := range terms {
 		var parts []string
 		for _, n := range others(names, tm.name) {
-			parts = append(parts, fmt.Sprintf("%s video %v", n, tm.videoGap(ids[n], switchAt, end).Round(time.Millisecond)))
+			gap, began := tm.videoGap(ids[n], switchAt, end)
+			parts = append(parts, fmt.Sprintf("%s video %v (from +%v)", n, gap.Round(time.Millisecond), began.Sub(switchAt).Round(100*time.Millisecond)))
 		}
 		t.Logf("gaps at terminal %s: %s", tm.name, strings.Join(parts, "; "))
 	}

@@ -168,20 +168,20 @@ func (tm *handoverTerminal) audibleSince(peer string, from time.Time) int {
 }
 
 // videoGap is the longest pause of peer's video at the decoder in [from,
-// to], counted from its first packet in the window.
-func (tm *handoverTerminal) videoGap(peer string, from, to time.Time) time.Duration {
+// to], counted from its first packet in the window, and when it began.
+func (tm *handoverTerminal) videoGap(peer string, from, to time.Time) (time.Duration, time.Time) {
 	var gap time.Duration
-	var prev time.Time
+	var prev, began time.Time
 	for _, at := range since(tm.lists(peer, tm.video), from) {
 		if at.After(to) {
 			break
 		}
-		if !prev.IsZero() {
-			gap = max(gap, at.Sub(prev))
+		if !prev.IsZero() && at.Sub(prev) > gap {
+			gap, began = at.Sub(prev), prev
 		}
 		prev = at
 	}
-	return gap
+	return gap, began
 }
 
 func (tm *handoverTerminal) lists(peer string, m map[string][]time.Time) []time.Time {
