@@ -256,7 +256,7 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 			gap, began := tm.videoGap(ids[n], switchAt, end)
 			parts = append(parts, fmt.Sprintf("%s video %v (from +%v)", n, gap.Round(time.Millisecond), began.Sub(switchAt).Round(100*time.Millisecond)))
 		}
-		t.Logf("gaps at terminal %s: %s", tm.name, strings.Join(parts, "; "))
+		t.Logf("gaps at terminal %s (longest sampling interval %v): %s", tm.name, tm.stall(switchAt, end).Round(time.Millisecond), strings.Join(parts, "; "))
 	}
 
 	// A browser joining now goes straight to LiveKit.

@@ -39,6 +39,7 @@ type handoverTerminal struct {
 	audible  map[string][]time.Time // when the peer's level was above audibleLevel
 	packets  map[string]uint64
 	switched time.Time // when the state first said LiveKit
+	ticks    []time.Time // when the sampler ran: its own stalls are the process's
 }
 
 // sampleEvery is the terminal sampler's period: the resolution of its gaps.
@@ -102,6 +103,7 @@ func (tm *handoverTerminal) sample() {
 			}
 		}
 		tm.mu.Lock()
+		tm.ticks = appendBounded(tm.ticks, now)
 		if s.SFU != "" && tm.switched.IsZero() {
 			tm.switched = now
 		}
@@ -182,6 +184,26 @@ func (tm *handoverTerminal) videoGap(peer string, from, to time.Time) (time.Dura
 		prev = at
 	}
 	return gap, began
+}
+
+// stall is the sampler's own longest interval in [from, to]: the gaps
+// cannot be told apart from a stall of the test process below it.
+func (tm *handoverTerminal) stall(from, to time.Time) time.Duration {
+	tm.mu.Lock()
+	ticks := append([]time.Time(nil), tm.ticks...)
+	tm.mu.Unlock()
+	var longest time.Duration
+	var prev time.Time
+	for _, at := range since(ticks, from) {
+		if at.After(to) {
+			break
+		}
+		if !prev.IsZero() {
+			longest = max(longest, at.Sub(prev))
+		}
+		prev = at
+	}
+	return longest
 }
 
 func (tm *handoverTerminal) lists(peer string, m map[string][]time.Time) []time.Time {
