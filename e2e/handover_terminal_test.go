@@ -38,7 +38,7 @@ type handoverTerminal struct {
 	video    map[string][]time.Time // when the peer's packet count at the decoder grew
 	audible  map[string][]time.Time // when the peer's level was above audibleLevel
 	packets  map[string]uint64
-	switched time.Time // when the state first said LiveKit
+	switched time.Time   // when the state first said LiveKit
 	ticks    []time.Time // when the sampler ran: its own stalls are the process's
 }
 
