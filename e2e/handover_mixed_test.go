@@ -260,6 +260,7 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 	}
 
 	// A browser joining now goes straight to LiveKit.
+	cyAt := time.Now()
 	cy := openPage(t, "Cy", pageURL(srv.Base, room, "Cy", ""))
 	cyR := cy.waitFor(t, handoverTimeout, "everyone over LiveKit", func(r pageReport) bool {
 		for _, n := range names {
@@ -270,6 +271,7 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 		return r.Mode == "moved to LiveKit: 6 people"
 	})
 	ids["Cy"] = cyR.SelfID
+	t.Logf("Cy's page receives everyone over LiveKit %v after it opened", time.Since(cyAt).Round(time.Millisecond))
 	if n := len(cy.connections(t)); n > 2 {
 		t.Errorf("Cy made %d connections, want LiveKit's two (no mesh)", n)
 	}
@@ -285,6 +287,7 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 		}
 		return true
 	})
+	t.Logf("every member receives Cy %v after its page opened", time.Since(cyAt).Round(time.Millisecond))
 	testkit.Eventually(t, handoverTimeout, "six sfu-joined counted by the server", func() bool {
 		return metric(t, srv.Base, "rtcterm_signal_sfu_switched_members_total") >= 6
 	})
