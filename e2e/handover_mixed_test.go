@@ -278,15 +278,13 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 	for _, pg := range pages {
 		pg.waitFor(t, handoverTimeout, "Cy over LiveKit", func(r pageReport) bool { return onLiveKitWithMedia(r, "Cy") })
 	}
+	t.Logf("the pages receive Cy %v after its page opened", time.Since(cyAt).Round(time.Millisecond))
 	joined := time.Now()
-	testkit.Eventually(t, handoverTimeout, "every terminal receiving Cy", func() bool {
-		for _, tm := range terms {
-			if tm.videoSince(ids["Cy"], joined) < 10 || tm.audibleSince(ids["Cy"], joined) < 5 {
-				return false
-			}
-		}
-		return true
-	})
+	for _, tm := range terms {
+		testkit.Eventually(t, handoverTimeout, tm.name+" hearing Cy", func() bool { return tm.audibleSince(ids["Cy"], joined) >= 5 })
+		testkit.Eventually(t, handoverTimeout, tm.name+" decoding Cy's video", func() bool { return tm.videoSince(ids["Cy"], joined) >= 10 })
+		t.Logf("terminal %s hears and sees Cy %v after its page opened", tm.name, time.Since(cyAt).Round(time.Millisecond))
+	}
 	t.Logf("every member receives Cy %v after its page opened", time.Since(cyAt).Round(time.Millisecond))
 	testkit.Eventually(t, handoverTimeout, "six sfu-joined counted by the server", func() bool {
 		return metric(t, srv.Base, "rtcterm_signal_sfu_switched_members_total") >= 6
