@@ -282,8 +282,9 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 	joined := time.Now()
 	for _, tm := range terms {
 		testkit.Eventually(t, handoverTimeout, tm.name+" hearing Cy", func() bool { return tm.audibleSince(ids["Cy"], joined) >= 5 })
+		heard := time.Since(cyAt)
 		testkit.Eventually(t, handoverTimeout, tm.name+" decoding Cy's video", func() bool { return tm.videoSince(ids["Cy"], joined) >= 10 })
-		t.Logf("terminal %s hears and sees Cy %v after its page opened", tm.name, time.Since(cyAt).Round(time.Millisecond))
+		t.Logf("terminal %s hears Cy %v and sees Cy %v after its page opened", tm.name, heard.Round(time.Millisecond), time.Since(cyAt).Round(time.Millisecond))
 	}
 	t.Logf("every member receives Cy %v after its page opened", time.Since(cyAt).Round(time.Millisecond))
 	testkit.Eventually(t, handoverTimeout, "six sfu-joined counted by the server", func() bool {
