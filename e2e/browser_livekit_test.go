@@ -16,7 +16,9 @@ import (
 // Issue #13, the browser side: the web client moves from the mesh to
 // LiveKit when the signaling server says so (docs/protocol.md v1.1). The
 // server side is played by handoverFront in front of a real signaling
-// server; LiveKit is a real livekit-server, Chromium the real browser.
+// server (handover_front_test.go says why); LiveKit is a real
+// livekit-server, Chromium the real browser. handover_mixed_test.go runs
+// browsers and terminals on the real v1.1 server.
 
 // handoverTimeout bounds each step on the loaded two-core machine:
 // Chromiums, livekit-server and the test share it.

@@ -23,9 +23,15 @@ import (
 // signaling server, so the mesh is the real one; on the test's word it
 // sends the contract's messages (docs/protocol.md, v1.1) itself: sfu-switch
 // with a token per member, welcome.sfu for joiners of a room on LiveKit,
-// notice. It records what each page sends, and keeps sfu-joined (which the
-// v1 server would refuse). Once `rtcterm serve --livekit-url` exists, the
-// tests can run on the server instead and keep their assertions.
+// notice. It records what each page sends, and keeps sfu-joined to itself.
+//
+// The real server runs the same switch in handover_mixed_test.go; the
+// front stays for what the server cannot be made to do on cue: move a
+// room at a moment the test picks (after the mesh is up, with a LiveKit
+// participant that is not a member), send a LiveKit URL its pre-flight
+// never accepted (the client's own failure path), send a notice holding
+// control characters and markup (the server cleans them first), and show
+// which messages each page sent after the switch.
 type handoverFront struct {
 	t        testing.TB
 	base     string // http://127.0.0.1:PORT, the page's origin

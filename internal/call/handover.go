@@ -146,14 +146,15 @@ func newHandover(cfg Config, sinks handoverSinks, open func(context.Context) (*d
 
 // phase is where a handover stands; owned by Run's loop.
 type phase struct {
-	sfu         bool                 // a LiveKit engine runs
-	welcome     bool                 // the room was on LiveKit when we joined
-	people      int                  // as the move said
-	connectedAt time.Time            // LiveKit room connected; zero before
-	allAt       time.Time            // every mesh peer's media came through LiveKit; zero before
-	meshLeft    bool                 // the mesh's peer connections are closed
-	meshPeers   map[string]bool      // the mesh's rows, true while connected
-	asked       map[string]time.Time // key frames asked of LiveKit, by peer
+	sfu         bool                               // a LiveKit engine runs
+	welcome     bool                               // the room was on LiveKit when we joined
+	people      int                                // as the move said
+	connectedAt time.Time                          // LiveKit room connected; zero before
+	allAt       time.Time                          // every mesh peer's media came through LiveKit; zero before
+	meshLeft    bool                               // the mesh's peer connections are closed
+	meshPeers   map[string]bool                    // the mesh's rows, true while connected
+	media       map[string]store.UpdateRemoteMedia // what each peer last said it sends
+	asked       map[string]time.Time               // key frames asked of LiveKit, by peer
 }
 
 // Actions implements Engine: both engines' actions, merged in order.
@@ -185,7 +186,7 @@ func (h *handover) Run(ctx context.Context) error {
 	lkErr := make(chan error, 1)
 	meshActs := h.mesh.Actions()
 	var lkActs <-chan store.Action
-	ph := &phase{meshPeers: map[string]bool{}}
+	ph := &phase{meshPeers: map[string]bool{}, media: map[string]store.UpdateRemoteMedia{}}
 	tick := time.NewTicker(handoverTick)
 	defer tick.Stop()
 	for meshActs != nil || lkActs != nil {

@@ -36,6 +36,8 @@ func (h *handover) fromMesh(a store.Action, ph *phase) {
 		}
 	case store.RemovePeerConnection:
 		delete(ph.meshPeers, a.PeerID)
+	case store.UpdateRemoteMedia:
+		ph.noteMedia(a)
 	}
 	h.emit(a)
 }
@@ -69,12 +71,22 @@ func (h *handover) fromSFU(a store.Action, ph *phase) {
 		delete(h.lkPresent, a.PeerID)
 		h.mu.Unlock()
 		delete(ph.meshPeers, a.PeerID)
+	case store.UpdateRemoteMedia:
+		ph.noteMedia(a)
 	case store.UpdateConnectionStatus:
 		if a.Status == store.StatusClosed && !ph.meshLeft && ph.meshPeers[a.PeerID] {
 			return // LiveKit ending while the mesh still carries this peer
 		}
 	}
 	h.emit(a)
+}
+
+// noteMedia keeps what a peer says it sends, for carried.
+func (ph *phase) noteMedia(a store.UpdateRemoteMedia) {
+	if ph.media == nil {
+		ph.media = map[string]store.UpdateRemoteMedia{}
+	}
+	ph.media[a.PeerID] = a
 }
 
 // peerOf is the peer an engine's action is about, if any.

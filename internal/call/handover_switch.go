@@ -43,7 +43,7 @@ func (h *handover) startSFU(ctx context.Context, mv rtc.SFUMove, ph *phase, lkEr
 	}
 	h.lk = lk
 	h.mu.Unlock()
-	*ph = phase{sfu: true, welcome: mv.Welcome, people: mv.People, meshLeft: mv.Welcome, meshPeers: ph.meshPeers, asked: map[string]time.Time{}}
+	*ph = phase{sfu: true, welcome: mv.Welcome, people: mv.People, meshLeft: mv.Welcome, meshPeers: ph.meshPeers, media: ph.media, asked: map[string]time.Time{}}
 	h.log.Info("moving to livekit", "url", mv.URL, "room", mv.Room, "reason", mv.Reason, "welcome", mv.Welcome)
 	go func() { lkErr <- lk.Run(ctx) }()
 	return lk.Actions()
@@ -93,7 +93,7 @@ func (h *handover) check(ph *phase) {
 	}
 	all := true
 	for id, up := range ph.meshPeers {
-		if up && !h.audio.moved(id) && !h.video.moved(id) {
+		if up && !h.carried(id, ph) {
 			all = false
 		}
 	}
@@ -105,6 +105,32 @@ func (h *handover) check(ph *phase) {
 	case now.Sub(ph.connectedAt) >= meshDeadline:
 		h.leaveMesh(ph, "deadline: not every peer's media came through LiveKit")
 	}
+}
+
+// carried reports whether LiveKit carries what the mesh still plays of
+// peer: its audio and its video, each once LiveKit's stream of it has
+// taken over, unless none of that kind is to be had — nobody receives
+// it, the peer said it is off (a muted peer sends no audio), or, for
+// video, the peer has no tile (LiveKit sends only drawn video). Closing
+// the mesh on audio alone froze a peer's picture until LiveKit's first
+// key frame of it, seconds later for a browser's simulcast.
+func (h *handover) carried(peer string, ph *phase) bool {
+	m, known := ph.media[peer]
+	audio := h.audio.sink == nil || h.audio.moved(peer) || known && !m.Audio
+	video := h.video.sink == nil || h.video.moved(peer) || known && (!m.Video && !m.Screen || m.VideoPaused) || !h.drawn(peer)
+	return audio && video
+}
+
+// drawn reports whether peer's video has a tile (all have, until the UI
+// says which it draws).
+func (h *handover) drawn(peer string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.hasTiles {
+		return true
+	}
+	_, ok := h.tiles[peer]
+	return ok
 }
 
 // askKeyFrames asks LiveKit for a key frame of every peer whose video has

@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
+
 	"github.com/rtcterm/rtcterm/devices"
+	"github.com/rtcterm/rtcterm/lkengine"
 	"github.com/rtcterm/rtcterm/store"
 )
 
@@ -86,5 +89,40 @@ func TestHandoverStatsBeforeLiveKit(t *testing.T) {
 	}
 	if err := h.SetAudio(false); err != nil {
 		t.Fatalf("SetAudio before Run: %v (the mesh records the wish)", err)
+	}
+}
+
+// TestHandoverCarried: the mesh may close under a peer once LiveKit
+// carries its audio and its video, not its audio alone (the picture would
+// freeze until LiveKit's first key frame of it); a kind the peer said is
+// off, or video that has no tile, is not waited for.
+func TestHandoverCarried(t *testing.T) {
+	sink := newPacketLog()
+	h := newHandover(Config{ServerURL: "ws://127.0.0.1:1/ws", Room: "r", Name: "me"}, handoverSinks{Audio: sink, Level: sink, Video: sink},
+		func(context.Context) (*devices.Media, error) { return nil, errors.New("no media in this test") })
+	t.Cleanup(func() { _ = h.Close() })
+	ph := &phase{meshPeers: map[string]bool{}}
+	opus := &rtp.Packet{Payload: []byte{0xfc}}
+	key := &rtp.Packet{Payload: []byte{0x10, 0x00, 0x9d, 0x01, 0x2a}} // S=1, PID 0, a key frame
+	for _, id := range []string{"p", "q", "r"} {
+		sfuSide{h.audio}.Push(id, opus)
+	}
+	if h.carried("p", ph) {
+		t.Error("carried on audio alone")
+	}
+	sfuSide{h.video}.Push("p", key)
+	if !h.carried("p", ph) {
+		t.Error("not carried with audio and video through LiveKit")
+	}
+	h.fromSFU(store.UpdateRemoteMedia{PeerID: "q", Audio: true}, ph)
+	if !h.carried("q", ph) {
+		t.Error("a peer with its camera off: waiting for its video")
+	}
+	if h.carried("r", ph) {
+		t.Error("r carried without its video")
+	}
+	h.SetTiles(map[string]lkengine.TileSize{"p": {Width: 40, Height: 12}})
+	if !h.carried("r", ph) {
+		t.Error("a peer without a tile: waiting for video LiveKit does not send")
 	}
 }

@@ -201,6 +201,9 @@ func TestFlagRangesStartNothing(t *testing.T) {
 		{serve, []string{"--livekit-url", "ws://127.0.0.1:7880", "--livekit-key", "k", "--livekit-secret", "s", "--sfu-at", "1"}, "--sfu-at"},
 		{serve, []string{"--livekit-url", "ws://127.0.0.1:7880", "--livekit-key", "k", "--livekit-secret", "s", "--sfu-at", "1001"}, "--sfu-at"},
 		{serve, []string{"--livekit-url", "ws://127.0.0.1:7880", "--livekit-key", "k", "--livekit-secret", "s", "--sfu-at", "many"}, "--sfu-at"},
+		// Valid for clients, but no policy source can name it exactly.
+		{serve, []string{"--livekit-url", "ws://127.0.0.1:7880/?region=x", "--livekit-key", "k", "--livekit-secret", "s"}, "--livekit-url"},
+		{serve, []string{"--livekit-url", "wss://lk_host.example", "--livekit-key", "k", "--livekit-secret", "s"}, "--livekit-url"},
 		{[]string{"token", "--room", "r", "--user", "u", "--secret", "s"}, []string{"--ttl", "0s"}, "--ttl"},
 	}
 	for _, c := range cases {

@@ -80,7 +80,6 @@ func setupServe(fs *flagSet, env LookupEnv, st starters) func(context.Context, S
 			InboundBytesPerSec: float64(inboundKiB * 1024),
 			ConnBytesPerSec:    float64(connKiB * 1024),
 			AllowOrigins:       allowOrigins,
-			Static:             web.Handler(),
 			Logger:             slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		}
 		if tokenSecret != "" {
@@ -90,6 +89,9 @@ func setupServe(fs *flagSet, env LookupEnv, st starters) func(context.Context, S
 			cfg.ICEServers = append(cfg.ICEServers, signal.ICEServer{URLs: is.URLs, Username: is.Username, Credential: fmt.Sprint(is.Credential)})
 		}
 		if err := sfu.apply(&cfg, env); err != nil {
+			return err
+		}
+		if cfg.Static, err = webClient(cfg.SFUURL); err != nil {
 			return err
 		}
 		if tlsCert != "" {

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/rtcterm/rtcterm/server"
+	"github.com/rtcterm/rtcterm/server/web"
 	"github.com/rtcterm/rtcterm/signal"
 )
 
@@ -62,4 +65,22 @@ func (f *sfuFlags) apply(cfg *server.Config, env LookupEnv) error {
 	cfg.SFUURL = f.url
 	cfg.SFUAt = at
 	return nil
+}
+
+// webClient is the browser client the server serves: with LiveKit its
+// Content-Security-Policy must admit the LiveKit origin, or the page could
+// not follow its room there. A URL the policy cannot name exactly is the
+// user's to fix, so it is a usage error, found before anything starts.
+func webClient(liveKitURL string) (http.Handler, error) {
+	if liveKitURL == "" {
+		return web.Handler(), nil
+	}
+	h, err := web.New(web.Config{LiveKitURL: liveKitURL})
+	if errors.Is(err, web.ErrLiveKitURL) {
+		return nil, usagef("--livekit-url %q: browsers could not be allowed to connect to it (%v)", liveKitURL, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("web client: %w", err)
+	}
+	return h, nil
 }

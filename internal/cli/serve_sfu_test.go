@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/rtcterm/rtcterm/server"
@@ -34,5 +37,29 @@ func TestServeLiveKitFlags(t *testing.T) {
 	runWith(t, &s, nil, "serve", "--addr", "127.0.0.1:0")
 	if len(s.cfgs) != 1 || s.cfgs[0].SFU != nil {
 		t.Errorf("without LiveKit flags the server has an SFU: %+v", s.cfgs)
+	}
+}
+
+// TestServeWebClientAdmitsLiveKit: with LiveKit the served page's policy
+// lets it connect to the LiveKit origin (else a browser could not follow
+// its room there); without LiveKit it names no other origin.
+func TestServeWebClientAdmitsLiveKit(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string // in connect-src; "" = 'self' alone
+	}{
+		{[]string{"--livekit-url", "wss://LK.example.org:7443", "--livekit-key", "K", "--livekit-secret", "S"}, "connect-src 'self' wss://lk.example.org:7443 https://lk.example.org:7443;"},
+		{nil, "connect-src 'self';"},
+	} {
+		var s started
+		runWith(t, &s, nil, append([]string{"serve", "--addr", "127.0.0.1:0"}, c.args...)...)
+		if len(s.cfgs) != 1 || s.cfgs[0].Static == nil {
+			t.Fatalf("%v: no web client given to the server: %+v", c.args, s.cfgs)
+		}
+		rec := httptest.NewRecorder()
+		s.cfgs[0].Static.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		if csp := rec.Header().Get("Content-Security-Policy"); rec.Code != http.StatusOK || !strings.Contains(csp, c.want) {
+			t.Errorf("%v: status %d, policy %q, want %q in it", c.args, rec.Code, csp, c.want)
+		}
 	}
 }

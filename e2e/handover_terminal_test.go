@@ -1,0 +1,268 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rtcterm/rtcterm/devices"
+	"github.com/rtcterm/rtcterm/internal/call"
+	"github.com/rtcterm/rtcterm/internal/testkit"
+	"github.com/rtcterm/rtcterm/lkengine"
+	"github.com/rtcterm/rtcterm/store"
+	"github.com/rtcterm/rtcterm/videoview"
+)
+
+// handoverTerminal is an in-process `rtcterm join --fake-media`: the engine
+// `join --server` runs (call.NewEngine: the mesh, moving to LiveKit when
+// the server says so), with the real player (playback off, levels kept)
+// and the real video decoder, given a tile for every row as the terminal
+// UI would. A sampler notes when each peer's video packets reached the
+// decoder and when its audio was audible, so the test can measure gaps
+// from outside the engine.
+type handoverTerminal struct {
+	name   string
+	eng    call.Engine
+	player *devices.Player
+	sink   *videoview.Sink
+	rec    *testkit.Recorder
+	runErr chan error
+	stop   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+
+	mu       sync.Mutex
+	video    map[string][]time.Time // when the peer's packet count at the decoder grew
+	audible  map[string][]time.Time // when the peer's level was above audibleLevel
+	packets  map[string]uint64
+	switched time.Time   // when the state first said LiveKit
+	ticks    []time.Time // when the sampler ran: its own stalls are the process's
+}
+
+// sampleEvery is the terminal sampler's period: the resolution of its gaps.
+const sampleEvery = 20 * time.Millisecond
+
+// audibleLevel is a level only received audio gives: the player's level
+// decays by 0.8 every 20 ms without packets, so it falls below this within
+// about half a second of the last one.
+const audibleLevel = 0.001
+
+// maxSamples bounds each peer's sample list (a test's worth at 50/s).
+const maxSamples = 20000
+
+func startHandoverTerminal(t testing.TB, base, room, name string) *handoverTerminal {
+	t.Helper()
+	cfg := call.Config{ServerURL: "ws" + base[len("http"):] + "/ws", Room: room, Name: name,
+		Media: call.Media{Fake: true, Width: 160, Height: 120, FPS: 15, VideoBitrateKbps: 150, NoAudioOut: true}}
+	player := devices.NewPlayer(devices.PlayerConfig{Disabled: true})
+	sink := videoview.New(videoview.Config{})
+	eng := call.NewEngine(cfg, call.Sinks{Player: player, Video: sink})
+	tm := &handoverTerminal{name: name, eng: eng, player: player, sink: sink, rec: testkit.NewRecorder(eng.Actions()),
+		runErr: make(chan error, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		video: map[string][]time.Time{}, audible: map[string][]time.Time{}, packets: map[string]uint64{}}
+	go func() { tm.runErr <- eng.Run(context.Background()) }()
+	go tm.sample()
+	t.Cleanup(func() { tm.close(t) })
+	return tm
+}
+
+// sample gives every row a tile and records media arrivals until stop.
+func (tm *handoverTerminal) sample() {
+	defer close(tm.done)
+	tick := time.NewTicker(sampleEvery)
+	defer tick.Stop()
+	tiles := map[string]videoview.Size{}
+	for {
+		select {
+		case <-tm.stop:
+			return
+		case <-tick.C:
+		}
+		now := time.Now()
+		s := tm.rec.State()
+		want := map[string]videoview.Size{}
+		for id := range s.Connections {
+			want[id] = videoview.Size{Width: 40, Height: 12}
+		}
+		if !maps.Equal(want, tiles) {
+			tiles = want
+			tm.sink.SetTiles(tiles)
+			lk := map[string]lkengine.TileSize{}
+			for id, sz := range tiles {
+				lk[id] = lkengine.TileSize(sz)
+			}
+			// As the terminal UI does (internal/call/tui.go): LiveKit
+			// sends only the video that is drawn.
+			if te, ok := tm.eng.(interface {
+				SetTiles(map[string]lkengine.TileSize)
+			}); ok {
+				te.SetTiles(lk)
+			}
+		}
+		tm.mu.Lock()
+		tm.ticks = appendBounded(tm.ticks, now)
+		if s.SFU != "" && tm.switched.IsZero() {
+			tm.switched = now
+		}
+		for id := range s.Connections {
+			if st, ok := tm.sink.Stats(id); ok && st.Packets > tm.packets[id] {
+				tm.packets[id] = st.Packets
+				tm.video[id] = appendBounded(tm.video[id], now)
+			}
+			if tm.player.Level(id) > audibleLevel {
+				tm.audible[id] = appendBounded(tm.audible[id], now)
+			}
+		}
+		tm.mu.Unlock()
+	}
+}
+
+func appendBounded(l []time.Time, t time.Time) []time.Time {
+	if len(l) >= maxSamples {
+		l = l[1:]
+	}
+	return append(l, t)
+}
+
+// close ends the call and waits for it; safe to call twice.
+func (tm *handoverTerminal) close(t testing.TB) {
+	tm.once.Do(func() {
+		close(tm.stop)
+		<-tm.done
+		_ = tm.eng.Close()
+		select {
+		case err := <-tm.runErr:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("%s: Run: %v", tm.name, err)
+			}
+		case <-time.After(handoverTimeout):
+			t.Errorf("%s: Run did not return", tm.name)
+		}
+		<-tm.rec.Done()
+		_ = tm.sink.Close()
+		_ = tm.player.Close()
+	})
+}
+
+// id is the terminal's own peer id.
+func (tm *handoverTerminal) id() string { return tm.rec.State().Signaling.PeerID }
+
+// switchedAt is when the terminal's state first said LiveKit (the mesh's
+// connections closed, or a welcome sent it straight there); zero before.
+func (tm *handoverTerminal) switchedAt() time.Time {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.switched
+}
+
+// videoSince counts the samples after from in which peer's video reached
+// the decoder.
+func (tm *handoverTerminal) videoSince(peer string, from time.Time) int {
+	return len(since(tm.lists(peer, tm.video), from))
+}
+
+// audibleSince counts the samples after from in which peer was audible.
+func (tm *handoverTerminal) audibleSince(peer string, from time.Time) int {
+	return len(since(tm.lists(peer, tm.audible), from))
+}
+
+// videoGap is the longest pause of peer's video at the decoder in [from,
+// to], counted from its first packet in the window, and when it began.
+func (tm *handoverTerminal) videoGap(peer string, from, to time.Time) (time.Duration, time.Time) {
+	var gap time.Duration
+	var prev, began time.Time
+	for _, at := range since(tm.lists(peer, tm.video), from) {
+		if at.After(to) {
+			break
+		}
+		if !prev.IsZero() && at.Sub(prev) > gap {
+			gap, began = at.Sub(prev), prev
+		}
+		prev = at
+	}
+	return gap, began
+}
+
+// stall is the sampler's own longest interval in [from, to]: the gaps
+// cannot be told apart from a stall of the test process below it.
+func (tm *handoverTerminal) stall(from, to time.Time) time.Duration {
+	tm.mu.Lock()
+	ticks := append([]time.Time(nil), tm.ticks...)
+	tm.mu.Unlock()
+	var longest time.Duration
+	var prev time.Time
+	for _, at := range since(ticks, from) {
+		if at.After(to) {
+			break
+		}
+		if !prev.IsZero() {
+			longest = max(longest, at.Sub(prev))
+		}
+		prev = at
+	}
+	return longest
+}
+
+func (tm *handoverTerminal) lists(peer string, m map[string][]time.Time) []time.Time {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return append([]time.Time(nil), m[peer]...)
+}
+
+func since(l []time.Time, from time.Time) []time.Time {
+	for i, at := range l {
+		if at.After(from) {
+			return l[i:]
+		}
+	}
+	return nil
+}
+
+// connectedTo reports whether the terminal has a connected row of each
+// peer id.
+func (tm *handoverTerminal) connectedTo(ids ...string) bool {
+	s := tm.rec.State()
+	for _, id := range ids {
+		if c, ok := s.Connections[id]; !ok || c.Status != store.StatusConnected {
+			return false
+		}
+	}
+	return true
+}
+
+// notices are the server's notices the terminal was shown.
+func (tm *handoverTerminal) notices() []store.ServerNotice {
+	var out []store.ServerNotice
+	for _, a := range tm.rec.Actions() {
+		if n, ok := a.(store.ServerNotice); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// removedRows are the rows the terminal removed.
+func (tm *handoverTerminal) removedRows() []string {
+	var out []string
+	for _, a := range tm.rec.Actions() {
+		if r, ok := a.(store.RemovePeerConnection); ok {
+			out = append(out, r.PeerID)
+		}
+	}
+	return out
+}
+
+// selfIDs are the peer ids the signaling gave the terminal: more than one
+// means it rejoined.
+func (tm *handoverTerminal) selfIDs() []string {
+	var out []string
+	for _, a := range tm.rec.Actions() {
+		if u, ok := a.(store.UpdateSignaling); ok && u.Signaling.PeerID != "" && (len(out) == 0 || out[len(out)-1] != u.Signaling.PeerID) {
+			out = append(out, u.Signaling.PeerID)
+		}
+	}
+	return out
+}
