@@ -17,7 +17,10 @@ const (
 	// meshLinger is how long the mesh stays after every peer's media has
 	// arrived through LiveKit: the others' subscriptions to our tracks
 	// settle meanwhile, since our mesh connections still carry us to them.
-	meshLinger = 2 * time.Second
+	// We cannot see when a peer starts receiving us through LiveKit, and
+	// a loaded browser took over 2 s to (audio gaps of 1–1.4 s at the
+	// browser with 2 s), so the overlap is 4 s.
+	meshLinger = 4 * time.Second
 	// meshDeadline closes the mesh at the latest this long after the
 	// LiveKit room is connected, though some peer's media never arrived
 	// there (a muted peer sends none; an old client stays on the mesh).

@@ -25,8 +25,10 @@ import { attachRemote, renderTile } from './ui.js';
 const MESH_GRACE_MS = 15000;
 
 // MESH_OVERLAP_MS is how long a peer's mesh connection outlives the moment
-// its LiveKit media reached us.
-const MESH_OVERLAP_MS = 2000;
+// its LiveKit media reached us. We cannot see when the peer starts
+// receiving us through LiveKit; a loaded peer took over 2 s, so the
+// overlap is 4 s (as the terminal's).
+const MESH_OVERLAP_MS = 4000;
 
 // MAX_TOKEN bounds the token we hand to the SDK (a LiveKit JWT is < 2 kB).
 const MAX_TOKEN = 8192;
