@@ -93,7 +93,13 @@ func (h *handover) check(ph *phase) {
 	}
 	all := true
 	for id, up := range ph.meshPeers {
-		if up && !h.carried(id, ph) {
+		switch {
+		case up && !h.carried(id, ph):
+			all = false
+		case !up && !h.present(id):
+			// A row the mesh never connected (a joiner's connections are
+			// dropped at the freeze): leaving the mesh before LiveKit has
+			// reported the peer would remove its row for a moment.
 			all = false
 		}
 	}
@@ -105,6 +111,13 @@ func (h *handover) check(ph *phase) {
 	case now.Sub(ph.connectedAt) >= meshDeadline:
 		h.leaveMesh(ph, "deadline: not every peer's media came through LiveKit")
 	}
+}
+
+// present reports whether LiveKit has reported peer in the room.
+func (h *handover) present(peer string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lkPresent[peer]
 }
 
 // carried reports whether LiveKit carries what the mesh still plays of

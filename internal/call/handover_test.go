@@ -126,3 +126,28 @@ func TestHandoverCarried(t *testing.T) {
 		t.Error("a peer without a tile: waiting for video LiveKit does not send")
 	}
 }
+
+// TestHandoverWaitsForRowsTheMeshNeverConnected: a joiner's mesh
+// connections are dropped at the freeze, so "every connected peer is
+// carried" holds at once; the mesh must not be left (which removes rows)
+// before LiveKit has reported those peers.
+func TestHandoverWaitsForRowsTheMeshNeverConnected(t *testing.T) {
+	h := newHandover(Config{ServerURL: "ws://127.0.0.1:1/ws", Room: "r", Name: "me"}, handoverSinks{},
+		func(context.Context) (*devices.Media, error) { return nil, errors.New("no media in this test") })
+	t.Cleanup(func() { _ = h.Close() })
+	now := time.Unix(1000, 0)
+	h.now = func() time.Time { return now }
+	ph := &phase{sfu: true, connectedAt: now, meshPeers: map[string]bool{"x": false}}
+	for range 3 {
+		h.check(ph)
+		now = now.Add(meshLinger)
+	}
+	if ph.meshLeft || !ph.allAt.IsZero() {
+		t.Fatalf("left the mesh (%v) or counted everyone carried (%v) before LiveKit reported x", ph.meshLeft, ph.allAt)
+	}
+	h.fromSFU(store.AddPeerConnection{PeerID: "x"}, ph)
+	h.check(ph)
+	if ph.allAt.IsZero() {
+		t.Fatal("x is on LiveKit: the linger should have begun")
+	}
+}
