@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"log/slog"
-	"math"
 	"slices"
 	"testing"
 	"time"
@@ -64,8 +63,16 @@ func TestDemoLinksAreMeasured(t *testing.T) {
 			if rtt > 20 {
 				t.Errorf("%s (clean link): RTT %.1f ms", p.UserName, rtt)
 			}
-		} else if math.Abs(rtt-wantRTT) > 0.2*wantRTT {
-			t.Errorf("%s: RTT %.1f ms, link %.0f ms ± 20 %%", p.UserName, rtt, wantRTT)
+		} else {
+			// A rate-capped link adds its queue to the round trip: the
+			// adaptation keeps it within issue #11's 80-100 ms, not at 0.
+			var queueMs float64
+			if link.RateKbps > 0 {
+				queueMs = 100
+			}
+			if rtt < 0.8*wantRTT || rtt > 1.2*wantRTT+queueMs {
+				t.Errorf("%s: RTT %.1f ms, link %.0f ms - 20 %% .. + 20 %% + %.0f ms of queue", p.UserName, rtt, wantRTT, queueMs)
+			}
 		}
 		t.Logf("%s: RTT %.1f ms (link %.0f ms)", p.UserName, rtt, wantRTT)
 	}
