@@ -239,8 +239,14 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			avail = videoKbps(k)
 		}
 		last := a.last[p]
+		_, prev := pv.sending()
 		if v.DelayRising && !last.Paused && last.Kbps > 0 {
-			avail = min(avail, last.Kbps) // hold: the queue grows
+			// Hold: the queue grows. (Holding a low-layer peer at what it
+			// sends, the ceiling, rather than its blind target looked
+			// fairer on a shared 600 kbps netsim link but deepened the
+			// 300 kbps queue to p95 184 ms and kept a widened link's peer
+			// on the low layer for over 2 minutes.)
+			avail = min(avail, last.Kbps)
 		}
 		wantsLow := p.wantsLow.Load()
 		if ourLow || wantsLow {
@@ -248,7 +254,6 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		}
 		d := l.update(now, avail)
 		a.last[p] = d
-		_, prev := pv.sending()
 		var belowFor time.Duration
 		switch since, ok := a.below[p]; {
 		case d.Paused || d.Kbps >= layerDownKbps:
@@ -274,6 +279,15 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		picks = append(picks, layerPick{Prev: prev, Next: chooseLayer(prev, d, belowFor, ourLow || wantsLow, up.held(now)), Kbps: d.Kbps})
 	}
 	shareHighLayer(picks)
+	// A step up starts near the low layer's rate (upStartFactor), but not
+	// so far below the peers already on the high layer that sharing it
+	// (layerShareDown) sends the peer straight back.
+	upStart := int(upStartFactor * float64(min(lowMax, highMax)))
+	for _, p := range picks {
+		if p.Prev == mediacodec.LayerHigh && p.Next == mediacodec.LayerHigh {
+			upStart = max(upStart, int(math.Ceil(layerShareUp*float64(p.Kbps))))
+		}
+	}
 	var groups [mediacodec.Layers]layerGroup
 	connected, paused := len(choices), 0
 	for i := range choices {
@@ -282,7 +296,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		c.up.switched(picks[i].Prev, c.send.Layer, now)
 		if picks[i].Prev != mediacodec.LayerHigh && c.send.Layer == mediacodec.LayerHigh {
 			// The first step up: near the low layer's rate (see upStartFactor).
-			c.l.capAt(int(upStartFactor * float64(min(lowMax, highMax))))
+			c.l.capAt(upStart)
 			c.d = c.l.cur
 			a.last[c.p] = c.d
 		}
