@@ -66,13 +66,9 @@ func newVideoFeed(src videoSource, width, height, fps, kbps int) (*videoFeed, er
 func newVP8Stream(width, height, fps, kbps int) (vp8Stream, error) {
 	// vp8enc, not mediadevices' encoder: it runs libvpx at a fixed
 	// realtime speed (3 ms instead of 25 ms for a busy 640×480 frame) and
-	// holds its rate on narrow links. Key frames come only when asked:
-	// receivers ask (PLI) until one arrives, and rtc asks for every new
-	// receiver. A periodic one (it was every 10 s) is a burst several
-	// frames large that, on a narrow link, both ends' delay-based
-	// estimates answer with a cut (RTT spikes of 320–460 ms at 600 kbps,
-	// lined up with them), and the cuts fell unevenly on the two sides.
-	params := vp8enc.Params{BitRate: kbps * 1000}
+	// holds its rate on narrow links. Peers ask for key frames (PLI) when
+	// they need one; a periodic one every 10 s bounds a lost request.
+	params := vp8enc.Params{BitRate: kbps * 1000, KeyFrameInterval: fps * 10}
 	slot := &frameSlot{}
 	enc, err := params.BuildVideoEncoder(slot, prop.Media{Video: prop.Video{
 		Width: width, Height: height, FrameRate: float32(fps), FrameFormat: frame.FormatI420,

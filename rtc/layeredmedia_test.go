@@ -19,8 +19,8 @@ import (
 // source; the high layer (640×480 key frames) encoded on every due frame,
 // the low layer (320×240) only while it has subscribers, starting with a
 // key frame; frames sized to follow SetLayerTarget (key frames three times
-// a delta frame); key frames only when asked (merged within 300 ms), as
-// devices makes them; Opus-like audio. Each layer's frame is made once and handed to
+// a delta frame); key frames when asked (merged within 300 ms) or every
+// 10 s, as devices makes them; Opus-like audio. Each layer's frame is made once and handed to
 // every subscriber. It implements LocalMedia and LayeredMedia.
 type layeredMedia struct {
 	audio, shared *webrtc.TrackLocalStaticSample
@@ -109,7 +109,7 @@ func (m *layeredMedia) tick(now time.Time) {
 		if l.paused || (!l.lastFrame.IsZero() && now.Sub(l.lastFrame) < time.Second/time.Duration(max(l.fps, 1))*4/5) {
 			continue
 		}
-		key := l.keyWanted && (l.lastKey.IsZero() || now.Sub(l.lastKey) >= 300*time.Millisecond)
+		key := (l.keyWanted && (l.lastKey.IsZero() || now.Sub(l.lastKey) >= 300*time.Millisecond)) || now.Sub(l.lastKey) >= 10*time.Second
 		size := max(l.kbps*1000/8/max(l.fps, 1), 40)
 		if key {
 			size *= 3
