@@ -63,6 +63,13 @@ type Link struct {
 	// idle link still takes any one datagram). 0 with RateKbps set means
 	// 200 ms, a typical router buffer. Ignored when RateKbps is 0.
 	QueueMs int
+	// SharedRate makes both directions share one rate cap and queue, as
+	// on a half-duplex link, a tc qdisc on loopback, or one queue of a
+	// home router both parties of a call sit behind: what one side sends
+	// takes rate from what it receives. Both directions' counters then
+	// report that one queue's QueueDropped, QueueDelay and MaxQueueDelay.
+	// Ignored when RateKbps is 0.
+	SharedRate bool
 }
 
 func (l Link) validate() error {

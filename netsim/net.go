@@ -54,13 +54,17 @@ func NewNetOn(base transport.Net, link Link) (*Net, error) {
 		return nil, err
 	}
 	seed := uint64(link.Seed)
-	return &Net{
+	n := &Net{
 		std:   base,
 		link:  link,
 		out:   newDirection(link, link.LossPct, seed),
 		in:    newDirection(link, link.InLossPct, ^seed),
 		conns: make(map[*udpConn]struct{}),
-	}, nil
+	}
+	if link.SharedRate && n.out.rate != nil {
+		n.in.rate = n.out.rate
+	}
+	return n, nil
 }
 
 // SetCut takes the link down (every datagram dropped, both ways) or brings
@@ -80,7 +84,7 @@ func (n *Net) SetRateKbps(kbps int) error {
 		return fmt.Errorf("%w: rate %d kbps on a link created with RateKbps %d", ErrInvalidLink, kbps, n.link.RateKbps)
 	}
 	n.out.rate.setRate(kbps)
-	n.in.rate.setRate(kbps)
+	n.in.rate.setRate(kbps) // the same call twice when the rate is shared
 	return nil
 }
 

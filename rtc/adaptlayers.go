@@ -31,11 +31,57 @@ const (
 	layerDropKbps  = 180
 )
 
+// The step up to the high layer is blind: on the low layer, capped at its
+// ceiling, the sent rate proves at most 1.5× itself, so a target of
+// layerUpKbps says only that no link has pushed back yet. On a bottleneck
+// that the other direction shares (a home uplink and downlink on one
+// queue, two parties on one link), a full step from the low layer's rate
+// to the target takes the other side's share, and the additive climb that
+// follows gives it back only over minutes (measured on real processes at
+// 600 kbps: 254 against 89 kbps). So the high layer starts near the low
+// layer's rate (upStartFactor × its ceiling) and climbs from there as the
+// ladder does, on what the link then proves; and a peer that falls back
+// to the low layer soon after waits before trying again, longer after
+// each failed try (upRetryMin doubling to upRetryMax; a peer that stays on
+// the high layer for upSettled clears it).
+const (
+	upStartFactor = 1.2
+	upRetryMin    = 10 * time.Second
+	upRetryMax    = 80 * time.Second
+	upSettled     = 30 * time.Second
+)
+
+// upHold is one peer's state of the step up to the high layer.
+type upHold struct {
+	wait    time.Duration // the hold after the next fall back
+	until   time.Time     // no step up before
+	upSince time.Time     // when it last went up (zero while on the low layer)
+}
+
+// held reports whether a step up must wait at now.
+func (h *upHold) held(now time.Time) bool { return now.Before(h.until) }
+
+// switched records the peer's layer change from prev to next at now.
+func (h *upHold) switched(prev, next mediacodec.Layer, now time.Time) {
+	switch {
+	case prev != mediacodec.LayerHigh && next == mediacodec.LayerHigh:
+		h.upSince = now
+	case prev == mediacodec.LayerHigh && next == mediacodec.LayerHigh:
+		if !h.upSince.IsZero() && now.Sub(h.upSince) >= upSettled {
+			h.wait = 0 // the step held
+		}
+	case prev == mediacodec.LayerHigh:
+		h.wait = min(max(h.wait*2, upRetryMin), upRetryMax)
+		h.until = now.Add(h.wait)
+		h.upSince = time.Time{}
+	}
+}
+
 // chooseLayer is the layer for a peer whose ladder decided d, given the
 // layer it has now and for how long its target has been below
 // layerDownKbps. forceLow: it asked for little (its low-bandwidth mode),
-// or ours is on.
-func chooseLayer(prev mediacodec.Layer, d videoTarget, belowFor time.Duration, forceLow bool) mediacodec.Layer {
+// or ours is on. upHeld: a step up must wait (see upHold).
+func chooseLayer(prev mediacodec.Layer, d videoTarget, belowFor time.Duration, forceLow, upHeld bool) mediacodec.Layer {
 	switch {
 	case d.Paused:
 		return noLayer
@@ -46,7 +92,7 @@ func chooseLayer(prev mediacodec.Layer, d videoTarget, belowFor time.Duration, f
 			return mediacodec.LayerLow
 		}
 		return prev
-	case prev != mediacodec.LayerHigh && d.Kbps >= layerUpKbps:
+	case prev != mediacodec.LayerHigh && d.Kbps >= layerUpKbps && !upHeld:
 		return mediacodec.LayerHigh
 	case prev == noLayer:
 		return mediacodec.LayerLow // resuming, or starting: the small picture first
@@ -108,7 +154,8 @@ type peerSend struct {
 type layeredAdaptation struct {
 	ladders map[*peer]*ladder
 	last    map[*peer]videoTarget
-	below   map[*peer]time.Time            // since when the peer's target is below layerDownKbps
+	below   map[*peer]time.Time // since when the peer's target is below layerDownKbps
+	ups     map[*peer]*upHold
 	targets [mediacodec.Layers]videoTarget // last sent to the media
 	sent    [mediacodec.Layers]bool
 	paused  bool // video paused toward every connected peer (media-state)
@@ -137,6 +184,9 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 	if a.ladders == nil {
 		a.ladders, a.last, a.below = map[*peer]*ladder{}, map[*peer]videoTarget{}, map[*peer]time.Time{}
 	}
+	if a.ups == nil {
+		a.ups = map[*peer]*upHold{}
+	}
 	highMax, highFPS := lm.LayerMax(mediacodec.LayerHigh)
 	highMax = min(highMax, s.maxVideoKbps())
 	lowMax, lowFPS := lm.LayerMax(mediacodec.LayerLow)
@@ -154,6 +204,8 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		pv   *peerVideo
 		d    videoTarget
 		send peerSend
+		l    *ladder
+		up   *upHold
 	}
 	var choices []choice
 	var picks []layerPick
@@ -187,8 +239,14 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			avail = videoKbps(k)
 		}
 		last := a.last[p]
+		_, prev := pv.sending()
 		if v.DelayRising && !last.Paused && last.Kbps > 0 {
-			avail = min(avail, last.Kbps) // hold: the queue grows
+			// Hold: the queue grows. (Holding a low-layer peer at what it
+			// sends, the ceiling, rather than its blind target looked
+			// fairer on a shared 600 kbps netsim link but deepened the
+			// 300 kbps queue to p95 184 ms and kept a widened link's peer
+			// on the low layer for over 2 minutes.)
+			avail = min(avail, last.Kbps)
 		}
 		wantsLow := p.wantsLow.Load()
 		if ourLow || wantsLow {
@@ -196,7 +254,6 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		}
 		d := l.update(now, avail)
 		a.last[p] = d
-		_, prev := pv.sending()
 		var belowFor time.Duration
 		switch since, ok := a.below[p]; {
 		case d.Paused || d.Kbps >= layerDownKbps:
@@ -206,7 +263,12 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		default:
 			a.below[p] = now
 		}
-		c := choice{p: p, pv: pv, d: d}
+		up := a.ups[p]
+		if up == nil {
+			up = &upHold{}
+			a.ups[p] = up
+		}
+		c := choice{p: p, pv: pv, d: d, l: l, up: up}
 		switch {
 		case wantsLow:
 			c.send.LimitedBy = LimitedByPeerRequest
@@ -214,14 +276,30 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			c.send.LimitedBy = LimitedByBandwidth
 		}
 		choices = append(choices, c)
-		picks = append(picks, layerPick{Prev: prev, Next: chooseLayer(prev, d, belowFor, ourLow || wantsLow), Kbps: d.Kbps})
+		picks = append(picks, layerPick{Prev: prev, Next: chooseLayer(prev, d, belowFor, ourLow || wantsLow, up.held(now)), Kbps: d.Kbps})
 	}
 	shareHighLayer(picks)
+	// A step up starts near the low layer's rate (upStartFactor), but not
+	// so far below the peers already on the high layer that sharing it
+	// (layerShareDown) sends the peer straight back.
+	upStart := int(upStartFactor * float64(min(lowMax, highMax)))
+	for _, p := range picks {
+		if p.Prev == mediacodec.LayerHigh && p.Next == mediacodec.LayerHigh {
+			upStart = max(upStart, int(math.Ceil(layerShareUp*float64(p.Kbps))))
+		}
+	}
 	var groups [mediacodec.Layers]layerGroup
 	connected, paused := len(choices), 0
 	for i := range choices {
 		c := &choices[i]
 		c.send.Layer = picks[i].Next
+		c.up.switched(picks[i].Prev, c.send.Layer, now)
+		if picks[i].Prev != mediacodec.LayerHigh && c.send.Layer == mediacodec.LayerHigh {
+			// The first step up: near the low layer's rate (see upStartFactor).
+			c.l.capAt(upStart)
+			c.d = c.l.cur
+			a.last[c.p] = c.d
+		}
 		if c.send.Layer == noLayer {
 			paused++
 		} else {
@@ -233,6 +311,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			delete(a.ladders, p)
 			delete(a.last, p)
 			delete(a.below, p)
+			delete(a.ups, p)
 		}
 	}
 	if connected == 0 {

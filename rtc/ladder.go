@@ -182,3 +182,21 @@ func (l *ladder) pause(now time.Time, failedProbe bool) {
 	l.cur = videoTarget{Paused: true, FPS: l.cfg.LowFPS}
 	l.pausedAt, l.lastDown = now, now
 }
+
+// capAt lowers the target to at most kbps without counting it as a cut of
+// the link: the climb from there is additive (as below the level of a cut)
+// unless no link limits us, and no hold starts. It is how a switch to the
+// high layer starts near the low layer's rate rather than at the blind
+// target the ladder reached while the low layer's ceiling held the sent
+// rate down.
+func (l *ladder) capAt(kbps int) {
+	if !l.started || l.cur.Paused || l.cur.Kbps <= kbps {
+		return
+	}
+	l.cutFrom = max(l.cutFrom, l.cur.Kbps)
+	l.cur.Kbps = kbps
+	if l.cur.Kbps < l.cfg.LowFPSBelowKbps {
+		l.cur.FPS = l.cfg.LowFPS
+	}
+	l.cur.Limited = l.cur.Kbps < l.cfg.MaxKbps
+}

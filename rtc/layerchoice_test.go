@@ -12,7 +12,8 @@ import (
 // TestChooseLayer: the per-peer rung below the high layer's lower frame
 // rate is the low layer, with a gap between the thresholds; a short dip
 // keeps the high layer, a deep one does not; a pause stops video and
-// resuming starts on the low layer; a peer asking for little gets it.
+// resuming starts on the low layer; a peer asking for little gets it; a
+// held step up (upHold) stays on the low layer.
 func TestChooseLayer(t *testing.T) {
 	const hi, lo = mediacodec.LayerHigh, mediacodec.LayerLow
 	at := func(kbps int) videoTarget { return videoTarget{Kbps: kbps, FPS: 15} }
@@ -22,21 +23,24 @@ func TestChooseLayer(t *testing.T) {
 		d        videoTarget
 		belowFor time.Duration
 		forceLow bool
+		upHeld   bool
 		want     mediacodec.Layer
 	}{
-		{"high stays high above the down threshold", hi, at(layerDownKbps), 0, false, hi},
-		{"a short dip keeps the high layer", hi, at(layerDownKbps - 1), layerDownAfter - time.Millisecond, false, hi},
-		{"a lasting dip moves down", hi, at(layerDownKbps - 1), layerDownAfter, false, lo},
-		{"a deep dip moves down at once", hi, at(layerDropKbps - 1), 0, false, lo},
-		{"low stays low below the up threshold", lo, at(layerUpKbps - 1), 0, false, lo},
-		{"low moves up at the up threshold", lo, at(layerUpKbps), 0, false, hi},
-		{"paused stops video", hi, videoTarget{Paused: true}, 0, false, noLayer},
-		{"a probe after a pause starts on the low layer", noLayer, at(64), 0, false, lo},
-		{"a start high enough goes straight up", noLayer, at(layerUpKbps), 0, false, hi},
-		{"a peer asking for little gets the low layer", hi, at(800), 0, true, lo},
-		{"a peer asking for little may still be paused", lo, videoTarget{Paused: true}, 0, true, noLayer},
+		{"high stays high above the down threshold", hi, at(layerDownKbps), 0, false, false, hi},
+		{"a short dip keeps the high layer", hi, at(layerDownKbps - 1), layerDownAfter - time.Millisecond, false, false, hi},
+		{"a lasting dip moves down", hi, at(layerDownKbps - 1), layerDownAfter, false, false, lo},
+		{"a deep dip moves down at once", hi, at(layerDropKbps - 1), 0, false, false, lo},
+		{"low stays low below the up threshold", lo, at(layerUpKbps - 1), 0, false, false, lo},
+		{"low moves up at the up threshold", lo, at(layerUpKbps), 0, false, false, hi},
+		{"paused stops video", hi, videoTarget{Paused: true}, 0, false, false, noLayer},
+		{"a probe after a pause starts on the low layer", noLayer, at(64), 0, false, false, lo},
+		{"a start high enough goes straight up", noLayer, at(layerUpKbps), 0, false, false, hi},
+		{"a held step up stays low", lo, at(layerUpKbps), 0, false, true, lo},
+		{"a held step up does not keep the high layer from falling", hi, at(layerDropKbps - 1), 0, false, true, lo},
+		{"a peer asking for little gets the low layer", hi, at(800), 0, true, false, lo},
+		{"a peer asking for little may still be paused", lo, videoTarget{Paused: true}, 0, true, false, noLayer},
 	} {
-		if got := chooseLayer(tc.prev, tc.d, tc.belowFor, tc.forceLow); got != tc.want {
+		if got := chooseLayer(tc.prev, tc.d, tc.belowFor, tc.forceLow, tc.upHeld); got != tc.want {
 			t.Errorf("%s: chooseLayer(%v, %+v, %v, %v) = %v, want %v", tc.name, tc.prev, tc.d, tc.belowFor, tc.forceLow, got, tc.want)
 		}
 	}

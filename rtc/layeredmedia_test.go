@@ -20,7 +20,7 @@ import (
 // the low layer (320×240) only while it has subscribers, starting with a
 // key frame; frames sized to follow SetLayerTarget (key frames three times
 // a delta frame); key frames when asked (merged within 300 ms) or every
-// 10 s; Opus-like audio. Each layer's frame is made once and handed to
+// 10 s, as devices makes them; Opus-like audio. Each layer's frame is made once and handed to
 // every subscriber. It implements LocalMedia and LayeredMedia.
 type layeredMedia struct {
 	audio, shared *webrtc.TrackLocalStaticSample

@@ -29,6 +29,17 @@ type layeredMesh struct {
 // connected. It must run inside a synctest bubble.
 func startLayeredMesh(t *testing.T, parties, capKbps int) *layeredMesh {
 	t.Helper()
+	var link netsim.Link
+	if capKbps > 0 {
+		link = netsim.Link{RateKbps: capKbps, QueueMs: 200}
+	}
+	return startLayeredMeshBehind(t, parties, link)
+}
+
+// startLayeredMeshBehind is startLayeredMesh with A behind link (none
+// when its RateKbps is 0).
+func startLayeredMeshBehind(t *testing.T, parties int, link netsim.Link) *layeredMesh {
+	t.Helper()
 	url, httpClient := startPipeServer(t)
 	router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "10.0.0.0/24", MinDelay: 20 * time.Millisecond, LoggerFactory: &logging.DefaultLoggerFactory{Writer: io.Discard}})
 	if err != nil {
@@ -48,8 +59,8 @@ func startLayeredMesh(t *testing.T, parties, capKbps int) *layeredMesh {
 	}
 	t.Cleanup(func() { _ = router.Stop() })
 	lm := &layeredMesh{}
-	if capKbps > 0 {
-		if lm.link, err = netsim.NewNetOn(nets[0], netsim.Link{RateKbps: capKbps, QueueMs: 200}); err != nil {
+	if link.RateKbps > 0 {
+		if lm.link, err = netsim.NewNetOn(nets[0], link); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = lm.link.Close() })

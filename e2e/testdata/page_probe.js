@@ -245,6 +245,37 @@
       };
     },
 
+    // mediaTotals sums, over every live connection, the counters a
+    // measurement under a rate cap needs (chromium_cap_test.go): what the
+    // page decodes and sends, its freezes and round-trip time.
+    async mediaTotals() {
+      const t = { at: performance.now(), framesDecoded: 0, freezeCount: 0, totalFreezesDuration: 0, videoBytesReceived: 0,
+        frameWidth: 0, framesSent: 0, videoBytesSent: 0, sentWidth: 0, limitation: '', rttMs: 0, availableOutgoingBitrate: 0 };
+      for (const r of conns) {
+        if (realState.call(r.pc) !== 'connected') continue;
+        (await r.pc.getStats()).forEach((s) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video') {
+            t.framesDecoded += s.framesDecoded || 0;
+            t.freezeCount += s.freezeCount || 0;
+            t.totalFreezesDuration += s.totalFreezesDuration || 0;
+            t.videoBytesReceived += s.bytesReceived || 0;
+            t.frameWidth = s.frameWidth || t.frameWidth;
+          }
+          if (s.type === 'outbound-rtp' && s.kind === 'video') {
+            t.framesSent += s.framesSent || 0;
+            t.videoBytesSent += s.bytesSent || 0;
+            t.sentWidth = s.frameWidth || t.sentWidth;
+            t.limitation = s.qualityLimitationReason || t.limitation;
+          }
+          if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
+            t.rttMs = (s.currentRoundTripTime || 0) * 1000;
+            t.availableOutgoingBitrate = s.availableOutgoingBitrate || 0;
+          }
+        });
+      }
+      return t;
+    },
+
     // connections lists every RTCPeerConnection the page made, in order.
     connections() {
       return conns.map((r) => ({ n: r.n, state: realState.call(r.pc) }));
