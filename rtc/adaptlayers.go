@@ -47,7 +47,7 @@ const (
 const (
 	upStartFactor = 1.2
 	upRetryMin    = 10 * time.Second
-	upRetryMax    = 80 * time.Second
+	upRetryMax    = 40 * time.Second
 	upSettled     = 30 * time.Second
 )
 

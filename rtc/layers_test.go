@@ -235,8 +235,10 @@ func TestNarrowPeerGetsTheLowLayer(t *testing.T) {
 		for _, sender := range []int{B, C} {
 			// The ladder climbs blindly (an estimate proves only 1.5× what
 			// is sent): +12 kbps/s and 4 %/s from the narrow target, to
-			// layerShareUp of the other peer's (measured: 0–66 s).
-			d := lm.waitLayer(t, sender, A, "high", 120*time.Second)
+			// layerShareUp of the other peer's (measured: 0–66 s), after
+			// the hold of its failed steps up on the narrow link (up to
+			// upRetryMax).
+			d := lm.waitLayer(t, sender, A, "high", 120*time.Second+upRetryMax)
 			t.Logf("%c sends A the high layer %v after the link widened", 'A'+sender, d.Round(250*time.Millisecond))
 		}
 		waitFor(t, 5*time.Second, "A sees B's 640x480 picture", func() bool {
