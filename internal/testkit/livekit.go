@@ -204,19 +204,7 @@ func StartLiveKitNode(t testing.TB, httpPort, udpPort int, withRedis bool) *Live
 	if n := nodes[httpPort]; n != nil {
 		return n
 	}
-	cfg := fmt.Sprintf(`port: %d
-bind_addresses: [127.0.0.1]
-keys:
-  %s: %s
-rtc:
-  udp_port: %d
-  tcp_port: 0
-  use_external_ip: false
-  node_ip: %s
-  interfaces: {includes: [%s]}
-  ips: {includes: [%s/32]}
-logging: {level: warn}
-`, httpPort, LiveKitKey, LiveKitSecret, udpPort, LiveKitNodeIP, vethA, LiveKitNodeIP)
+	cfg := liveKitConfig(httpPort, udpPort)
 	if withRedis {
 		if err := startRedis(t); err != nil {
 			t.Fatalf("redis: %v", err)
@@ -238,12 +226,31 @@ logging: {level: warn}
 		t.Fatalf("start livekit-server: %v", err)
 	}
 	n := &LiveKitNode{URL: fmt.Sprintf("ws://127.0.0.1:%d", httpPort), cmd: cmd, Logs: logs}
-	if err := waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/", httpPort), 30*time.Second); err != nil {
+	if err := waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/", httpPort), 30*time.Second, nil); err != nil {
 		stopProcess(cmd)
 		t.Fatalf("livekit-server did not come up: %v\n%s", err, logs)
 	}
 	nodes[httpPort] = n
 	return n
+}
+
+// liveKitConfig is a livekit-server configuration for the tests: HTTP on
+// 127.0.0.1:httpPort, media on UDP udpPort over the veth pair only, the
+// test key.
+func liveKitConfig(httpPort, udpPort int) string {
+	return fmt.Sprintf(`port: %d
+bind_addresses: [127.0.0.1]
+keys:
+  %s: %s
+rtc:
+  udp_port: %d
+  tcp_port: 0
+  use_external_ip: false
+  node_ip: %s
+  interfaces: {includes: [%s]}
+  ips: {includes: [%s/32]}
+logging: {level: warn}
+`, httpPort, LiveKitKey, LiveKitSecret, udpPort, LiveKitNodeIP, vethA, LiveKitNodeIP)
 }
 
 func startRedis(t testing.TB) error {
@@ -275,17 +282,25 @@ func startRedis(t testing.TB) error {
 	return fmt.Errorf("redis-server did not listen on %d", redisPort)
 }
 
-func waitHTTP(url string, timeout time.Duration) error {
+// waitHTTP polls url until it answers 200, the process ends (exited is
+// closed; nil: not watched) or timeout.
+func waitHTTP(url string, timeout time.Duration, exited <-chan struct{}) error {
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Second}
 	deadline := time.Now().Add(timeout)
 	var last error
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(url)
+		select {
+		case <-exited:
+			return fmt.Errorf("the server exited")
+		default:
+		}
+		res, err := client.Get(url)
 		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			_ = res.Body.Close()
+			if res.StatusCode == http.StatusOK {
 				return nil
 			}
-			last = fmt.Errorf("status %d", resp.StatusCode)
+			last = fmt.Errorf("status %d", res.StatusCode)
 		} else {
 			last = err
 		}

@@ -3,7 +3,6 @@ package testkit
 import (
 	"bytes"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,19 +100,7 @@ func StartLiveKit(t testing.TB, httpPort, udpPort int) LiveKit {
 	if err := ensureVeth(); err != nil {
 		t.Fatalf("veth pair for the SFU: %v", err)
 	}
-	cfg := fmt.Sprintf(`port: %d
-bind_addresses: [127.0.0.1]
-keys:
-  %s: %s
-rtc:
-  udp_port: %d
-  tcp_port: 0
-  use_external_ip: false
-  node_ip: %s
-  interfaces: {includes: [%s]}
-  ips: {includes: [%s/32]}
-logging: {level: warn}
-`, httpPort, LiveKitKey, LiveKitSecret, udpPort, LiveKitNodeIP, vethA, LiveKitNodeIP)
+	cfg := liveKitConfig(httpPort, udpPort)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "livekit.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
@@ -140,34 +127,8 @@ logging: {level: warn}
 			t.Logf("livekit-server output:\n%s", logs)
 		}
 	})
-	if err := waitOK(fmt.Sprintf("http://127.0.0.1:%d/", httpPort), 30*time.Second, waited); err != nil {
+	if err := waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/", httpPort), 30*time.Second, waited); err != nil {
 		t.Fatalf("livekit-server did not come up: %v\n%s", err, logs)
 	}
 	return LiveKit{URL: fmt.Sprintf("ws://127.0.0.1:%d", httpPort), Key: LiveKitKey, Secret: LiveKitSecret, logs: logs}
-}
-
-// waitOK polls url until it answers 200, the process ends or timeout.
-func waitOK(url string, timeout time.Duration, exited <-chan struct{}) error {
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Second}
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return fmt.Errorf("the server exited")
-		default:
-		}
-		res, err := client.Get(url)
-		if err == nil {
-			_ = res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return nil
-			}
-			last = fmt.Errorf("status %d", res.StatusCode)
-		} else {
-			last = err
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return last
 }
