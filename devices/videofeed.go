@@ -55,20 +55,21 @@ func (s *frameSlot) Read() (image.Image, func(), error) {
 
 // newVideoFeed builds a VP8 encoder for frames of width×height at fps.
 func newVideoFeed(src videoSource, width, height, fps, kbps int) (*videoFeed, error) {
-	st, err := newVP8Stream(width, height, fps, kbps)
+	st, err := newVP8Stream(width, height, fps, kbps, 0)
 	if err != nil {
 		return nil, err
 	}
 	return &videoFeed{src: src, vp8Stream: st, fps: fps, done: make(chan struct{})}, nil
 }
 
-// newVP8Stream builds a VP8 encoder for frames of width×height at fps.
-func newVP8Stream(width, height, fps, kbps int) (vp8Stream, error) {
+// newVP8Stream builds a VP8 encoder for frames of width×height at fps;
+// maxQuantizer 0 is vp8enc's default.
+func newVP8Stream(width, height, fps, kbps, maxQuantizer int) (vp8Stream, error) {
 	// vp8enc, not mediadevices' encoder: it runs libvpx at a fixed
 	// realtime speed (3 ms instead of 25 ms for a busy 640×480 frame) and
 	// holds its rate on narrow links. Peers ask for key frames (PLI) when
 	// they need one; a periodic one every 10 s bounds a lost request.
-	params := vp8enc.Params{BitRate: kbps * 1000, KeyFrameInterval: fps * 10}
+	params := vp8enc.Params{BitRate: kbps * 1000, KeyFrameInterval: fps * 10, MaxQuantizer: maxQuantizer}
 	slot := &frameSlot{}
 	enc, err := params.BuildVideoEncoder(slot, prop.Media{Video: prop.Video{
 		Width: width, Height: height, FrameRate: float32(fps), FrameFormat: frame.FormatI420,

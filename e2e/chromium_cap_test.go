@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"sync"
@@ -32,7 +33,7 @@ func TestChromiumUnderRateCap(t *testing.T) {
 	base := startServe(t, ctx)
 	_, lines := startProc(t, ctx, "join", "--server", base, "--room", "cap", "--name", "Term",
 		"--no-tui", "--fake-media=camera", "--no-audio-out", "--stats-interval", "1s", "--stats-json", "-")
-	term := collectCapRows(lines)
+	term := collectCapRows(lines, os.Getenv("RTCTERM_CAP_DUMP"))
 	page := openPage(t, "Browser", pageURL(base, "cap", "Browser", ""))
 	page.waitFor(t, 30*time.Second, "connected to rtcterm", connectedWith("Term"))
 	start := time.Now()
@@ -43,6 +44,9 @@ func TestChromiumUnderRateCap(t *testing.T) {
 		var m mediaTotals
 		if err := page.cdp.eval("window.__rtcProbe.mediaTotals()", &m); err != nil {
 			t.Fatal(err)
+		}
+		if d := os.Getenv("RTCTERM_CAP_DUMP"); d != "" {
+			appendJSON(d+".chromium", m)
 		}
 		if time.Since(start) >= 20*time.Second {
 			samples = append(samples, m)
@@ -112,10 +116,22 @@ type capRows struct {
 
 // collectCapRows keeps the connected rows of a join's stdout, stamped
 // with when they arrived.
-func collectCapRows(lines <-chan string) *capRows {
+// With dump set, every line is also written to that file (for reading
+// the estimate and layer second by second).
+func collectCapRows(lines <-chan string, dump string) *capRows {
 	c := &capRows{}
+	var f *os.File
+	if dump != "" {
+		f, _ = os.Create(dump)
+	}
 	go func() {
+		if f != nil {
+			defer f.Close()
+		}
 		for line := range lines {
+			if f != nil {
+				fmt.Fprintln(f, line)
+			}
 			var r capRow
 			if json.Unmarshal([]byte(line), &r) != nil || r.Status != "connected" {
 				continue
@@ -139,4 +155,16 @@ func (c *capRows) since(t time.Time) []capRow {
 		}
 	}
 	return out
+}
+
+// appendJSON appends v as one JSON line to the file at path (best effort:
+// it is a measurement aid).
+func appendJSON(path string, v any) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	b, _ := json.Marshal(v)
+	fmt.Fprintln(f, string(b))
 }

@@ -49,13 +49,50 @@ const (
 	upRetryMin    = 10 * time.Second
 	upRetryMax    = 40 * time.Second
 	upSettled     = 30 * time.Second
+	// upSettle: for this long after a step up, a target between
+	// layerDropKbps and layerDownKbps does not count toward moving back
+	// down. The high layer's first key frame (up to 7.5 frames' worth)
+	// makes gcc cut for a moment even on a wide link; measured on netsim
+	// (1.5 Mbps shared by both directions, a third used) every step up fell
+	// back within 1.5 s that way, and the growing hold kept both peers on
+	// the low layer.
+	upSettle = 4 * time.Second
 )
+
+// layeredStartPerSecond is the ladder's startup climb with layered media
+// (see ladderConfig.StartPerSecond): every peer starts on the low layer,
+// and without it a clean link took ~26 s to reach the full picture (netsim;
+// on real sockets the last 20 s of a 40 s call averaged 574–739 kbps
+// against 827–837 with one encoder). With it: the high layer from ~4 s,
+// the full rate from ~16 s. (The single-encoder ladder keeps its cautious
+// start: there the startup let the 300 kbps queue reach p95 130–170 ms in
+// half the runs.)
+const layeredStartPerSecond = 0.25
+
+// lowLayerRoomFactor: a peer on the low layer whose gcc estimate is at
+// least this multiple of what it is sent (gcc caps an app-limited
+// estimate at 1.5×) is not held by a rising delay trend. The layer's
+// ceiling, not the link, holds its rate, and the trend is the noise of a
+// queue that stays put: measured on netsim, a 1.5 Mbps link shared by both
+// directions and a third used read as rising most of the time while gcc's
+// estimate climbed to its ceiling, and the hold kept both peers on the
+// low layer for the whole call. (Not for the high layer or the shared
+// encoder: there a high estimate with a rising trend is the other
+// direction filling a shared queue — dropping that hold let the 300 kbps
+// queue reach p95 140–170 ms.)
+const lowLayerRoomFactor = 1.45
 
 // upHold is one peer's state of the step up to the high layer.
 type upHold struct {
 	wait    time.Duration // the hold after the next fall back
 	until   time.Time     // no step up before
 	upSince time.Time     // when it last went up (zero while on the low layer)
+}
+
+// settling reports that the peer stepped up less than upSettle ago: the
+// high layer's first key frame is still in the queue.
+func (h *upHold) settling(now time.Time) bool {
+	return !h.upSince.IsZero() && now.Sub(h.upSince) < upSettle
 }
 
 // held reports whether a step up must wait at now.
@@ -225,6 +262,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			cfg := defaultLadder(highMax, highFPS)
 			cfg.LowFPSBelowKbps = highLowFPSBelowKbps
 			cfg.StartKbps = videoKbps(initialEstimateKbps)
+			cfg.StartPerSecond = layeredStartPerSecond
 			// The shared ladder's increase: measured on netsim, twice as
 			// fast (20 kbps/s, 8 %/s), or fast only while the target is
 			// above the low layer's ceiling, brings a peer back to the
@@ -233,6 +271,9 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			l = newLadder(cfg)
 			a.ladders[p] = l
 		}
+		if v.Fell || v.DelayRising {
+			l.congested()
+		}
 		avail := math.MaxInt
 		k, limited := v.limitKbps()
 		if limited {
@@ -240,7 +281,14 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		}
 		last := a.last[p]
 		_, prev := pv.sending()
-		if v.DelayRising && !last.Paused && last.Kbps > 0 {
+		rising := v.DelayRising
+		if prev == mediacodec.LayerLow && v.Measured && float64(v.EstimateKbps) >= lowLayerRoomFactor*float64(v.SentKbps) {
+			// On the low layer, held at its ceiling, with gcc's estimate
+			// far above what it sends: the trend is noise (see
+			// lowLayerRoomFactor).
+			rising = false
+		}
+		if rising && !last.Paused && last.Kbps > 0 {
 			// Hold: the queue grows. (Holding a low-layer peer at what it
 			// sends, the ceiling, rather than its blind target looked
 			// fairer on a shared 600 kbps netsim link but deepened the
@@ -254,19 +302,19 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		}
 		d := l.update(now, avail)
 		a.last[p] = d
+		up := a.ups[p]
+		if up == nil {
+			up = &upHold{}
+			a.ups[p] = up
+		}
 		var belowFor time.Duration
 		switch since, ok := a.below[p]; {
-		case d.Paused || d.Kbps >= layerDownKbps:
+		case d.Paused || d.Kbps >= layerDownKbps || up.settling(now):
 			delete(a.below, p)
 		case ok:
 			belowFor = now.Sub(since)
 		default:
 			a.below[p] = now
-		}
-		up := a.ups[p]
-		if up == nil {
-			up = &upHold{}
-			a.ups[p] = up
 		}
 		c := choice{p: p, pv: pv, d: d, l: l, up: up}
 		switch {

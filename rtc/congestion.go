@@ -124,9 +124,10 @@ func (e *estimator) update(now time.Time) linkView {
 	if !e.lastAt.IsZero() {
 		dt = max(now.Sub(e.lastAt), 0)
 	}
+	fell := e.lastGCC > 0 && float64(g) < gccFallFactor*float64(e.lastGCC)
 	e.raised = raise(e.raised, e.lastGCC, g, e.hiKbps, dt)
 	e.lastAt, e.lastGCC = now, g
-	v := linkView{EstimateKbps: e.raised, GCCKbps: g, DelayRising: delayRising(e.GetStats())}
+	v := linkView{EstimateKbps: e.raised, GCCKbps: g, Fell: fell, DelayRising: delayRising(e.GetStats())}
 	e.mu.Unlock()
 	v.UsableKbps = v.EstimateKbps
 	if !oldest.at.IsZero() && now.After(oldest.at) && sent >= oldest.bytes {
@@ -154,6 +155,7 @@ type linkView struct {
 	EstimateKbps int  // gcc's estimate, raised (see raise)
 	GCCKbps      int  // gcc's own
 	DelayRising  bool // gcc sees the queue growing, short of overuse (see delayRising)
+	Fell         bool // gcc's estimate fell since the last update (overuse or loss)
 	UsableKbps   int  // the estimate bounded by what was sent (appLimitFactor)
 	SentKbps     int  // RTP payload sent over the last second
 	Measured     bool // SentKbps covers a whole window

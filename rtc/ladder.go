@@ -16,6 +16,7 @@ type ladderConfig struct {
 	UpHold          time.Duration // no increase until this long after the last decrease
 	UpKbpsPerSecond int           // increase by at most this many kbps per second...
 	UpPerSecond     float64       // ...plus this share of the target, once above the last cut's level
+	StartPerSecond  float64       // ...plus this share of the target before any link has pushed back (see startup)
 	ProbeEvery      time.Duration // first wait before a resume probe; doubles per failed probe
 	ProbeMax        time.Duration // longest wait between probes
 	ProbeGrace      time.Duration // a probe is judged after this long
@@ -72,6 +73,7 @@ type ladder struct {
 	lowSince   time.Time // since when avail is below the pause floor; zero when not
 	cutFrom    int       // the target the last decrease started from
 	freeSince  time.Time // since when no link limits us; zero while one does
+	pushedBack bool      // a link has pushed back (see congested), or video paused: startup is over
 }
 
 func newLadder(cfg ladderConfig) *ladder { return &ladder{cfg: cfg, probeWait: cfg.ProbeEvery} }
@@ -142,7 +144,7 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 			}
 			l.cutFrom = max(l.cutFrom, l.cur.Kbps)
 			l.cur.Kbps = max(avail, c.PauseBelowKbps)
-			l.lastDown = now
+			l.lastDown, l.pushedBack = now, true
 		case avail > l.cur.Kbps:
 			// Increase only for the time since the hold ended. Up to the
 			// level the last decrease started from, by a fixed kbps per
@@ -157,6 +159,16 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 				perSecond := float64(c.UpKbpsPerSecond)
 				if (!l.freeSince.IsZero() && now.Sub(l.freeSince) >= freeFor) || float64(l.cur.Kbps) >= float64(l.cutFrom)*1.1 {
 					perSecond += float64(l.cur.Kbps) * c.UpPerSecond
+				}
+				if !l.pushedBack {
+					// Startup: until a link first pushes back, the target
+					// grows by a quarter a second, so a clean link reaches
+					// the full picture within seconds rather than the half
+					// minute the cautious climb takes. It costs nothing on
+					// a narrow link: the target follows the estimate there
+					// (avail), which gcc grows by 8 %/s at most, and the
+					// first sign of congestion ends the startup.
+					perSecond += float64(l.cur.Kbps) * c.StartPerSecond
 				}
 				step := perSecond * up.Seconds()
 				l.cur.Kbps = min(avail, l.cur.Kbps+max(int(step), 1))
@@ -173,12 +185,16 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 	return l.cur
 }
 
+// congested ends the startup (see StartPerSecond): a link has pushed
+// back — gcc's estimate fell, or it sees the queue growing.
+func (l *ladder) congested() { l.pushedBack = true }
+
 // pause stops video; a failed probe doubles the wait before the next.
 func (l *ladder) pause(now time.Time, failedProbe bool) {
 	if failedProbe {
 		l.probeWait = min(l.probeWait*2, l.cfg.ProbeMax)
 	}
-	l.probeAt = time.Time{}
+	l.probeAt, l.pushedBack = time.Time{}, true
 	l.cur = videoTarget{Paused: true, FPS: l.cfg.LowFPS}
 	l.pausedAt, l.lastDown = now, now
 }

@@ -207,3 +207,30 @@ func TestRaise(t *testing.T) {
 		}
 	}
 }
+
+// TestLadderStartup: before any link pushes back, the target grows by a
+// quarter a second (StartPerSecond); once one has (congested), by the
+// cautious climb only.
+func TestLadderStartup(t *testing.T) {
+	cfg := defaultLadder(800, 30)
+	cfg.StartKbps, cfg.StartPerSecond = 200, 0.25
+	climb := func(l *ladder, from time.Time) int {
+		var d videoTarget
+		for i := 1; i <= 4; i++ { // one second in adaptInterval steps
+			d = l.update(from.Add(time.Duration(i)*adaptInterval), 1<<30)
+		}
+		return d.Kbps
+	}
+	t0 := time.Unix(0, 0)
+	l := newLadder(cfg)
+	l.update(t0, 1<<30)
+	if got := climb(l, t0); got < 250 {
+		t.Errorf("startup: %d kbps a second after 200, want >= 250", got)
+	}
+	l = newLadder(cfg)
+	l.update(t0, 1<<30)
+	l.congested()
+	if got := climb(l, t0); got > 220 {
+		t.Errorf("after congestion: %d kbps a second after 200, want the cautious climb (<= 220)", got)
+	}
+}

@@ -23,6 +23,7 @@ type layeredMesh struct {
 	sinks   []*streamSink
 	ids     []string
 	link    *netsim.Net // A's capped link; nil without a cap
+	start   time.Time   // when every pair was connected
 }
 
 // startLayeredMesh starts parties sessions and waits until every pair is
@@ -80,6 +81,7 @@ func startLayeredMeshBehind(t *testing.T, parties int, link netsim.Link) *layere
 	for _, m := range lm.members {
 		lm.ids = append(lm.ids, peerIDOf(m))
 	}
+	lm.start = time.Now()
 	return lm
 }
 
