@@ -13,25 +13,30 @@ import (
 //   - Bound. At most the limit given to NewQueue is held, so a call whose
 //     actions nobody reads (a demo bot, a reader far behind) runs in bounded
 //     memory.
-//   - Coalescing. Some actions set one piece of state outright, and the
-//     reducer reads that piece for nothing else: a peer's media state
-//     (UpdateRemoteMedia) and error (SetConnectionError, also the call-wide
-//     one), the signaling state (UpdateSignaling), the local switches
-//     (ToggleAudio, ToggleVideo, ToggleScreenShare, ToggleLowBandwidth) and
-//     the audio output (SetAudioOutput). Only the newest of such a kind
-//     matters, so while one is queued and only actions of other such kinds
-//     came after it, a newer one replaces it in place: a flood of remote
-//     media states costs one slot per peer. The replacement never moves
-//     past any other action, and the kinds it moves past set other pieces
-//     of state, so the reduced state comes out the same; a reader only
-//     misses intermediate values it was too slow to see anyway.
-//   - When full, superseded actions go first: every queued action of those
-//     kinds with a newer one of its kind behind it is removed (the reduced
-//     state is again the same; the newer one overwrites it whatever came
-//     between). Statuses (UpdateConnectionStatus) are never merged or
-//     removed: the reducer checks every move against the one before, and a
-//     status to connected clears the peer's error. Stats
-//     (UpdateConnectionStats) append to a history, so each one counts.
+//   - Superseding kinds. Some actions set one piece of state outright, and
+//     the reducer reads that piece for nothing else: a peer's media state
+//     (UpdateRemoteMedia), a peer's or the call's error
+//     (SetConnectionError), the signaling state (UpdateSignaling), the local
+//     switches (ToggleAudio, ToggleVideo, ToggleScreenShare,
+//     ToggleLowBandwidth) and the audio output (SetAudioOutput). Of these
+//     only the newest of a kind (per peer where there is one) decides the
+//     state. Statuses (UpdateConnectionStatus) are not among them: the
+//     reducer checks every move against the one before, and a status to
+//     connected clears the peer's error. Nor are stats
+//     (UpdateConnectionStats), which append to a history.
+//   - Merging in place. What a remote party can flood, a peer's media state
+//     and error, is merged: while one is queued and only such actions came
+//     after it, a newer one of its kind replaces it in place, so a flood
+//     costs one slot per peer. The replacement never moves past any other
+//     action, and the ones it moves past set other pieces of state, so the
+//     reduced state comes out the same; a reader only misses intermediate
+//     values it was too slow to see. The local switches and the signaling
+//     state are not merged while there is room: each one the user or the
+//     connection makes reaches the reader, in order.
+//   - When full, superseded actions go first: every queued action of a
+//     superseding kind that a newer one of its kind follows is removed
+//     (the reduced state is again the same: the newer one overwrites it
+//     whatever came between).
 //   - If that frees nothing, the new action is refused: Push reports false
 //     and Stats counts it. An action the queue has accepted is never taken
 //     back, so a caller's log of what it refused is the whole story.
@@ -52,14 +57,14 @@ type Queue struct {
 	closed bool
 	ready  chan struct{} // capacity 1: "there may be items"
 	ended  chan struct{} // closed by Close
-	// run holds, for each coalescing key, the index in items of the queued
-	// action with that key, while only keyed actions came after it: the
-	// ones a newer action of the same key may replace in place. An
-	// unkeyed push or a Take clears it.
+	// run holds, for each key of a merging kind, the index in items of the
+	// queued action with that key, while only merging actions came after
+	// it: the ones a newer action of the same key may replace in place. Any
+	// other push, or a Take, clears it.
 	run map[queueKey]int
 	// newest holds the index of the newest queued action of each key;
-	// superseded counts queued keyed actions that have a newer one of their
-	// key behind them, which compaction would remove.
+	// superseded counts queued actions that have a newer one of their key
+	// behind them, which compaction would remove.
 	newest     map[queueKey]int
 	superseded int
 	stats      QueueStats
@@ -95,28 +100,37 @@ const (
 	keyAudioOutput
 )
 
-// coalesceKey reports the piece of state a of a coalescing kind sets; see
-// the Queue rules for why exactly these.
-func coalesceKey(a Action) (queueKey, bool) {
+// queueRule says how the queue may treat an action.
+type queueRule uint8
+
+const (
+	eachCounts    queueRule = iota // kept as pushed
+	lastWins                       // a superseding kind: removed when full once a newer one follows
+	mergesInPlace                  // lastWins, and merged in place while only such actions follow
+)
+
+// coalesceKey reports the piece of state a sets and how it supersedes;
+// see the Queue rules for why exactly these.
+func coalesceKey(a Action) (queueKey, queueRule) {
 	switch a := a.(type) {
 	case UpdateRemoteMedia:
-		return queueKey{keyMedia, a.PeerID}, true
+		return queueKey{keyMedia, a.PeerID}, mergesInPlace
 	case SetConnectionError:
-		return queueKey{keyError, a.PeerID}, true
+		return queueKey{keyError, a.PeerID}, mergesInPlace
 	case UpdateSignaling:
-		return queueKey{kind: keySignaling}, true
+		return queueKey{kind: keySignaling}, lastWins
 	case ToggleAudio:
-		return queueKey{kind: keyAudio}, true
+		return queueKey{kind: keyAudio}, lastWins
 	case ToggleVideo:
-		return queueKey{kind: keyVideo}, true
+		return queueKey{kind: keyVideo}, lastWins
 	case ToggleScreenShare:
-		return queueKey{kind: keyScreen}, true
+		return queueKey{kind: keyScreen}, lastWins
 	case ToggleLowBandwidth:
-		return queueKey{kind: keyLowBandwidth}, true
+		return queueKey{kind: keyLowBandwidth}, lastWins
 	case SetAudioOutput:
-		return queueKey{kind: keyAudioOutput}, true
+		return queueKey{kind: keyAudioOutput}, lastWins
 	}
-	return queueKey{}, false
+	return queueKey{}, eachCounts
 }
 
 // NewQueue returns an open queue that holds at most limit actions
@@ -134,13 +148,13 @@ func NewQueue(limit int) *Queue {
 // Push queues a by the rules of Queue and reports whether it was kept
 // (queued or merged into a queued action). It never blocks.
 func (q *Queue) Push(a Action) bool {
-	k, keyed := coalesceKey(a)
+	k, how := coalesceKey(a)
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
 		return false
 	}
-	if i, ok := q.run[k]; ok && keyed {
+	if i, ok := q.run[k]; ok && how == mergesInPlace {
 		q.items[i] = a // the push that queued items[i] has signalled Ready
 		q.stats.Coalesced++
 		q.mu.Unlock()
@@ -154,11 +168,13 @@ func (q *Queue) Push(a Action) bool {
 		q.mu.Unlock()
 		return false
 	}
-	if keyed {
+	if how != eachCounts {
 		if _, ok := q.newest[k]; ok {
 			q.superseded++
 		}
 		q.newest[k] = len(q.items)
+	}
+	if how == mergesInPlace {
 		q.run[k] = len(q.items)
 	} else {
 		clear(q.run) // what came before a may no longer move past it
@@ -169,13 +185,13 @@ func (q *Queue) Push(a Action) bool {
 	return true
 }
 
-// compact removes every keyed action that a newer one of its key follows,
+// compact removes every action that a newer one of its key follows,
 // keeping the order of the rest, and rebuilds the indexes. Called with
 // q.mu held.
 func (q *Queue) compact() {
 	kept := q.items[:0]
 	for i, a := range q.items {
-		if k, keyed := coalesceKey(a); keyed && q.newest[k] != i {
+		if k, how := coalesceKey(a); how != eachCounts && q.newest[k] != i {
 			continue
 		}
 		kept = append(kept, a)
@@ -187,13 +203,15 @@ func (q *Queue) compact() {
 	clear(q.newest)
 	clear(q.run)
 	for i, a := range q.items {
-		k, keyed := coalesceKey(a)
-		if !keyed {
-			clear(q.run)
-			continue
+		k, how := coalesceKey(a)
+		if how != eachCounts {
+			q.newest[k] = i
 		}
-		q.newest[k] = i
-		q.run[k] = i
+		if how == mergesInPlace {
+			q.run[k] = i
+		} else {
+			clear(q.run)
+		}
 	}
 }
 

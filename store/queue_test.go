@@ -123,6 +123,22 @@ func TestQueueCoalescesInPlace(t *testing.T) {
 	}
 }
 
+// TestQueueKeepsEverySwitchWhileThereIsRoom: the local switches and the
+// signaling state are not merged while the queue has room, so a reader
+// that was busy still sees every switch in the order it was made (rtc's
+// TestSwitchesAreRecordedByRTC relies on it).
+func TestQueueKeepsEverySwitchWhileThereIsRoom(t *testing.T) {
+	q := NewQueue(8)
+	in := []Action{ToggleAudio{}, ToggleVideo{}, ToggleAudio{Enabled: true}, ToggleScreenShare{Enabled: true}, ToggleScreenShare{},
+		UpdateSignaling{Signaling: Signaling{Status: SignalingReconnecting}}, UpdateSignaling{Signaling: Signaling{Status: SignalingConnected}}}
+	for _, a := range in {
+		q.Push(a)
+	}
+	if got, _ := q.Take(); !reflect.DeepEqual(got, in) || q.Stats() != (QueueStats{}) {
+		t.Fatalf("took %v, stats %+v; want every one of %v", got, q.Stats(), in)
+	}
+}
+
 // TestQueueCompactsWhenFull: when full, the coalescing actions that a
 // newer one of their kind follows are removed, whatever lies between, and
 // every other action keeps its place; a status is never removed.
