@@ -203,9 +203,9 @@ func New(cfg Config) *Session {
 func (s *Session) Actions() <-chan store.Action { return s.out }
 
 // emit queues an action for Actions without blocking. A peer's media
-// state or error, the signaling state and the switches are
-// last-writer-wins in the store, so the queue lets a newer one replace a
-// queued one: a flood of them takes one slot per peer and kind.
+// state and error are last-writer-wins in the store, so while one is
+// still queued a newer one replaces it: a flood of them takes one slot per
+// peer (store.Queue has the rules).
 func (s *Session) emit(a store.Action) {
 	if !s.actions.Push(a) {
 		s.log.Debug("action dropped: queue full or closed", "action", fmt.Sprintf("%T", a))
