@@ -34,9 +34,9 @@ import (
 //     state are not merged while there is room: each one the user or the
 //     connection makes reaches the reader, in order.
 //   - When full, superseded actions go first: every queued action of a
-//     superseding kind that a newer one of its kind follows is removed
-//     (the reduced state is again the same: the newer one overwrites it
-//     whatever came between).
+//     superseding kind that a newer one of its kind follows, the one
+//     being pushed included, is removed (the reduced state is again the
+//     same: the newer one overwrites it whatever came between).
 //   - If that frees nothing, the new action is refused: Push reports false
 //     and Stats counts it. An action the queue has accepted is never taken
 //     back, so a caller's log of what it refused is the whole story.
@@ -160,8 +160,14 @@ func (q *Queue) Push(a Action) bool {
 		q.mu.Unlock()
 		return true
 	}
-	if len(q.items) >= q.limit && q.superseded > 0 {
-		q.compact()
+	if len(q.items) >= q.limit {
+		if _, ok := q.newest[k]; ok && how != eachCounts {
+			q.newest[k] = -1 // a supersedes the queued one: compact removes it
+			q.superseded++
+		}
+		if q.superseded > 0 {
+			q.compact()
+		}
 	}
 	if len(q.items) >= q.limit {
 		q.stats.Dropped++
@@ -176,7 +182,7 @@ func (q *Queue) Push(a Action) bool {
 	}
 	if how == mergesInPlace {
 		q.run[k] = len(q.items)
-	} else {
+	} else if len(q.run) > 0 {
 		clear(q.run) // what came before a may no longer move past it
 	}
 	q.items = append(q.items, a)
@@ -203,15 +209,16 @@ func (q *Queue) compact() {
 	clear(q.newest)
 	clear(q.run)
 	for i, a := range q.items {
-		k, how := coalesceKey(a)
-		if how != eachCounts {
+		if k, how := coalesceKey(a); how != eachCounts {
 			q.newest[k] = i
 		}
-		if how == mergesInPlace {
-			q.run[k] = i
-		} else {
-			clear(q.run)
+	}
+	for i := len(q.items) - 1; i >= 0; i-- { // the merging actions at the tail
+		k, how := coalesceKey(q.items[i])
+		if how != mergesInPlace {
+			break
 		}
+		q.run[k] = i
 	}
 }
 

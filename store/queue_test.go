@@ -170,6 +170,28 @@ func TestQueueCompactsWhenFull(t *testing.T) {
 	}
 }
 
+// TestQueueFullMakesRoomForANewerOne: a full queue with nothing
+// superseded yet still takes a switch whose older one is queued, by
+// removing the older one; an action of another kind is refused.
+func TestQueueFullMakesRoomForANewerOne(t *testing.T) {
+	q := NewQueue(3)
+	q.Push(ToggleAudio{})
+	q.Push(chat("x"))
+	q.Push(chat("y"))
+	if q.Push(chat("z")) {
+		t.Fatal("a full queue kept a chat line")
+	}
+	if !q.Push(ToggleAudio{Enabled: true}) {
+		t.Fatal("a full queue refused a switch that supersedes a queued one")
+	}
+	if got, _ := q.Take(); texts(got) != "[x y audio:true]" {
+		t.Fatalf("queue held %v", texts(got))
+	}
+	if st := q.Stats(); st.Dropped != 1 || st.Coalesced != 1 {
+		t.Fatalf("stats %+v, want 1 dropped, 1 coalesced", st)
+	}
+}
+
 // TestQueueBoundedWithoutReader: with nobody reading, a long flood of
 // switches with other actions between them stays within the bound, drops
 // nothing, and keeps the first join, every other action and the last
