@@ -27,10 +27,10 @@ import (
 //   - Merging in place. What a remote party can flood, a peer's media state
 //     and error, is merged: while one is queued and only such actions came
 //     after it, a newer one of its kind replaces it in place, so a flood
-//     costs one slot per peer. The replacement never moves past any other
-//     action, and the ones it moves past set other pieces of state, so the
-//     reduced state comes out the same; a reader only misses intermediate
-//     values it was too slow to see. The local switches and the signaling
+//     costs one slot per peer. The newer one never moves before an action
+//     of another sort, and the merging ones it moves before set other
+//     pieces of state, so the reduced state comes out the same; a reader
+//     only misses intermediate values it was too slow to see. The local switches and the signaling
 //     state are not merged while there is room: each one the user or the
 //     connection makes reaches the reader, in order.
 //   - When full, superseded actions go first: every queued action of a
@@ -38,8 +38,12 @@ import (
 //     being pushed included, is removed (the reduced state is again the
 //     same: the newer one overwrites it whatever came between).
 //   - If that frees nothing, the new action is refused: Push reports false
-//     and Stats counts it. An action the queue has accepted is never taken
-//     back, so a caller's log of what it refused is the whole story.
+//     and Stats counts it. What the queue has accepted reaches the reader,
+//     itself or through a newer one of its kind (until the grace after
+//     Close runs out), so the caller's log of what Push refused is the
+//     whole story; dropping the oldest instead would lose, unseen, an
+//     action the caller was told was kept, such as the join that every
+//     later action about that peer needs.
 //   - Close. After Close, pushes are refused (not counted: the engine is
 //     ending) and Forward delivers what is queued. A reader still there
 //     gets the grace passed to Forward in all once the queue is closed (not
