@@ -286,6 +286,11 @@ func (q *Queue) Forward(out chan<- Action, grace time.Duration) (abandoned int) 
 	for {
 		items, last := q.Take()
 		for i, a := range items {
+			select {
+			case out <- a: // a reader that is there wins over an expired grace
+				continue
+			default:
+			}
 			for sent := false; !sent; {
 				select {
 				case out <- a:
