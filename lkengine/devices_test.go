@@ -54,7 +54,8 @@ func TestEngineReportsDeviceEvents(t *testing.T) {
 	s := store.New()
 	feed := func(ev store.MediaEvent, standing string) string {
 		standing = e.report(ev, standing)
-		for _, a := range e.queue.take() {
+		items, _ := e.queue.Take()
+		for _, a := range items {
 			s = store.Reduce(s, a)
 		}
 		return standing

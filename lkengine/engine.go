@@ -28,6 +28,17 @@ import (
 // closeTimeout bounds Close, so leaving a call never hangs the terminal.
 const closeTimeout = 10 * time.Second
 
+// maxQueued bounds the actions waiting for a reader of Actions. Far more
+// than a call produces between two reads; beyond it store.Queue merges
+// superseded actions or refuses new ones, so memory stays bounded even
+// with no reader.
+const maxQueued = 1024
+
+// flushGrace is how long the end of Run waits in all for a reader to take
+// the last actions before dropping them, so Close never depends on a
+// reader.
+const flushGrace = 500 * time.Millisecond
+
 // readersTimeout bounds how long shutdown waits for the track readers,
 // which end when the SDK has closed its peer connections.
 const readersTimeout = 5 * time.Second
@@ -37,9 +48,8 @@ type Engine struct {
 	cfg Config
 	log *slog.Logger
 
-	queue   *actionQueue
-	out     chan store.Action
-	stopFwd chan struct{}
+	queue *store.Queue
+	out   chan store.Action
 
 	// Participants whose state changed, for the loop to reconcile; SDK
 	// callbacks only mark them, so no callback ever waits.
@@ -90,9 +100,8 @@ func New(cfg Config) *Engine {
 	return &Engine{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		queue:    newActionQueue(),
+		queue:    store.NewQueue(maxQueued),
 		out:      make(chan store.Action, 64),
-		stopFwd:  make(chan struct{}),
 		dirty:    map[string]struct{}{},
 		wake:     make(chan struct{}, 1),
 		gone:     make(chan lksdk.DisconnectionReason, 1),
@@ -113,8 +122,13 @@ func New(cfg Config) *Engine {
 // queue behind it is bounded and Run never waits long for a reader.
 func (e *Engine) Actions() <-chan store.Action { return e.out }
 
-// emit queues an action for Actions without blocking.
-func (e *Engine) emit(a store.Action) { e.queue.push(a) }
+// emit queues an action for Actions without blocking; store.Queue's rules
+// say what a full queue merges or refuses.
+func (e *Engine) emit(a store.Action) {
+	if !e.queue.Push(a) {
+		e.log.Debug("action dropped: queue full or closed", "action", fmt.Sprintf("%T", a))
+	}
+}
 
 func (e *Engine) now() time.Time { return e.cfg.Now() }
 
@@ -144,7 +158,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer close(e.done)
 
 	fwdDone := make(chan struct{})
-	go func() { defer close(fwdDone); e.queue.forward(e.out, e.stopFwd) }()
+	go func() { defer close(fwdDone); e.queue.Forward(e.out, flushGrace) }()
 
 	e.emit(store.UpdateSignaling{Signaling: e.signaling(store.SignalingConnecting)})
 	err := e.call(ctx)
@@ -155,8 +169,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		sig.Error = err.Error()
 	}
 	e.emit(store.UpdateSignaling{Signaling: sig})
-	e.queue.close()
-	close(e.stopFwd)
+	e.queue.Close()
 	<-fwdDone
 	return err
 }

@@ -34,8 +34,9 @@ type Dropped struct {
 	// connection, whose packets are dropped unbuffered.
 	SSRCs uint64
 	// Actions counts actions dropped because nobody read Actions fast
-	// enough; Coalesced counts those that replaced a queued action of the
-	// same kind and peer instead of taking a slot.
+	// enough; Coalesced counts those that replaced or superseded a queued
+	// action of the same kind and peer instead of both taking a slot
+	// (store.QueueStats).
 	Actions, Coalesced uint64
 }
 
@@ -50,14 +51,14 @@ type dropCounters struct {
 
 // Dropped reports what the session has refused so far.
 func (s *Session) Dropped() Dropped {
-	actions, coalesced := s.actions.counts()
+	q := s.actions.Stats()
 	return Dropped{
 		UnknownPeers: s.drops.unknownPeers.Load(),
 		PeersOverCap: s.drops.peersOverCap.Load(),
 		Candidates:   s.drops.candidates.Load(),
 		SSRCs:        s.drops.ssrcs.Load(),
-		Actions:      actions,
-		Coalesced:    coalesced,
+		Actions:      q.Dropped,
+		Coalesced:    q.Coalesced,
 	}
 }
 

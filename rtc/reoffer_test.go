@@ -54,7 +54,8 @@ func TestUnansweredOfferIsResentOrRestarted(t *testing.T) {
 	if len(restart) != 1 || p.pc == pc || !p.offerer || restart[0].SDP == first[0].SDP {
 		t.Fatalf("restart: %d sent, new connection %v, offerer %v", len(restart), p.pc != pc, p.offerer)
 	}
-	for _, a := range s.actions.drain() {
+	items, _ := s.actions.Take()
+	for _, a := range items {
 		if e, ok := a.(store.SetConnectionError); ok && e.Error != "" {
 			t.Errorf("reported %q", e.Error)
 		}

@@ -34,16 +34,18 @@ var ErrCloseTimeout = errors.New("session did not close in time")
 // hang the terminal.
 const closeTimeout = 10 * time.Second
 
-// forwardGrace is how long, once the session is ending, the forwarder waits
-// for someone to take an action from Actions before it concludes that
-// nobody reads any more and drops the rest. Close must never depend on a
-// reader, yet a reader that is still there gets the last actions.
+// forwardGrace is how long, once Run has released everything, the
+// forwarder waits in all for someone to take the last actions from Actions
+// before it concludes that nobody reads any more and drops the rest
+// (store.Queue.Forward). Close must never depend on a reader, yet a reader
+// that is still there gets the last actions.
 const forwardGrace = 500 * time.Millisecond
 
 // maxQueuedActions bounds the actions waiting for a reader of Actions
 // (remote events produce them). A reader this far behind is not reading;
-// what comes beyond is dropped, so a session whose actions nobody reads
-// (a demo bot) keeps running in bounded memory.
+// what comes beyond is merged or dropped by store.Queue's rules, so a
+// session whose actions nobody reads (a demo bot) keeps running in bounded
+// memory.
 const maxQueuedActions = 4096
 
 // Error texts of docs/slice.md, shown to the user.
@@ -134,7 +136,7 @@ type Session struct {
 	log    *slog.Logger
 	client *signal.Client
 
-	actions *queue[store.Action] // to the UI, in order
+	actions *store.Queue // to the UI, in order
 	out     chan store.Action
 	events  *queue[func()]         // work for the session loop
 	outbox  *queue[signal.Message] // to the signaling server, in order
@@ -179,7 +181,7 @@ func New(cfg Config) *Session {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		client:  signal.NewClient(cfg.Signal),
-		actions: newBoundedQueue[store.Action](maxQueuedActions),
+		actions: store.NewQueue(maxQueuedActions),
 		out:     make(chan store.Action, 64),
 		events:  newQueue[func()](),
 		outbox:  newQueue[signal.Message](),
@@ -194,25 +196,18 @@ func New(cfg Config) *Session {
 // Actions delivers every state change of the call as store actions, in
 // order. It is closed when Run has returned. Read it promptly: while the
 // call runs, an unread channel holds the actions back, and beyond
-// maxQueuedActions new ones are dropped. Once the session is ending,
-// actions nobody takes within forwardGrace are dropped, so Close and Run
-// never wait for a reader; nobody has to read Actions at all.
+// maxQueuedActions new ones are merged or dropped (store.Queue). Once the
+// session has ended, actions nobody takes within forwardGrace are dropped,
+// so Close and Run never wait for a reader; nobody has to read Actions at
+// all.
 func (s *Session) Actions() <-chan store.Action { return s.out }
 
 // emit queues an action for Actions without blocking. A peer's media
-// state and error are last-writer-wins in the store, so while one is still
-// queued a newer one replaces it: a flood of them takes one slot per peer.
+// state and error are last-writer-wins in the store, so while one is
+// still queued a newer one replaces it: a flood of them takes one slot per
+// peer (store.Queue has the rules).
 func (s *Session) emit(a store.Action) {
-	var kept bool
-	switch a := a.(type) {
-	case store.UpdateRemoteMedia:
-		kept = s.actions.pushKeyed("media\x00"+a.PeerID, a)
-	case store.SetConnectionError:
-		kept = s.actions.pushKeyed("error\x00"+a.PeerID, a)
-	default:
-		kept = s.actions.push(a)
-	}
-	if !kept {
+	if !s.actions.Push(a) {
 		s.log.Debug("action dropped: queue full or closed", "action", fmt.Sprintf("%T", a))
 	}
 }
@@ -236,7 +231,7 @@ func (s *Session) Run(ctx context.Context) error {
 	defer close(s.done)
 
 	fwdDone := make(chan struct{})
-	go s.forwardActions(ctx.Done(), fwdDone)
+	go s.forwardActions(fwdDone)
 
 	s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingConnecting, Room: s.cfg.Signal.Join.Room, UserName: s.cfg.Signal.Join.UserName}})
 	s.openMedia(ctx)
@@ -256,7 +251,7 @@ func (s *Session) Run(ctx context.Context) error {
 	s.shutdown()
 	s.wg.Wait()
 	s.emit(store.UpdateSignaling{Signaling: store.Signaling{Status: store.SignalingClosed, Room: s.cfg.Signal.Join.Room, UserName: s.cfg.Signal.Join.UserName}})
-	s.actions.close()
+	s.actions.Close()
 	<-fwdDone
 	return err
 }
@@ -314,49 +309,12 @@ func (s *Session) loop(ctx context.Context, clientErr <-chan error) error {
 }
 
 // forwardActions moves queued actions to the Actions channel, in order,
-// until the queue is closed and empty. Once ending is closed it gives a
-// reader that is still there forwardGrace in all (not per action: a slow
-// reader and a long queue must not add up) and drops what is left.
-func (s *Session) forwardActions(ending <-chan struct{}, done chan<- struct{}) {
+// until the queue is closed and empty or forwardGrace after that, and
+// closes the channel.
+func (s *Session) forwardActions(done chan<- struct{}) {
 	defer close(done)
-	defer close(s.out)
-	dropped := 0
-	var grace <-chan time.Time // set once ending is closed
-	for {
-		<-s.actions.notify
-		items, last := s.actions.take()
-		for _, a := range items {
-			if dropped > 0 || !s.deliver(ending, &grace, a) {
-				dropped++
-			}
-		}
-		if last {
-			if dropped > 0 {
-				s.log.Debug("actions dropped at close: nobody read them", "count", dropped)
-			}
-			return
-		}
-	}
-}
-
-// deliver sends a to Actions. While the session runs it waits as long as
-// the reader takes; once ending is closed it waits until *grace fires
-// (starting that timer the first time), and reports false if nobody took
-// a by then.
-func (s *Session) deliver(ending <-chan struct{}, grace *<-chan time.Time, a store.Action) bool {
-	if *grace == nil {
-		select {
-		case s.out <- a:
-			return true
-		case <-ending:
-		}
-		*grace = time.After(forwardGrace)
-	}
-	select {
-	case s.out <- a:
-		return true
-	case <-*grace:
-		return false
+	if n := s.actions.Forward(s.out, forwardGrace); n > 0 {
+		s.log.Debug("actions dropped at close: nobody read them", "count", n)
 	}
 }
 

@@ -38,6 +38,16 @@ const (
 	handoverCloseTimeout = 25 * time.Second
 )
 
+// maxQueuedActions bounds the actions the handover holds for a slow
+// reader of Actions; beyond it store.Queue merges superseded actions or
+// refuses new ones, as the engines' queues do.
+const maxQueuedActions = 4096
+
+// forwardGrace is how long, once the handover has ended, a reader gets in
+// all to take the last actions before they are dropped, so Close never
+// depends on one.
+const forwardGrace = 500 * time.Millisecond
+
 // sfuName is how the UI names the SFU a room moved to.
 const sfuName = "LiveKit"
 
@@ -58,7 +68,7 @@ type handover struct {
 	moves  chan rtc.SFUMove // the first move wins
 	now    func() time.Time
 
-	queue *actionQueue
+	queue *store.Queue
 	out   chan store.Action
 
 	mu        sync.Mutex
@@ -114,7 +124,7 @@ func newHandover(cfg Config, sinks handoverSinks, open func(context.Context) (*d
 		levels:    sinks.Level,
 		moves:     make(chan rtc.SFUMove, 1),
 		now:       time.Now,
-		queue:     newActionQueue(),
+		queue:     store.NewQueue(maxQueuedActions),
 		out:       make(chan store.Action, 64),
 		lkPeers:   map[string]bool{},
 		lkPresent: map[string]bool{},
@@ -182,7 +192,7 @@ func (h *handover) Run(ctx context.Context) error {
 	defer close(h.done)
 
 	fwdDone := make(chan struct{})
-	go func() { defer close(fwdDone); h.queue.forward(h.out, ctx.Done()) }()
+	go func() { defer close(fwdDone); h.queue.Forward(h.out, forwardGrace) }()
 
 	meshErr := make(chan error, 1)
 	go func() { meshErr <- h.mesh.Run(ctx) }()
@@ -227,7 +237,7 @@ func (h *handover) Run(ctx context.Context) error {
 	if cerr := h.media.close(); cerr != nil {
 		h.log.Warn("closing media", "err", cerr)
 	}
-	h.queue.close()
+	h.queue.Close()
 	<-fwdDone
 	return err
 }

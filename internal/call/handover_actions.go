@@ -8,7 +8,7 @@ import (
 
 // emit queues an action of the handover's own.
 func (h *handover) emit(a store.Action) {
-	if !h.queue.push(a) {
+	if !h.queue.Push(a) {
 		h.log.Debug("action dropped: queue full or closed", "action", fmt.Sprintf("%T", a))
 	}
 }

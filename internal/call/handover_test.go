@@ -25,7 +25,7 @@ func newIdleHandover(t *testing.T) *handover {
 
 // queued takes what the handover queued for Actions.
 func queued(h *handover) []store.Action {
-	items, _ := h.queue.take()
+	items, _ := h.queue.Take()
 	return items
 }
 
