@@ -69,6 +69,16 @@ const (
 // half the runs.)
 const layeredStartPerSecond = 0.25
 
+// layeredPauseAfter: with layered media, a target at the pause floor
+// pauses video only once the link has stayed below it this long; until
+// then the low layer keeps sending at the floor (40 kbps: ~11 fps at 320×240
+// with the quantizer up to 63). Measured against Chromium at 600 kbps:
+// Chromium's queue peaks every ~12 s cut our estimate to 85–100 kbps for
+// one to three seconds, and pausing after one second froze our picture
+// for 4 s each time (a probe restarts it). A lower floor instead (20 kbps)
+// left the picture at 5 fps.
+const layeredPauseAfter = 3 * time.Second
+
 // lowLayerRoomFactor: a peer on the low layer whose gcc estimate is at
 // least this multiple of what it is sent (gcc caps an app-limited
 // estimate at 1.5×) is not held by a rising delay trend. The layer's
@@ -263,6 +273,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			cfg.LowFPSBelowKbps = highLowFPSBelowKbps
 			cfg.StartKbps = videoKbps(initialEstimateKbps)
 			cfg.StartPerSecond = layeredStartPerSecond
+			cfg.PauseAfter = layeredPauseAfter
 			// The shared ladder's increase: measured on netsim, twice as
 			// fast (20 kbps/s, 8 %/s), or fast only while the target is
 			// above the low layer's ceiling, brings a peer back to the
