@@ -236,8 +236,9 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 	// The figures: each member's longest gap of every other's media from
 	// Tom's join until all had everyone over LiveKit. Pages: the tile's
 	// tracks' last-packet times (audio and video, sampled every 100 ms);
-	// terminals: packets reaching the video decoder (sampled every 20 ms;
-	// Tom's count from his first packet, as he joined at the switch).
+	// terminals: packets reaching the player and the video decoder
+	// (sampled every 20 ms; Tom's count from his first packet, as he
+	// joined at the switch).
 	for _, pg := range pages {
 		var g pageGaps
 		if err := pg.cdp.eval("window.__rtcProbe.gapReport()", &g); err != nil {
@@ -253,8 +254,14 @@ func TestHandoverMixedRoomGrowsToLiveKit(t *testing.T) {
 	for _, tm := range terms {
 		var parts []string
 		for _, n := range others(names, tm.name) {
-			gap, began := tm.videoGap(ids[n], switchAt, end)
-			parts = append(parts, fmt.Sprintf("%s video %v (from +%v)", n, gap.Round(time.Millisecond), began.Sub(switchAt).Round(100*time.Millisecond)))
+			ag, abegan := tm.audioGap(ids[n], switchAt, end)
+			vg, vbegan := tm.videoGap(ids[n], switchAt, end)
+			pg, _ := tm.arrivalGap(ids[n], switchAt, end)
+			st, _ := tm.sink.Stats(ids[n])
+			parts = append(parts, fmt.Sprintf("%s audio %v (from +%v) video %v (from +%v; arrivals %v; overflows %d, key frames asked %d, decoders %d)", n,
+				ag.Round(time.Millisecond), abegan.Sub(switchAt).Round(100*time.Millisecond),
+				vg.Round(time.Millisecond), vbegan.Sub(switchAt).Round(100*time.Millisecond), pg.Round(time.Millisecond),
+				st.Overflows, st.KeyFrameAsks, st.DecoderOpens))
 		}
 		t.Logf("gaps at terminal %s (longest sampling interval %v): %s", tm.name, tm.stall(switchAt, end).Round(time.Millisecond), strings.Join(parts, "; "))
 	}

@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -21,8 +23,9 @@ import (
 // the server says so), with the real player (playback off, levels kept)
 // and the real video decoder, given a tile for every row as the terminal
 // UI would. A sampler notes when each peer's video packets reached the
-// decoder and when its audio was audible, so the test can measure gaps
-// from outside the engine.
+// decoder, when its audio packets reached the player and when its audio
+// was audible, so the test can measure gaps from outside the engine. The
+// engine's log is shown when the test fails (RTCTERM_TEST_LOG=1: always).
 type handoverTerminal struct {
 	name   string
 	eng    call.Engine
@@ -35,9 +38,13 @@ type handoverTerminal struct {
 	once   sync.Once
 
 	mu       sync.Mutex
-	video    map[string][]time.Time // when the peer's packet count at the decoder grew
+	video    map[string][]time.Time // when the peer's packet count at the decoder changed
+	audio    map[string][]time.Time // when the peer's packet count at the player changed
+	arrived  map[string][]time.Time // when the peer's video packets pushed to the decoder (handled or dropped) changed
 	audible  map[string][]time.Time // when the peer's level was above audibleLevel
-	packets  map[string]uint64
+	packets  map[string]uint64      // the last counts seen of each
+	vpushed  map[string]uint64
+	apackets map[string]uint64
 	switched time.Time   // when the state first said LiveKit
 	ticks    []time.Time // when the sampler ran: its own stalls are the process's
 }
@@ -55,14 +62,22 @@ const maxSamples = 20000
 
 func startHandoverTerminal(t testing.TB, base, room, name string) *handoverTerminal {
 	t.Helper()
+	logs := testkit.NewSyncWriter()
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("RTCTERM_TEST_LOG") == "1" {
+			t.Logf("terminal %s log:\n%s", name, logs)
+		}
+	})
 	cfg := call.Config{ServerURL: "ws" + base[len("http"):] + "/ws", Room: room, Name: name,
-		Media: call.Media{Fake: true, Width: 160, Height: 120, FPS: 15, VideoBitrateKbps: 150, NoAudioOut: true}}
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Media:  call.Media{Fake: true, Width: 160, Height: 120, FPS: 15, VideoBitrateKbps: 150, NoAudioOut: true}}
 	player := devices.NewPlayer(devices.PlayerConfig{Disabled: true})
 	sink := videoview.New(videoview.Config{})
 	eng := call.NewEngine(cfg, call.Sinks{Player: player, Video: sink})
 	tm := &handoverTerminal{name: name, eng: eng, player: player, sink: sink, rec: testkit.NewRecorder(eng.Actions()),
 		runErr: make(chan error, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		video: map[string][]time.Time{}, audible: map[string][]time.Time{}, packets: map[string]uint64{}}
+		video: map[string][]time.Time{}, audible: map[string][]time.Time{}, packets: map[string]uint64{},
+		audio: map[string][]time.Time{}, apackets: map[string]uint64{}, arrived: map[string][]time.Time{}, vpushed: map[string]uint64{}}
 	go func() { tm.runErr <- eng.Run(context.Background()) }()
 	go tm.sample()
 	t.Cleanup(func() { tm.close(t) })
@@ -108,9 +123,22 @@ func (tm *handoverTerminal) sample() {
 			tm.switched = now
 		}
 		for id := range s.Connections {
-			if st, ok := tm.sink.Stats(id); ok && st.Packets > tm.packets[id] {
-				tm.packets[id] = st.Packets
-				tm.video[id] = appendBounded(tm.video[id], now)
+			// A count that changed is media that arrived: one that fell
+			// is a sink that forgot the peer and counts afresh (counting
+			// only rises showed that as a gap of many seconds).
+			if st, ok := tm.sink.Stats(id); ok {
+				if st.Packets != tm.packets[id] {
+					tm.packets[id] = st.Packets
+					tm.video[id] = appendBounded(tm.video[id], now)
+				}
+				if n := st.Packets + st.Overflows + st.Undrawn; n != tm.vpushed[id] {
+					tm.vpushed[id] = n
+					tm.arrived[id] = appendBounded(tm.arrived[id], now)
+				}
+			}
+			if st, ok := tm.player.Stats(id); ok && st.Packets != tm.apackets[id] {
+				tm.apackets[id] = st.Packets
+				tm.audio[id] = appendBounded(tm.audio[id], now)
 			}
 			if tm.player.Level(id) > audibleLevel {
 				tm.audible[id] = appendBounded(tm.audible[id], now)
@@ -172,9 +200,28 @@ func (tm *handoverTerminal) audibleSince(peer string, from time.Time) int {
 // videoGap is the longest pause of peer's video at the decoder in [from,
 // to], counted from its first packet in the window, and when it began.
 func (tm *handoverTerminal) videoGap(peer string, from, to time.Time) (time.Duration, time.Time) {
+	return longestGap(tm.lists(peer, tm.video), from, to)
+}
+
+// arrivalGap is the longest pause of peer's video packets pushed to the
+// decoder in [from, to] (handled or dropped), and when it began: a gap
+// in videoGap that is not here is the decoder's, not the network's.
+func (tm *handoverTerminal) arrivalGap(peer string, from, to time.Time) (time.Duration, time.Time) {
+	return longestGap(tm.lists(peer, tm.arrived), from, to)
+}
+
+// audioGap is the longest pause of peer's audio at the player in [from,
+// to], counted from its first packet in the window, and when it began.
+func (tm *handoverTerminal) audioGap(peer string, from, to time.Time) (time.Duration, time.Time) {
+	return longestGap(tm.lists(peer, tm.audio), from, to)
+}
+
+// longestGap is the longest pause between the samples of l in [from, to]
+// and when it began.
+func longestGap(l []time.Time, from, to time.Time) (time.Duration, time.Time) {
 	var gap time.Duration
 	var prev, began time.Time
-	for _, at := range since(tm.lists(peer, tm.video), from) {
+	for _, at := range since(l, from) {
 		if at.After(to) {
 			break
 		}
