@@ -34,6 +34,12 @@ const (
 	// peer (which closed its side first), after keyFrameUrgent of quiet.
 	keyFrameEvery  = time.Second
 	keyFrameUrgent = 250 * time.Millisecond
+	// sfuJoinTimeout bounds the join of the LiveKit room at a move. The
+	// mesh carries the call meanwhile, so nobody waits on it, while a
+	// join given up leaves us alone on the mesh once the others have
+	// moved: a loaded machine (load 20 on two cores) took over the
+	// engine's own 10 s, so the move allows 30 s.
+	sfuJoinTimeout = 30 * time.Second
 	// handoverCloseTimeout bounds Close: both engines' own bounds, in turn.
 	handoverCloseTimeout = 25 * time.Second
 )

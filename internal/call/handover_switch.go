@@ -22,7 +22,8 @@ func (h *handover) startSFU(ctx context.Context, mv rtc.SFUMove, ph *phase, lkEr
 			}
 			return keptMedia{m}, nil
 		},
-		Logger: h.log,
+		Logger:         h.log,
+		ConnectTimeout: sfuJoinTimeout,
 	}
 	if h.audio.sink != nil {
 		lcfg.Audio = audioSide{sfuSide{h.audio}, h.levels}
