@@ -83,13 +83,6 @@ func (g *gate) meshQuietSince(peer string) time.Time {
 	return g.lastMesh[peer]
 }
 
-// sfuQuietSince is when the SFU last delivered peer's media (zero: never).
-func (g *gate) sfuQuietSince(peer string) time.Time {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.lastSFU[peer]
-}
-
 // meshSide is the gate as the mesh sees it.
 type meshSide struct{ g *gate }
 
