@@ -374,5 +374,10 @@ func logGaps(t *testing.T, what string, pages []*browserPage, terms []*handoverT
 				pg.Round(time.Millisecond), st.Overflows, st.KeyFrameAsks, st.DecoderOpens))
 		}
 		t.Logf("gaps %s at terminal %s (longest sampling interval %v): %s", what, tm.name, tm.stall(from, to).Round(time.Millisecond), strings.Join(parts, "; "))
+		var sent []string
+		for _, n := range others(names, tm.name) {
+			sent = append(sent, fmt.Sprintf("to %s: %s", n, tm.layersSent(ids[n], from, to)))
+		}
+		t.Logf("video %s sent by terminal %s: %s", what, tm.name, strings.Join(sent, "; "))
 	}
 }

@@ -3,9 +3,11 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,7 +36,8 @@ type handoverTerminal struct {
 	rec    *testkit.Recorder
 	runErr chan error
 	stop   chan struct{}
-	done   chan struct{}
+	done   chan struct{} // sample ended
+	ldone  chan struct{} // sampleLayers ended
 	once   sync.Once
 
 	mu       sync.Mutex
@@ -45,8 +48,9 @@ type handoverTerminal struct {
 	packets  map[string]uint64      // the last counts seen of each
 	vpushed  map[string]uint64
 	apackets map[string]uint64
-	switched time.Time   // when the state first said LiveKit
-	ticks    []time.Time // when the sampler ran: its own stalls are the process's
+	switched time.Time            // when the state first said LiveKit
+	layers   map[string][]layerAt // the encoding sent to each peer, as its stats said, when it changed
+	ticks    []time.Time          // when the sampler ran: its own stalls are the process's
 }
 
 // sampleEvery is the terminal sampler's period: the resolution of its gaps.
@@ -75,11 +79,13 @@ func startHandoverTerminal(t testing.TB, base, room, name string) *handoverTermi
 	sink := videoview.New(videoview.Config{})
 	eng := call.NewEngine(cfg, call.Sinks{Player: player, Video: sink})
 	tm := &handoverTerminal{name: name, eng: eng, player: player, sink: sink, rec: testkit.NewRecorder(eng.Actions()),
-		runErr: make(chan error, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		runErr: make(chan error, 1), stop: make(chan struct{}), done: make(chan struct{}), ldone: make(chan struct{}),
 		video: map[string][]time.Time{}, audible: map[string][]time.Time{}, packets: map[string]uint64{},
-		audio: map[string][]time.Time{}, apackets: map[string]uint64{}, arrived: map[string][]time.Time{}, vpushed: map[string]uint64{}}
+		audio: map[string][]time.Time{}, apackets: map[string]uint64{}, arrived: map[string][]time.Time{}, vpushed: map[string]uint64{},
+		layers: map[string][]layerAt{}}
 	go func() { tm.runErr <- eng.Run(context.Background()) }()
 	go tm.sample()
+	go tm.sampleLayers()
 	t.Cleanup(func() { tm.close(t) })
 	return tm
 }
@@ -155,11 +161,72 @@ func appendBounded(l []time.Time, t time.Time) []time.Time {
 	return append(l, t)
 }
 
+// layerAt is the encoding sent to a peer from At on: "high", "low",
+// "paused" (the mesh holds video back from that peer), "main" (LiveKit).
+type layerAt struct {
+	At    time.Time
+	Layer string
+}
+
+// layersEvery is how often sampleLayers reads the stats.
+const layersEvery = 500 * time.Millisecond
+
+// sampleLayers notes, from each row's stats (what --stats-json shows as
+// sendLayer), when the encoding sent to the peer changed, until stop: a
+// peer's video that stops at one member only may be the sender's mesh
+// holding it back from that member, not the switch.
+func (tm *handoverTerminal) sampleLayers() {
+	defer close(tm.ldone)
+	tick := time.NewTicker(layersEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tm.stop:
+			return
+		case <-tick.C:
+		}
+		for id := range tm.rec.State().Connections {
+			ctx, cancel := context.WithTimeout(context.Background(), layersEvery)
+			st, err := tm.eng.CollectStats(ctx, id)
+			cancel()
+			if err != nil || st.SendLayer == "" {
+				continue
+			}
+			layer := st.SendLayer
+			if st.VideoPaused {
+				layer = "paused"
+			}
+			tm.mu.Lock()
+			l := tm.layers[id]
+			if (len(l) == 0 || l[len(l)-1].Layer != layer) && len(l) < maxSamples {
+				tm.layers[id] = append(l, layerAt{time.Now(), layer})
+			}
+			tm.mu.Unlock()
+		}
+	}
+}
+
+// layersSent describes the encodings sent to peer in [from, to], with
+// their start relative to from.
+func (tm *handoverTerminal) layersSent(peer string, from, to time.Time) string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	var out []string
+	for _, l := range tm.layers[peer] {
+		if l.At.After(to) {
+			break
+		}
+		out = append(out, fmt.Sprintf("%s from %+.1fs", l.Layer, l.At.Sub(from).Seconds()))
+	}
+	return strings.Join(out, ", ")
+}
+
 // close ends the call and waits for it; safe to call twice.
 func (tm *handoverTerminal) close(t testing.TB) {
 	tm.once.Do(func() {
 		close(tm.stop)
 		<-tm.done
+		<-tm.ldone
 		_ = tm.eng.Close()
 		select {
 		case err := <-tm.runErr:
