@@ -376,8 +376,12 @@ func logGaps(t *testing.T, what string, pages []*browserPage, terms []*handoverT
 		t.Logf("gaps %s at terminal %s (longest sampling interval %v): %s", what, tm.name, tm.stall(from, to).Round(time.Millisecond), strings.Join(parts, "; "))
 		var sent []string
 		for _, n := range others(names, tm.name) {
-			sent = append(sent, fmt.Sprintf("to %s: %s", n, tm.layersSent(ids[n], from, to)))
+			if l := tm.layersSent(ids[n], from, to); l != "" {
+				sent = append(sent, fmt.Sprintf("to %s: %s", n, l))
+			}
 		}
-		t.Logf("video %s sent by terminal %s: %s", what, tm.name, strings.Join(sent, "; "))
+		if len(sent) > 0 {
+			t.Logf("video %s sent by terminal %s over the mesh: %s", what, tm.name, strings.Join(sent, "; "))
+		}
 	}
 }

@@ -171,12 +171,19 @@ type layerAt struct {
 // layersEvery is how often sampleLayers reads the stats.
 const layersEvery = 500 * time.Millisecond
 
-// sampleLayers notes, from each row's stats (what --stats-json shows as
-// sendLayer), when the encoding sent to the peer changed, until stop: a
-// peer's video that stops at one member only may be the sender's mesh
-// holding it back from that member, not the switch.
+// sampleLayers notes, from each connected row's stats (what --stats-json
+// shows as sendLayer), when the encoding sent to the peer changed, until
+// stop: a peer's video that stops at one member only may be the sender's
+// mesh holding it back from that member, not the switch. Only with
+// RTCTERM_HANDOVER_LAYERS=1: Pion v4.2.26's GetStats races with a close
+// of the connection that Pion starts itself (a DTLS handshake that
+// failed), which the race detector reports, and this asks for stats twice a
+// second per row while connections come and go.
 func (tm *handoverTerminal) sampleLayers() {
 	defer close(tm.ldone)
+	if os.Getenv("RTCTERM_HANDOVER_LAYERS") != "1" {
+		return
+	}
 	tick := time.NewTicker(layersEvery)
 	defer tick.Stop()
 	for {
@@ -185,7 +192,14 @@ func (tm *handoverTerminal) sampleLayers() {
 			return
 		case <-tick.C:
 		}
-		for id := range tm.rec.State().Connections {
+		s := tm.rec.State()
+		if s.SFU != "" {
+			return // the mesh is closing: the stats are LiveKit's now
+		}
+		for id, c := range s.Connections {
+			if c.Status != store.StatusConnected {
+				continue
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), layersEvery)
 			st, err := tm.eng.CollectStats(ctx, id)
 			cancel()
