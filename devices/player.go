@@ -70,6 +70,14 @@ type peerStream struct {
 	frameSize int // samples per channel of the last packet, for concealment
 	errs      int
 	ssrc      uint32
+	stats     PlayerStats
+}
+
+// PlayerStats counts what the player received of one peer, for tests and
+// diagnostics (the gaps of a peer's audio are when Packets stood still).
+type PlayerStats struct {
+	Packets uint64 // Opus packets with a payload
+	Streams uint64 // streams (SSRCs) seen; more than one: the sender's stream changed
 }
 
 // Playback constants: mono 48 kHz mixed in 20 ms chunks.
@@ -157,14 +165,17 @@ func (p *Player) Push(peerID string, pkt *rtp.Packet) {
 			p.log.Warn("opus decoder", "peer", peerID, "err", err)
 			return
 		}
-		ps = &peerStream{dec: dec, jb: newJitterBuffer(), frameSize: mixChunk, ssrc: pkt.SSRC}
+		ps = &peerStream{dec: dec, jb: newJitterBuffer(), frameSize: mixChunk, ssrc: pkt.SSRC, stats: PlayerStats{Streams: 1}}
 		p.peers[peerID] = ps
 	}
 	if pkt.SSRC != ps.ssrc {
-		// A new stream from the same peer (renegotiation): new numbering.
+		// A new stream from the same peer (renegotiation, or the move to
+		// an SFU): new numbering.
 		ps.ssrc = pkt.SSRC
 		ps.jb.reset()
+		ps.stats.Streams++
 	}
+	ps.stats.Packets++
 	ps.jb.insert(pkt.SequenceNumber, append([]byte(nil), pkt.Payload...))
 }
 
@@ -177,6 +188,18 @@ func (p *Player) Level(peerID string) float64 {
 		return ps.level
 	}
 	return 0
+}
+
+// Stats returns what the player received of peerID, false for an
+// unknown peer (none yet, or removed).
+func (p *Player) Stats(peerID string) (PlayerStats, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ps := p.peers[peerID]
+	if ps == nil {
+		return PlayerStats{}, false
+	}
+	return ps.stats, true
 }
 
 // RemovePeer forgets peerID's stream.

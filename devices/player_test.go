@@ -245,3 +245,27 @@ func TestPlayerDefaultOutputNeverFails(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Stats counts a peer's packets and the streams they came in: a sender
+// moving to a new SSRC (as at the move to an SFU) is a second stream.
+func TestPlayerStatsCountPacketsAndStreams(t *testing.T) {
+	p := NewPlayer(PlayerConfig{Disabled: true})
+	defer p.Close()
+	if _, ok := p.Stats("x"); ok {
+		t.Fatal("stats of a peer never heard")
+	}
+	for _, pkt := range sinePackets(t, 440, 0.5, 5, 4) {
+		p.Push("x", pkt)
+	}
+	p.Push("x", &rtp.Packet{Header: rtp.Header{SSRC: 4}}) // no payload: not a packet the player takes
+	for _, pkt := range sinePackets(t, 440, 0.5, 3, 9) {
+		p.Push("x", pkt)
+	}
+	if st, ok := p.Stats("x"); !ok || st != (PlayerStats{Packets: 8, Streams: 2}) {
+		t.Fatalf("Stats = %+v, %v; want 8 packets in 2 streams", st, ok)
+	}
+	p.RemovePeer("x")
+	if _, ok := p.Stats("x"); ok {
+		t.Fatal("stats of a removed peer")
+	}
+}

@@ -3,7 +3,11 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"maps"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,8 +25,9 @@ import (
 // the server says so), with the real player (playback off, levels kept)
 // and the real video decoder, given a tile for every row as the terminal
 // UI would. A sampler notes when each peer's video packets reached the
-// decoder and when its audio was audible, so the test can measure gaps
-// from outside the engine.
+// decoder, when its audio packets reached the player and when its audio
+// was audible, so the test can measure gaps from outside the engine. The
+// engine's log is shown when the test fails (RTCTERM_TEST_LOG=1: always).
 type handoverTerminal struct {
 	name   string
 	eng    call.Engine
@@ -31,15 +36,21 @@ type handoverTerminal struct {
 	rec    *testkit.Recorder
 	runErr chan error
 	stop   chan struct{}
-	done   chan struct{}
+	done   chan struct{} // sample ended
+	ldone  chan struct{} // sampleLayers ended
 	once   sync.Once
 
 	mu       sync.Mutex
-	video    map[string][]time.Time // when the peer's packet count at the decoder grew
+	video    map[string][]time.Time // when the peer's packet count at the decoder changed
+	audio    map[string][]time.Time // when the peer's packet count at the player changed
+	arrived  map[string][]time.Time // when the peer's video packets pushed to the decoder (handled or dropped) changed
 	audible  map[string][]time.Time // when the peer's level was above audibleLevel
-	packets  map[string]uint64
-	switched time.Time   // when the state first said LiveKit
-	ticks    []time.Time // when the sampler ran: its own stalls are the process's
+	packets  map[string]uint64      // the last counts seen of each
+	vpushed  map[string]uint64
+	apackets map[string]uint64
+	switched time.Time            // when the state first said LiveKit
+	layers   map[string][]layerAt // the encoding sent to each peer, as its stats said, when it changed
+	ticks    []time.Time          // when the sampler ran: its own stalls are the process's
 }
 
 // sampleEvery is the terminal sampler's period: the resolution of its gaps.
@@ -55,16 +66,26 @@ const maxSamples = 20000
 
 func startHandoverTerminal(t testing.TB, base, room, name string) *handoverTerminal {
 	t.Helper()
+	logs := testkit.NewSyncWriter()
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("RTCTERM_TEST_LOG") == "1" {
+			t.Logf("terminal %s log:\n%s", name, logs)
+		}
+	})
 	cfg := call.Config{ServerURL: "ws" + base[len("http"):] + "/ws", Room: room, Name: name,
-		Media: call.Media{Fake: true, Width: 160, Height: 120, FPS: 15, VideoBitrateKbps: 150, NoAudioOut: true}}
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Media:  call.Media{Fake: true, Width: 160, Height: 120, FPS: 15, VideoBitrateKbps: 150, NoAudioOut: true}}
 	player := devices.NewPlayer(devices.PlayerConfig{Disabled: true})
 	sink := videoview.New(videoview.Config{})
 	eng := call.NewEngine(cfg, call.Sinks{Player: player, Video: sink})
 	tm := &handoverTerminal{name: name, eng: eng, player: player, sink: sink, rec: testkit.NewRecorder(eng.Actions()),
-		runErr: make(chan error, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		video: map[string][]time.Time{}, audible: map[string][]time.Time{}, packets: map[string]uint64{}}
+		runErr: make(chan error, 1), stop: make(chan struct{}), done: make(chan struct{}), ldone: make(chan struct{}),
+		video: map[string][]time.Time{}, audible: map[string][]time.Time{}, packets: map[string]uint64{},
+		audio: map[string][]time.Time{}, apackets: map[string]uint64{}, arrived: map[string][]time.Time{}, vpushed: map[string]uint64{},
+		layers: map[string][]layerAt{}}
 	go func() { tm.runErr <- eng.Run(context.Background()) }()
 	go tm.sample()
+	go tm.sampleLayers()
 	t.Cleanup(func() { tm.close(t) })
 	return tm
 }
@@ -108,9 +129,22 @@ func (tm *handoverTerminal) sample() {
 			tm.switched = now
 		}
 		for id := range s.Connections {
-			if st, ok := tm.sink.Stats(id); ok && st.Packets > tm.packets[id] {
-				tm.packets[id] = st.Packets
-				tm.video[id] = appendBounded(tm.video[id], now)
+			// A count that changed is media that arrived: one that fell
+			// is a sink that forgot the peer and counts afresh (counting
+			// only rises showed that as a gap of many seconds).
+			if st, ok := tm.sink.Stats(id); ok {
+				if st.Packets != tm.packets[id] {
+					tm.packets[id] = st.Packets
+					tm.video[id] = appendBounded(tm.video[id], now)
+				}
+				if n := st.Packets + st.Overflows + st.Undrawn; n != tm.vpushed[id] {
+					tm.vpushed[id] = n
+					tm.arrived[id] = appendBounded(tm.arrived[id], now)
+				}
+			}
+			if st, ok := tm.player.Stats(id); ok && st.Packets != tm.apackets[id] {
+				tm.apackets[id] = st.Packets
+				tm.audio[id] = appendBounded(tm.audio[id], now)
 			}
 			if tm.player.Level(id) > audibleLevel {
 				tm.audible[id] = appendBounded(tm.audible[id], now)
@@ -127,11 +161,86 @@ func appendBounded(l []time.Time, t time.Time) []time.Time {
 	return append(l, t)
 }
 
+// layerAt is the encoding sent to a peer from At on: "high", "low",
+// "paused" (the mesh holds video back from that peer), "main" (LiveKit).
+type layerAt struct {
+	At    time.Time
+	Layer string
+}
+
+// layersEvery is how often sampleLayers reads the stats.
+const layersEvery = 500 * time.Millisecond
+
+// sampleLayers notes, from each connected row's stats (what --stats-json
+// shows as sendLayer), when the encoding sent to the peer changed, until
+// stop: a peer's video that stops at one member only may be the sender's
+// mesh holding it back from that member, not the switch. Only with
+// RTCTERM_HANDOVER_LAYERS=1: Pion v4.2.26's GetStats races with a close
+// of the connection that Pion starts itself (a DTLS handshake that
+// failed), which the race detector reports, and this asks for stats twice a
+// second per row while connections come and go.
+func (tm *handoverTerminal) sampleLayers() {
+	defer close(tm.ldone)
+	if os.Getenv("RTCTERM_HANDOVER_LAYERS") != "1" {
+		return
+	}
+	tick := time.NewTicker(layersEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tm.stop:
+			return
+		case <-tick.C:
+		}
+		s := tm.rec.State()
+		if s.SFU != "" {
+			return // the mesh is closing: the stats are LiveKit's now
+		}
+		for id, c := range s.Connections {
+			if c.Status != store.StatusConnected {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), layersEvery)
+			st, err := tm.eng.CollectStats(ctx, id)
+			cancel()
+			if err != nil || st.SendLayer == "" {
+				continue
+			}
+			layer := st.SendLayer
+			if st.VideoPaused {
+				layer = "paused"
+			}
+			tm.mu.Lock()
+			l := tm.layers[id]
+			if (len(l) == 0 || l[len(l)-1].Layer != layer) && len(l) < maxSamples {
+				tm.layers[id] = append(l, layerAt{time.Now(), layer})
+			}
+			tm.mu.Unlock()
+		}
+	}
+}
+
+// layersSent describes the encodings sent to peer in [from, to], with
+// their start relative to from.
+func (tm *handoverTerminal) layersSent(peer string, from, to time.Time) string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	var out []string
+	for _, l := range tm.layers[peer] {
+		if l.At.After(to) {
+			break
+		}
+		out = append(out, fmt.Sprintf("%s from %+.1fs", l.Layer, l.At.Sub(from).Seconds()))
+	}
+	return strings.Join(out, ", ")
+}
+
 // close ends the call and waits for it; safe to call twice.
 func (tm *handoverTerminal) close(t testing.TB) {
 	tm.once.Do(func() {
 		close(tm.stop)
 		<-tm.done
+		<-tm.ldone
 		_ = tm.eng.Close()
 		select {
 		case err := <-tm.runErr:
@@ -172,9 +281,28 @@ func (tm *handoverTerminal) audibleSince(peer string, from time.Time) int {
 // videoGap is the longest pause of peer's video at the decoder in [from,
 // to], counted from its first packet in the window, and when it began.
 func (tm *handoverTerminal) videoGap(peer string, from, to time.Time) (time.Duration, time.Time) {
+	return longestGap(tm.lists(peer, tm.video), from, to)
+}
+
+// arrivalGap is the longest pause of peer's video packets pushed to the
+// decoder in [from, to] (handled or dropped), and when it began: a gap
+// in videoGap that is not here is the decoder's, not the network's.
+func (tm *handoverTerminal) arrivalGap(peer string, from, to time.Time) (time.Duration, time.Time) {
+	return longestGap(tm.lists(peer, tm.arrived), from, to)
+}
+
+// audioGap is the longest pause of peer's audio at the player in [from,
+// to], counted from its first packet in the window, and when it began.
+func (tm *handoverTerminal) audioGap(peer string, from, to time.Time) (time.Duration, time.Time) {
+	return longestGap(tm.lists(peer, tm.audio), from, to)
+}
+
+// longestGap is the longest pause between the samples of l in [from, to]
+// and when it began.
+func longestGap(l []time.Time, from, to time.Time) (time.Duration, time.Time) {
 	var gap time.Duration
 	var prev, began time.Time
-	for _, at := range since(tm.lists(peer, tm.video), from) {
+	for _, at := range since(l, from) {
 		if at.After(to) {
 			break
 		}

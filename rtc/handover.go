@@ -1,6 +1,7 @@
 package rtc
 
 import (
+	"github.com/rtcterm/rtcterm/mediacodec"
 	"github.com/rtcterm/rtcterm/signal"
 	"github.com/rtcterm/rtcterm/store"
 )
@@ -39,9 +40,23 @@ func (s *Session) freezeMesh() {
 	// The encoder now feeds the SFU too: the mesh's congestion control,
 	// which may have paused or slowed it for one mesh link, lets go.
 	fullRate(m)
+	now := s.now()
 	for _, id := range s.peerIDs() {
 		p := s.peerByID(id)
-		if p == nil || p.pc == nil || p.up.Load() {
+		if p == nil {
+			continue
+		}
+		// Nor does it hold a link's video back: the adaptation stops
+		// deciding during the move, so a link it had paused would show
+		// the peer no video of us until the SFU's took over (5–13 s on a
+		// loaded machine). The high layer, encoded at its full rate for
+		// the SFU anyway, goes there instead.
+		if pv := p.video.Load(); pv != nil {
+			if _, want := pv.sending(); want == noLayer {
+				pv.setLayer(mediacodec.LayerHigh, now)
+			}
+		}
+		if p.pc == nil || p.up.Load() {
 			continue
 		}
 		if p.restartTimer != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rtcterm/rtcterm/internal/testkit"
+	"github.com/rtcterm/rtcterm/mediacodec"
 	"github.com/rtcterm/rtcterm/server"
 	"github.com/rtcterm/rtcterm/store"
 )
@@ -154,4 +155,33 @@ func TestV1ClientIgnoresTheSwitch(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestFreezeGivesAPausedLinkVideo: at an sfu-switch the mesh's adaptation
+// stops deciding, so a link it had paused (no video to that peer) would
+// stay without video until the SFU took over; the freeze gives it the high
+// layer, which the SFU is fed anyway, and its frames reach the link.
+func TestFreezeGivesAPausedLinkVideo(t *testing.T) {
+	lm := newLayeredMedia(800)
+	defer lm.Close()
+	s := New(Config{Logger: discardLogger()})
+	s.media = lm
+	pv, err := newPeerVideo(lm, mediacodec.LayerLow, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pv.close()
+	pv.setLayer(noLayer, time.Now()) // the adaptation paused this link
+	p := &peer{id: "b"}
+	p.video.Store(pv)
+	s.peers = map[string]*peer{"b": p}
+
+	s.freezeMesh()
+	if _, want := pv.sending(); want != mediacodec.LayerHigh {
+		t.Fatalf("after the freeze the link wants %s, want high", layerName(want))
+	}
+	waitFor(t, 10*time.Second, "the high layer's frames on the link", func() bool {
+		cur, _ := pv.sending()
+		return cur == mediacodec.LayerHigh
+	})
 }

@@ -164,15 +164,32 @@
   // change of track (the move from the mesh to LiveKit): at every sample,
   // the stats' own time minus the time the track's last RTP packet arrived
   // (both from the stats, so a late sample does not count as silence).
+  // With each longest silence goes the sampler's own longest interval
+  // within it (audioStall, videoStall): that much of the silence is the
+  // page starved of CPU, not the switch.
   const GAP_TICK_MS = 100;
+  const GAP_TICKS = 600; // a minute of sampler times
   let gaps = null; // peer id → kind → longest silence (ms); tick: the sampler's longest interval
+  const stallWithin = (ticks, from, to) => {
+    let longest = 0;
+    let prev = from;
+    for (const at of ticks) {
+      if (at <= from) continue;
+      if (at > to) break;
+      longest = Math.max(longest, at - prev);
+      prev = at;
+    }
+    return Math.max(longest, to - prev);
+  };
   async function gapTick(mine, last) {
     if (gaps !== mine) return;
     const now = performance.now();
     if (last) mine.tickMaxMs = Math.max(mine.tickMaxMs, now - last);
+    mine.ticks.push(performance.timeOrigin + now);
+    if (mine.ticks.length > GAP_TICKS) mine.ticks.shift();
     for (const tile of document.querySelectorAll('#tiles .tile[data-peer]')) {
       const id = tile.dataset.peer;
-      const g = mine.peers[id] || (mine.peers[id] = { audio: 0, video: 0 });
+      const g = mine.peers[id] || (mine.peers[id] = { audio: 0, video: 0, audioStall: 0, videoStall: 0 });
       const stream = tile.querySelector('video') && tile.querySelector('video').srcObject;
       if (!stream) continue;
       for (const track of stream.getTracks()) {
@@ -180,7 +197,13 @@
         if (!r) continue;
         (await r.pc.getStats(track)).forEach((st) => {
           if (st.type !== 'inbound-rtp' || !st.lastPacketReceivedTimestamp) return;
-          g[track.kind] = Math.max(g[track.kind], st.timestamp - st.lastPacketReceivedTimestamp);
+          const silence = st.timestamp - st.lastPacketReceivedTimestamp;
+          if (silence > g[track.kind]) {
+            g[track.kind] = silence;
+            g[track.kind + 'Stall'] = stallWithin(mine.ticks, st.lastPacketReceivedTimestamp, st.timestamp);
+            g[track.kind + 'At'] = st.lastPacketReceivedTimestamp; // when it began, ms since the epoch
+            g[track.kind + 'Via'] = tile.dataset.transport || ''; // what the tile played then: mesh or LiveKit
+          }
         });
       }
     }
@@ -190,14 +213,15 @@
   window.__rtcProbe = {
     // watchGaps starts (or restarts) measuring the tiles' media gaps.
     watchGaps() {
-      gaps = { peers: {}, tickMaxMs: 0 };
+      gaps = { peers: {}, tickMaxMs: 0, ticks: [] };
       gapTick(gaps, 0);
     },
 
     // gapReport is, per tile's peer id, the longest silence so far of its
-    // audio and its video (ms), and the sampler's longest interval.
+    // audio and its video (ms) with the sampler's longest interval within
+    // each, and the sampler's longest interval.
     gapReport() {
-      return gaps || { peers: {}, tickMaxMs: 0 };
+      return gaps ? { peers: gaps.peers, tickMaxMs: gaps.tickMaxMs } : { peers: {}, tickMaxMs: 0 };
     },
 
     async snapshot() {

@@ -30,6 +30,7 @@ type gate struct {
 	onSFU    map[string]bool      // peers whose media comes through the SFU
 	sfuAt    map[string]time.Time // when it took over
 	lastMesh map[string]time.Time // the mesh's last packet of the peer, taken or not
+	lastSFU  map[string]time.Time // the SFU's last packet of the peer, taken or not
 }
 
 // handoverHole is how long the sink had nothing of peer because the mesh
@@ -46,7 +47,7 @@ func (g *gate) handoverHole(peer string) time.Duration {
 }
 
 func newGate(sink packetSink, starts func(*rtp.Packet) bool, now func() time.Time) *gate {
-	return &gate{sink: sink, starts: starts, now: now, onSFU: map[string]bool{}, sfuAt: map[string]time.Time{}, lastMesh: map[string]time.Time{}}
+	return &gate{sink: sink, starts: starts, now: now, onSFU: map[string]bool{}, sfuAt: map[string]time.Time{}, lastMesh: map[string]time.Time{}, lastSFU: map[string]time.Time{}}
 }
 
 // audioStarts: any packet with a payload (the SFU's probes carry only
@@ -71,7 +72,7 @@ func (g *gate) moved(peer string) bool {
 // reset gives every peer back to the mesh (the SFU engine failed).
 func (g *gate) reset() {
 	g.mu.Lock()
-	g.onSFU, g.sfuAt = map[string]bool{}, map[string]time.Time{}
+	g.onSFU, g.sfuAt, g.lastSFU = map[string]bool{}, map[string]time.Time{}, map[string]time.Time{}
 	g.mu.Unlock()
 }
 
@@ -96,10 +97,19 @@ func (m meshSide) Push(peer string, pkt *rtp.Packet) {
 	}
 }
 
-// RemovePeer forgets a peer unless it lives on in the SFU.
+// RemovePeer forgets a peer unless it lives on in the SFU: its stream
+// there took over, or has started arriving and takes over at its next
+// packet the sink can start from. The mesh leaving such a peer (at the
+// deadline, before the take-over) must not empty the sink of it: the
+// player would drop the audio it holds, and the decoder the last picture,
+// so the tile went blank until the SFU's key frame.
 func (m meshSide) RemovePeer(peer string) {
-	if m.g.sink != nil && !m.g.moved(peer) {
-		m.g.sink.RemovePeer(peer)
+	g := m.g
+	g.mu.Lock()
+	lives := g.onSFU[peer] || !g.lastSFU[peer].IsZero()
+	g.mu.Unlock()
+	if g.sink != nil && !lives {
+		g.sink.RemovePeer(peer)
 	}
 }
 
@@ -110,6 +120,7 @@ type sfuSide struct{ g *gate }
 // before that the mesh feeds the sink and these are dropped.
 func (s sfuSide) Push(peer string, pkt *rtp.Packet) {
 	s.g.mu.Lock()
+	s.g.lastSFU[peer] = s.g.now()
 	on := s.g.onSFU[peer]
 	if !on && s.g.starts(pkt) {
 		on = true
@@ -122,7 +133,15 @@ func (s sfuSide) Push(peer string, pkt *rtp.Packet) {
 	}
 }
 
+// RemovePeer forgets the peer, in the sink and in the gate: should the
+// mesh still carry it (it left the SFU only), its media is the mesh's
+// again.
 func (s sfuSide) RemovePeer(peer string) {
+	s.g.mu.Lock()
+	delete(s.g.onSFU, peer)
+	delete(s.g.sfuAt, peer)
+	delete(s.g.lastSFU, peer)
+	s.g.mu.Unlock()
 	if s.g.sink != nil {
 		s.g.sink.RemovePeer(peer)
 	}

@@ -60,3 +60,45 @@ type removeCounter struct {
 }
 
 func (r removeCounter) RemovePeer(string) { *r.n++ }
+
+// TestGateKeepsAPeerWhoseSFUStreamHasStarted: the mesh leaving a peer
+// whose SFU stream is arriving but has not taken over yet (a video
+// waiting for its key frame when the mesh closes at the deadline) leaves
+// the sink's state of the peer alone: the decoder keeps the last picture
+// and the player what it holds, until the SFU's stream takes over. A peer
+// the SFU never delivered is forgotten as before, and one the SFU removes
+// is the mesh's again.
+func TestGateKeepsAPeerWhoseSFUStreamHasStarted(t *testing.T) {
+	log := newPacketLog()
+	removed := 0
+	g := newGate(removeCounter{log, &removed}, videoStarts, time.Now)
+	mesh, sfu := meshSide{g}, sfuSide{g}
+	delta := &rtp.Packet{Payload: []byte{0x10, 0x01, 0x00}}
+	key := &rtp.Packet{Payload: []byte{0x10, 0x00, 0x9d}}
+
+	mesh.Push("p", delta)
+	sfu.Push("p", delta) // arriving, not a key frame: no take-over yet
+	mesh.RemovePeer("p")
+	if removed != 0 {
+		t.Fatal("the mesh emptied the sink of a peer whose SFU stream is arriving")
+	}
+	sfu.Push("p", key)
+	if !g.moved("p") || log.count("p") != 2 {
+		t.Fatalf("moved %v with %d packets, want the SFU's key frame after the mesh's delta", g.moved("p"), log.count("p"))
+	}
+
+	mesh.Push("q", delta)
+	mesh.RemovePeer("q")
+	if removed != 1 {
+		t.Fatalf("a peer the SFU never delivered: %d removals, want 1", removed)
+	}
+
+	sfu.RemovePeer("p")
+	if removed != 2 || g.moved("p") {
+		t.Fatalf("after the SFU removed p: %d removals, moved %v; want 2, false", removed, g.moved("p"))
+	}
+	mesh.Push("p", delta)
+	if log.count("p") != 3 {
+		t.Error("the mesh's packets of a peer the SFU let go of did not reach the sink")
+	}
+}

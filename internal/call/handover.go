@@ -34,6 +34,20 @@ const (
 	// peer (which closed its side first), after keyFrameUrgent of quiet.
 	keyFrameEvery  = time.Second
 	keyFrameUrgent = 250 * time.Millisecond
+	// sfuJoinTimeout bounds the join of the LiveKit room at a move. The
+	// mesh carries the call meanwhile, so nobody waits on it, while a
+	// join given up leaves us alone on the mesh once the others have
+	// moved: a loaded machine (load 20 on two cores) took over the
+	// engine's own 10 s, so the move allows 30 s.
+	sfuJoinTimeout = 30 * time.Second
+	// sfuJoinRetries is how often a failed join of LiveKit is tried again
+	// while the mesh carries the call, sfuRetryFirst the first wait
+	// (doubling after, up to sfuRetryMax): the server sends its move once,
+	// and the others leave the mesh, so a member whose join failed would
+	// be left alone there. The token lasts 10 minutes; these ~2 minutes.
+	sfuJoinRetries = 6
+	sfuRetryFirst  = 2 * time.Second
+	sfuRetryMax    = 30 * time.Second
 	// handoverCloseTimeout bounds Close: both engines' own bounds, in turn.
 	handoverCloseTimeout = 25 * time.Second
 )
@@ -168,6 +182,9 @@ type phase struct {
 	meshPeers   map[string]bool                    // the mesh's rows, true while connected
 	media       map[string]store.UpdateRemoteMedia // what each peer last said it sends
 	asked       map[string]time.Time               // key frames asked of LiveKit, by peer
+	move        rtc.SFUMove                        // the server's move, kept for a retry of the join
+	joins       int                                // joins of LiveKit failed before the mesh closed
+	retryAt     time.Time                          // when to join LiveKit again; zero: no retry due
 }
 
 // Actions implements Engine: both engines' actions, merged in order.
@@ -224,6 +241,11 @@ func (h *handover) Run(ctx context.Context) error {
 		case err := <-lkErr:
 			h.sfuEnded(ctx, err, ph)
 		case <-tick.C:
+			// A retry of the join waits for the failed engine's actions
+			// to end, so no reader of them is lost.
+			if !ph.sfu && lkActs == nil && !ph.retryAt.IsZero() && !h.now().Before(ph.retryAt) && ctx.Err() == nil {
+				lkActs = h.startSFU(ctx, ph.move, ph, lkErr)
+			}
 			h.check(ph)
 		}
 	}

@@ -55,3 +55,43 @@ func TestHandoverFallsBackToTheMesh(t *testing.T) {
 		}
 	}
 }
+
+// TestHandoverRetriesTheLiveKitJoin: the members cannot join LiveKit at
+// the switch (the server's pre-flight passed, but where it sends them no
+// LiveKit listens yet): they stay on the mesh, told that the join is
+// tried again, and once LiveKit is up there the retry moves everyone with
+// media both ways, though the server sent its move only once.
+func TestHandoverRetriesTheLiveKitJoin(t *testing.T) {
+	node := testkit.StartLiveKitNode(t, lkHTTP, lkUDP, false)
+	srv := testkit.StartServer(t, server.Config{
+		SFU:    server.LiveKit{URL: node.URL, APIKey: testkit.LiveKitKey, APISecret: testkit.LiveKitSecret},
+		SFUURL: fmt.Sprintf("ws://127.0.0.1:%d", lkRetryHTTP), SFUAt: 3, Logger: testLog(t),
+	})
+	log := testLog(t)
+	var ms []*liveMember
+	for i := 1; i <= 3; i++ {
+		ms = append(ms, startLiveMember(t, srv.WS, "retry", fmt.Sprintf("r%d", i), log))
+	}
+	testkit.Eventually(t, liveWait, "every member told its join is retried", func() bool {
+		for _, m := range ms {
+			_, _, ns := m.snapshot()
+			if len(ns) == 0 || !strings.HasPrefix(ns[0].Message, "staying on the mesh: LiveKit failed") || !strings.Contains(ns[0].Message, "; retrying in 2s") {
+				return false
+			}
+		}
+		return true
+	})
+	_, _, ns := ms[0].snapshot()
+	t.Logf("%s was told: %s", ms[0].name, ns[0].Message)
+	testkit.StartLiveKitNode(t, lkRetryHTTP, lkRetryUDP, false)
+	testkit.Eventually(t, liveWait, "the members' retry moved everyone", func() bool {
+		for _, m := range ms {
+			if s, _, _ := m.snapshot(); s.SFU != "LiveKit" {
+				return false
+			}
+		}
+		return true
+	})
+	switchedAt := func(m *liveMember) time.Time { _, at, _ := m.snapshot(); return at }
+	testkit.Eventually(t, liveWait, "media through LiveKit after the retry", mediaFromAll(ms, switchedAt, 30))
+}

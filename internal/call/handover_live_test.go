@@ -21,10 +21,11 @@ import (
 )
 
 // Ports of the LiveKit nodes these tests run (in this package's own
-// network namespace): one up from the start, one started mid-test.
+// network namespace): one up from the start, two started mid-test.
 const (
-	lkHTTP, lkUDP         = 7880, 7882
-	lkLateHTTP, lkLateUDP = 7890, 7892
+	lkHTTP, lkUDP           = 7880, 7882
+	lkLateHTTP, lkLateUDP   = 7890, 7892
+	lkRetryHTTP, lkRetryUDP = 7900, 7902
 )
 
 // liveWait is the generous deadline of the handover tests' conditions.

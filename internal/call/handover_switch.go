@@ -2,6 +2,8 @@ package call
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/rtcterm/rtcterm/lkengine"
@@ -22,7 +24,8 @@ func (h *handover) startSFU(ctx context.Context, mv rtc.SFUMove, ph *phase, lkEr
 			}
 			return keptMedia{m}, nil
 		},
-		Logger: h.log,
+		Logger:         h.log,
+		ConnectTimeout: sfuJoinTimeout,
 	}
 	if h.audio.sink != nil {
 		lcfg.Audio = audioSide{sfuSide{h.audio}, h.levels}
@@ -43,7 +46,8 @@ func (h *handover) startSFU(ctx context.Context, mv rtc.SFUMove, ph *phase, lkEr
 	}
 	h.lk = lk
 	h.mu.Unlock()
-	*ph = phase{sfu: true, welcome: mv.Welcome, people: mv.People, meshLeft: mv.Welcome, meshPeers: ph.meshPeers, media: ph.media, asked: map[string]time.Time{}}
+	*ph = phase{sfu: true, welcome: mv.Welcome, people: mv.People, meshLeft: mv.Welcome, meshPeers: ph.meshPeers, media: ph.media, asked: map[string]time.Time{},
+		move: mv, joins: ph.joins}
 	h.log.Info("moving to livekit", "url", mv.URL, "room", mv.Room, "reason", mv.Reason, "welcome", mv.Welcome)
 	go func() { lkErr <- lk.Run(ctx) }()
 	return lk.Actions()
@@ -77,7 +81,21 @@ func (h *handover) sfuEnded(ctx context.Context, err error, ph *phase) {
 			h.emit(store.UpdateConnectionStatus{PeerID: id, Status: store.StatusConnected, At: h.now()})
 		}
 	}
-	h.emit(store.ServerNotice{Level: "warn", Message: "staying on the mesh: LiveKit failed: " + why})
+	msg := "staying on the mesh: LiveKit failed: " + why
+	// A refused token stays refused; anything else may pass (a slow or
+	// restarting LiveKit).
+	if ph.joins < sfuJoinRetries && !errors.Is(err, lkengine.ErrUnauthorized) {
+		wait := sfuRetryWait(ph.joins)
+		ph.joins++
+		ph.retryAt = h.now().Add(wait)
+		msg += fmt.Sprintf("; retrying in %v", wait)
+	}
+	h.emit(store.ServerNotice{Level: "warn", Message: msg})
+}
+
+// sfuRetryWait is the wait before the join after n failed ones.
+func sfuRetryWait(n int) time.Duration {
+	return min(sfuRetryFirst<<n, sfuRetryMax)
 }
 
 // check closes the mesh once LiveKit carries every peer's media (and a
