@@ -76,7 +76,10 @@ const layeredStartPerSecond = 0.25
 // Chromium's queue peaks every ~12 s cut our estimate to 85–100 kbps for
 // one to three seconds, and pausing after one second froze our picture
 // for 4 s each time (a probe restarts it). A lower floor instead (20 kbps)
-// left the picture at 5 fps.
+// left the picture at 5 fps. A resume probe sends at that floor too (not
+// the single encoder's 64 kbps): the low layer moves at it, and on a link
+// that audio nearly fills (150 kbps shared by both directions carries
+// ~115 kbps of Opus with its headers) every probe overflows the queue.
 const layeredPauseAfter = 3 * time.Second
 
 // lowLayerRoomFactor: a peer on the low layer whose gcc estimate is at
@@ -203,6 +206,7 @@ type layeredAdaptation struct {
 	last    map[*peer]videoTarget
 	below   map[*peer]time.Time // since when the peer's target is below layerDownKbps
 	ups     map[*peer]*upHold
+	queues  map[*peer]*queueWatch
 	targets [mediacodec.Layers]videoTarget // last sent to the media
 	sent    [mediacodec.Layers]bool
 	paused  bool // video paused toward every connected peer (media-state)
@@ -232,7 +236,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 		a.ladders, a.last, a.below = map[*peer]*ladder{}, map[*peer]videoTarget{}, map[*peer]time.Time{}
 	}
 	if a.ups == nil {
-		a.ups = map[*peer]*upHold{}
+		a.ups, a.queues = map[*peer]*upHold{}, map[*peer]*queueWatch{}
 	}
 	highMax, highFPS := lm.LayerMax(mediacodec.LayerHigh)
 	highMax = min(highMax, s.maxVideoKbps())
@@ -273,7 +277,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			cfg.LowFPSBelowKbps = highLowFPSBelowKbps
 			cfg.StartKbps = videoKbps(initialEstimateKbps)
 			cfg.StartPerSecond = layeredStartPerSecond
-			cfg.PauseAfter = layeredPauseAfter
+			cfg.PauseAfter, cfg.ProbeKbps = layeredPauseAfter, cfg.PauseBelowKbps
 			// The shared ladder's increase: measured on netsim, twice as
 			// fast (20 kbps/s, 8 %/s), or fast only while the target is
 			// above the low layer's ceiling, brings a peer back to the
@@ -306,6 +310,16 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			// 300 kbps queue to p95 184 ms and kept a widened link's peer
 			// on the low layer for over 2 minutes.)
 			avail = min(avail, last.Kbps)
+		}
+		w := a.queues[p]
+		if w == nil {
+			w = &queueWatch{}
+			a.queues[p] = w
+		}
+		standing, cut := w.standing(now, p.remoteRTT())
+		l.setStanding(standing)
+		if cut && !last.Paused && last.Kbps > 0 {
+			avail = min(avail, int(standingQueueFactor*float64(last.Kbps)))
 		}
 		wantsLow := p.wantsLow.Load()
 		if ourLow || wantsLow {
@@ -371,6 +385,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			delete(a.last, p)
 			delete(a.below, p)
 			delete(a.ups, p)
+			delete(a.queues, p)
 		}
 	}
 	if connected == 0 {

@@ -62,18 +62,20 @@ type videoTarget struct {
 // which only grows with what is sent). It is pure: the caller supplies
 // time and the estimate, so tests drive it with a table.
 type ladder struct {
-	cfg        ladderConfig
-	cur        videoTarget
-	started    bool
-	lastDown   time.Time // last decrease (or pause, or probe start)
-	lastUpdate time.Time
-	pausedAt   time.Time
-	probeWait  time.Duration
-	probeAt    time.Time // start of the running probe; zero when none
-	lowSince   time.Time // since when avail is below the pause floor; zero when not
-	cutFrom    int       // the target the last decrease started from
-	freeSince  time.Time // since when no link limits us; zero while one does
-	pushedBack bool      // a link has pushed back (see congested), or video paused: startup is over
+	cfg         ladderConfig
+	cur         videoTarget
+	started     bool
+	lastDown    time.Time // last decrease (or pause, or probe start)
+	lastUpdate  time.Time
+	pausedAt    time.Time
+	probeWait   time.Duration
+	probeAt     time.Time // start of the running probe; zero when none
+	probeHeldAt time.Time // when the last probe held, until probeConfirm later; zero when none
+	lowSince    time.Time // since when avail is below the pause floor; zero when not
+	cutFrom     int       // the target the last decrease started from
+	freeSince   time.Time // since when no link limits us; zero while one does
+	pushedBack  bool      // a link has pushed back (see congested), or video paused: startup is over
+	queued      bool      // a standing queue holds the link (see setStanding)
 }
 
 func newLadder(cfg ladderConfig) *ladder { return &ladder{cfg: cfg, probeWait: cfg.ProbeEvery} }
@@ -113,13 +115,17 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 
 	switch {
 	case l.cur.Paused:
-		if now.Sub(l.pausedAt) >= l.probeWait {
+		if now.Sub(l.pausedAt) >= l.probeWait && !l.queued {
 			// Probe: send a little video again and see whether the
 			// estimate, fed by the extra rate, holds. Not at the estimate:
 			// with only audio flowing it grows unchecked and proves nothing.
 			l.cur = videoTarget{Kbps: c.ProbeKbps, FPS: c.LowFPS}
 			l.probeAt, l.lastDown = now, now
 		}
+	case !l.probeAt.IsZero() && l.queued && now.Sub(l.probeAt) >= time.Second:
+		// The probe refilled a standing queue: it failed, whatever the
+		// estimate says.
+		l.pause(now, true)
 	case !l.probeAt.IsZero() && now.Sub(l.probeAt) < c.ProbeGrace:
 		// A probe is judged only at the end of its grace: the estimate it
 		// starts from was earned by audio alone (gcc answers overuse with
@@ -131,11 +137,13 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 		// Only a floor that lasts pauses: one low reading (a key frame
 		// queued, a burst of loss) must not cost the stream, which is slow
 		// to win back.
-		l.pause(now, false)
+		l.pause(now, !l.probeHeldAt.IsZero())
 	default:
 		if !l.probeAt.IsZero() {
-			l.probeAt = time.Time{} // the probe held
-			l.probeWait = c.ProbeEvery
+			l.probeAt, l.probeHeldAt = time.Time{}, now // the probe held, for now
+		}
+		if !l.probeHeldAt.IsZero() && now.Sub(l.probeHeldAt) >= probeConfirm {
+			l.probeHeldAt, l.probeWait = time.Time{}, c.ProbeEvery // and it lasted
 		}
 		switch {
 		case float64(avail) < float64(l.cur.Kbps)*c.DownFactor:
@@ -145,7 +153,7 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 			l.cutFrom = max(l.cutFrom, l.cur.Kbps)
 			l.cur.Kbps = max(avail, c.PauseBelowKbps)
 			l.lastDown, l.pushedBack = now, true
-		case avail > l.cur.Kbps:
+		case avail > l.cur.Kbps && !l.queued:
 			// Increase only for the time since the hold ended. Up to the
 			// level the last decrease started from, by a fixed kbps per
 			// second: streams sharing a bottleneck are cut by the same
@@ -185,16 +193,35 @@ func (l *ladder) update(now time.Time, availKbps int) videoTarget {
 	return l.cur
 }
 
+// setStanding tells the ladder whether a standing queue holds the link
+// (see queueWatch): while one does, the target does not rise and video
+// does not resume, and a running probe fails.
+func (l *ladder) setStanding(standing bool) {
+	l.queued = standing
+	if standing {
+		l.pushedBack = true
+	}
+}
+
 // congested ends the startup (see StartPerSecond): a link has pushed
 // back — gcc's estimate fell, or it sees the queue growing.
 func (l *ladder) congested() { l.pushedBack = true }
+
+// probeConfirm: a probe that held counts as failed when video pauses
+// again within this long, so its wait still doubles. Measured on a 150 kbps
+// link shared by both directions (real sockets), where audio alone nearly
+// fills the link: the estimate right after a probe's grace often showed a
+// moment above the floor, the wait was reset to its first 4 s, and video
+// (probe, three seconds at the floor, pause) ran half the time and kept
+// the queue full.
+const probeConfirm = 10 * time.Second
 
 // pause stops video; a failed probe doubles the wait before the next.
 func (l *ladder) pause(now time.Time, failedProbe bool) {
 	if failedProbe {
 		l.probeWait = min(l.probeWait*2, l.cfg.ProbeMax)
 	}
-	l.probeAt, l.pushedBack = time.Time{}, true
+	l.probeAt, l.probeHeldAt, l.pushedBack = time.Time{}, time.Time{}, true
 	l.cur = videoTarget{Paused: true, FPS: l.cfg.LowFPS}
 	l.pausedAt, l.lastDown = now, now
 }
