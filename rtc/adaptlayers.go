@@ -286,7 +286,10 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			l = newLadder(cfg)
 			a.ladders[p] = l
 		}
-		if v.Fell || v.DelayRising {
+		if v.Fell {
+			// Only a fall ends the startup: a rising delay trend alone
+			// comes with every step up's key frame, even on a clean link
+			// (it still holds the target, below).
 			l.congested()
 		}
 		avail := math.MaxInt
