@@ -82,6 +82,11 @@ const layeredStartPerSecond = 0.25
 // ~115 kbps of Opus with its headers) every probe overflows the queue.
 const layeredPauseAfter = 3 * time.Second
 
+// layeredProbeMax is the longest wait between resume probes with layered
+// media: on that 150 kbps link a failed probe leaves a queue that takes
+// ~10 s to drain, so probes every 16 s kept it full a third of the time.
+const layeredProbeMax = 30 * time.Second
+
 // lowLayerRoomFactor: a peer on the low layer whose gcc estimate is at
 // least this multiple of what it is sent (gcc caps an app-limited
 // estimate at 1.5×) is not held by a rising delay trend. The layer's
@@ -277,7 +282,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			cfg.LowFPSBelowKbps = highLowFPSBelowKbps
 			cfg.StartKbps = videoKbps(initialEstimateKbps)
 			cfg.StartPerSecond = layeredStartPerSecond
-			cfg.PauseAfter, cfg.ProbeKbps = layeredPauseAfter, cfg.PauseBelowKbps
+			cfg.PauseAfter, cfg.ProbeKbps, cfg.ProbeMax = layeredPauseAfter, cfg.PauseBelowKbps, layeredProbeMax
 			// The shared ladder's increase: measured on netsim, twice as
 			// fast (20 kbps/s, 8 %/s), or fast only while the target is
 			// above the low layer's ceiling, brings a peer back to the

@@ -19,6 +19,13 @@ const (
 	// minRTTDrift lets the lowest round trip seen rise slowly (per second),
 	// so a route that got longer for good is not read as a queue forever.
 	minRTTDrift = 2 * time.Millisecond
+	// firstMinRTT caps the first minimum: the first receiver report can
+	// come when the queue is already full (a call starts at the initial
+	// estimate, above a narrow link), and taken as the minimum it hid the
+	// queue for the whole call (150 kbps: RTT ~1.1 s throughout). A path
+	// whose round trip really is longer reads as queued until the drift
+	// reaches it (a 450 ms path: ~25 s).
+	firstMinRTT = 200 * time.Millisecond
 )
 
 // queueWatch follows one link's round trip; only the adaptation loop
@@ -39,7 +46,10 @@ func (w *queueWatch) standing(now time.Time, rtt time.Duration) (standing, cut b
 		w.minRTT += time.Duration(float64(minRTTDrift) * now.Sub(w.last).Seconds())
 	}
 	w.last = now
-	if w.minRTT == 0 || rtt < w.minRTT {
+	switch {
+	case w.minRTT == 0:
+		w.minRTT = min(rtt, firstMinRTT)
+	case rtt < w.minRTT:
 		w.minRTT = rtt
 	}
 	if rtt-w.minRTT <= standingQueue {

@@ -15,6 +15,10 @@ func TestQueueWatch(t *testing.T) {
 	if s, c := w.standing(t0, 0); s || c {
 		t.Fatal("no report yet: not standing")
 	}
+	var full queueWatch
+	if s, _ := full.standing(t0, 1200*time.Millisecond); !s {
+		t.Error("a first report of 1.2 s: the queue was full before it (firstMinRTT)")
+	}
 	if s, _ := w.standing(t0, 40*time.Millisecond); s {
 		t.Fatal("the first report is the minimum")
 	}
