@@ -324,7 +324,7 @@ func (s *Session) adaptLayers(now time.Time, lm LayeredMedia, a *layeredAdaptati
 			w = &queueWatch{}
 			a.queues[p] = w
 		}
-		standing, cut := w.standing(now, p.remoteRTT())
+		standing, cut := w.standing(now, p.remoteRTT(), iceRTT(s.peerPC(p)))
 		l.setStanding(standing)
 		if cut && !last.Paused && last.Kbps > 0 {
 			avail = min(avail, int(standingQueueFactor*float64(last.Kbps)))

@@ -1,6 +1,10 @@
 package rtc
 
-import "time"
+import (
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
 
 // A queue that stays full is invisible to gcc's delay control, which
 // reads the delay's trend, not its level: on a link that audio nearly
@@ -19,13 +23,6 @@ const (
 	// minRTTDrift lets the lowest round trip seen rise slowly (per second),
 	// so a route that got longer for good is not read as a queue forever.
 	minRTTDrift = 2 * time.Millisecond
-	// firstMinRTT caps the first minimum: the first receiver report can
-	// come when the queue is already full (a call starts at the initial
-	// estimate, above a narrow link), and taken as the minimum it hid the
-	// queue for the whole call (150 kbps: RTT ~1.1 s throughout). A path
-	// whose round trip really is longer reads as queued until the drift
-	// reaches it (a 450 ms path: ~25 s).
-	firstMinRTT = 200 * time.Millisecond
 )
 
 // queueWatch follows one link's round trip; only the adaptation loop
@@ -36,21 +33,25 @@ type queueWatch struct {
 	lastCut time.Time
 }
 
-// standing reports, for a reported round trip rtt at now (0: none yet),
-// whether a standing queue holds the link, and whether a cut is due.
-func (w *queueWatch) standing(now time.Time, rtt time.Duration) (standing, cut bool) {
-	if rtt <= 0 {
-		return false, false
-	}
+// standing reports, for a reported round trip rtt at now (0: none yet)
+// and the ICE checks' latest round trip ice (0: none), whether a standing
+// queue holds the link, and whether a cut is due. The minimum comes from
+// both: ICE measures the path at connection time, before media can have
+// filled a queue, while the first receiver report can come when it
+// already has (a call starts at the initial estimate, above a narrow
+// link: taken as the minimum, it hid a 1.2 s queue for a whole call).
+func (w *queueWatch) standing(now time.Time, rtt, ice time.Duration) (standing, cut bool) {
 	if w.minRTT > 0 && !w.last.IsZero() {
 		w.minRTT += time.Duration(float64(minRTTDrift) * now.Sub(w.last).Seconds())
 	}
 	w.last = now
-	switch {
-	case w.minRTT == 0:
-		w.minRTT = min(rtt, firstMinRTT)
-	case rtt < w.minRTT:
-		w.minRTT = rtt
+	for _, x := range []time.Duration{ice, rtt} {
+		if x > 0 && (w.minRTT == 0 || x < w.minRTT) {
+			w.minRTT = x
+		}
+	}
+	if rtt <= 0 {
+		return false, false
 	}
 	if rtt-w.minRTT <= standingQueue {
 		return false, false
@@ -60,6 +61,23 @@ func (w *queueWatch) standing(now time.Time, rtt time.Duration) (standing, cut b
 		return true, true
 	}
 	return true, false
+}
+
+// iceRTT is the latest round trip of the connection's ICE checks on its
+// selected pair; 0 before any.
+func iceRTT(pc *webrtc.PeerConnection) time.Duration {
+	if pc == nil {
+		return 0
+	}
+	sctp := pc.SCTP()
+	if sctp == nil || sctp.Transport() == nil || sctp.Transport().ICETransport() == nil {
+		return 0
+	}
+	st, ok := sctp.Transport().ICETransport().GetSelectedCandidatePairStats()
+	if !ok {
+		return 0
+	}
+	return time.Duration(st.CurrentRoundTripTime * float64(time.Second))
 }
 
 // remoteRTT is the round trip the peer's receiver reports for what we send

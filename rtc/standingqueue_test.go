@@ -12,33 +12,39 @@ import (
 func TestQueueWatch(t *testing.T) {
 	t0 := time.Unix(0, 0)
 	var w queueWatch
-	if s, c := w.standing(t0, 0); s || c {
+	if s, c := w.standing(t0, 0, 0); s || c {
 		t.Fatal("no report yet: not standing")
 	}
 	var full queueWatch
-	if s, _ := full.standing(t0, 1200*time.Millisecond); !s {
-		t.Error("a first report of 1.2 s: the queue was full before it (firstMinRTT)")
+	full.standing(t0, 0, 2*time.Millisecond) // ICE measured the path at connection time
+	if s, _ := full.standing(t0.Add(time.Second), 1200*time.Millisecond, 900*time.Millisecond); !s {
+		t.Error("a first report of 1.2 s on a 2 ms path: the queue filled before it")
 	}
-	if s, _ := w.standing(t0, 40*time.Millisecond); s {
+	var far queueWatch
+	far.standing(t0, 0, 600*time.Millisecond)
+	if s, _ := far.standing(t0.Add(time.Second), 650*time.Millisecond, 0); s {
+		t.Error("a 600 ms path (ICE) is not a queue")
+	}
+	if s, _ := w.standing(t0, 40*time.Millisecond, 0); s {
 		t.Fatal("the first report is the minimum")
 	}
-	if s, _ := w.standing(t0.Add(time.Second), 250*time.Millisecond); s {
+	if s, _ := w.standing(t0.Add(time.Second), 250*time.Millisecond, 0); s {
 		t.Error("210 ms above the minimum: within standingQueue")
 	}
-	s, c := w.standing(t0.Add(2*time.Second), 400*time.Millisecond)
+	s, c := w.standing(t0.Add(2*time.Second), 400*time.Millisecond, 0)
 	if !s || !c {
 		t.Errorf("360 ms above the minimum: standing %v, cut %v; want both", s, c)
 	}
-	if s, c := w.standing(t0.Add(2500*time.Millisecond), 400*time.Millisecond); !s || c {
+	if s, c := w.standing(t0.Add(2500*time.Millisecond), 400*time.Millisecond, 0); !s || c {
 		t.Errorf("half a second later: standing %v, cut %v; want standing, no cut yet", s, c)
 	}
-	if s, c := w.standing(t0.Add(3*time.Second), 400*time.Millisecond); !s || !c {
+	if s, c := w.standing(t0.Add(3*time.Second), 400*time.Millisecond, 0); !s || !c {
 		t.Errorf("a second after the cut: standing %v, cut %v; want both", s, c)
 	}
 	// Three minutes at 400 ms: the minimum has drifted to it.
 	var last bool
 	for i := 4; i < 200; i++ {
-		last, _ = w.standing(t0.Add(time.Duration(i)*time.Second), 400*time.Millisecond)
+		last, _ = w.standing(t0.Add(time.Duration(i)*time.Second), 400*time.Millisecond, 0)
 	}
 	if last {
 		t.Error("a round trip that stays for minutes is the route, not a queue")
