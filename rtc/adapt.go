@@ -123,7 +123,7 @@ func (s *Session) startAdaptation(ctx context.Context) {
 				if rc == nil {
 					continue
 				}
-				limit, limited, rising, fell, ok := s.updateEstimates(now)
+				limit, limited, rising, ok := s.updateEstimates(now)
 				if !ok {
 					continue // nobody to send to: keep the last decision
 				}
@@ -132,9 +132,6 @@ func (s *Session) startAdaptation(ctx context.Context) {
 					cfg := defaultLadder(min(kbps, s.maxVideoKbps()), fps)
 					cfg.StartKbps = videoKbps(initialEstimateKbps)
 					l = newLadder(cfg)
-				}
-				if rising || fell {
-					l.congested()
 				}
 				avail := math.MaxInt
 				if limited {
@@ -171,9 +168,9 @@ func videoKbps(estimateKbps int) int {
 
 // updateEstimates refreshes every connection's estimate and returns, over
 // the connected peers (the one encoder serves them all), the lowest limit
-// a link imposes (limited false: none does), whether any sees its queue
-// growing and whether any estimate fell.
-func (s *Session) updateEstimates(now time.Time) (limit int, limited, rising, fell, ok bool) {
+// a link imposes (limited false: none does) and whether any sees its queue
+// growing.
+func (s *Session) updateEstimates(now time.Time) (limit int, limited, rising, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range s.peers {
@@ -187,7 +184,6 @@ func (s *Session) updateEstimates(now time.Time) (limit int, limited, rising, fe
 		}
 		ok = true
 		rising = rising || v.DelayRising
-		fell = fell || v.Fell
 		k, lim := v.limitKbps()
 		if p.wantsLow.Load() && (!lim || k > lowBandwidthKbps) {
 			// The peer asked for little (its low-bandwidth mode).
@@ -197,7 +193,7 @@ func (s *Session) updateEstimates(now time.Time) (limit int, limited, rising, fe
 			limit, limited = k, true
 		}
 	}
-	return limit, limited, rising, fell, ok
+	return limit, limited, rising, ok
 }
 
 // keyFrameForNewReceiver asks for a key frame because p just became able

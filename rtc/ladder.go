@@ -16,7 +16,7 @@ type ladderConfig struct {
 	UpHold          time.Duration // no increase until this long after the last decrease
 	UpKbpsPerSecond int           // increase by at most this many kbps per second...
 	UpPerSecond     float64       // ...plus this share of the target, once above the last cut's level
-	StartPerSecond  float64       // ...plus this share of the target before any link has pushed back (see startup)
+	StartPerSecond  float64       // ...plus this share of the target before any link has pushed back (see congested); 0: none
 	ProbeEvery      time.Duration // first wait before a resume probe; doubles per failed probe
 	ProbeMax        time.Duration // longest wait between probes
 	ProbeGrace      time.Duration // a probe is judged after this long
