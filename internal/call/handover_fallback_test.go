@@ -84,14 +84,7 @@ func TestHandoverRetriesTheLiveKitJoin(t *testing.T) {
 	_, _, ns := ms[0].snapshot()
 	t.Logf("%s was told: %s", ms[0].name, ns[0].Message)
 	testkit.StartLiveKitNode(t, lkRetryHTTP, lkRetryUDP, false)
-	testkit.Eventually(t, liveWait, "the members' retry moved everyone", func() bool {
-		for _, m := range ms {
-			if s, _, _ := m.snapshot(); s.SFU != "LiveKit" {
-				return false
-			}
-		}
-		return true
-	})
+	testkit.Eventually(t, liveWait, "the members' retry moved everyone", allOnLiveKit(ms))
 	switchedAt := func(m *liveMember) time.Time { _, at, _ := m.snapshot(); return at }
 	testkit.Eventually(t, liveWait, "media through LiveKit after the retry", mediaFromAll(ms, switchedAt, 30))
 }

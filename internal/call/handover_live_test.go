@@ -215,6 +215,18 @@ func meshConnected(ms []*liveMember) func() bool {
 	}
 }
 
+// allOnLiveKit: every member's call runs through LiveKit.
+func allOnLiveKit(ms []*liveMember) func() bool {
+	return func() bool {
+		for _, m := range ms {
+			if s, _, _ := m.snapshot(); s.SFU != "LiveKit" {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 // mediaFromAll: every member received audio and video from every other
 // after since (nil: at any time) — at least n packets of each.
 func mediaFromAll(ms []*liveMember, since func(*liveMember) time.Time, n int) func() bool {
@@ -421,14 +433,7 @@ func TestHandoverLiveKitDown(t *testing.T) {
 	if err := wrong.Preflight(ctx, "rtcterm-down"); !errors.Is(err, server.ErrSFURefused) {
 		t.Errorf("pre-flight with a wrong secret: %v, want ErrSFURefused", err)
 	}
-	testkit.Eventually(t, liveWait, "the retry moved everyone", func() bool {
-		for _, m := range ms {
-			if s, _, _ := m.snapshot(); s.SFU != "LiveKit" {
-				return false
-			}
-		}
-		return true
-	})
+	testkit.Eventually(t, liveWait, "the retry moved everyone", allOnLiveKit(ms))
 	switchedAt := func(m *liveMember) time.Time { _, at, _ := m.snapshot(); return at }
 	testkit.Eventually(t, liveWait, "media through LiveKit after the retry", mediaFromAll(ms, switchedAt, 30))
 }
