@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
 	"github.com/rtcterm/rtcterm/internal/testkit"
 	"github.com/rtcterm/rtcterm/mediacodec"
 	"github.com/rtcterm/rtcterm/server"
@@ -184,4 +185,29 @@ func TestFreezeGivesAPausedLinkVideo(t *testing.T) {
 		cur, _ := pv.sending()
 		return cur == mediacodec.LayerHigh
 	})
+}
+
+// TestFreezeKeepsAHalfBuiltLink: a connection still being set up when the
+// sfu-switch arrives stays. The other side may have it up already and be
+// sending on it; dropping ours cut that media until the SFU took over.
+func TestFreezeKeepsAHalfBuiltLink(t *testing.T) {
+	s := New(Config{Logger: discardLogger()})
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = pc.Close() }()
+	p := &peer{id: "b", pc: pc, restartTimer: time.AfterFunc(time.Hour, func() {})}
+	s.peers = map[string]*peer{"b": p}
+
+	s.freezeMesh()
+	if p.pc != pc {
+		t.Fatal("the freeze dropped a connection that was still coming up")
+	}
+	if st := pc.ConnectionState(); st == webrtc.PeerConnectionStateClosed {
+		t.Fatalf("connection state %s after the freeze", st)
+	}
+	if p.restartTimer != nil {
+		t.Fatal("a planned ICE restart survived the freeze: it would need a negotiation the move stopped")
+	}
 }

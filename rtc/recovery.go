@@ -96,6 +96,9 @@ func (s *Session) scheduleRestart(p *peer) {
 	if p.restartTimer != nil {
 		return // one is planned already
 	}
+	if s.meshFrozen() {
+		return // moving to the SFU, which takes the peer over (ResumeMesh restarts it if not)
+	}
 	if p.restarts >= s.cfg.MaxRestarts {
 		s.emit(store.UpdateRecovery{PeerID: p.id})
 		text := ErrTextICEFailed
