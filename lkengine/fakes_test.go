@@ -215,15 +215,25 @@ type participant struct {
 // joinEngine starts an engine for identity in room on url.
 func joinEngine(t testing.TB, url, room, identity string) *participant {
 	t.Helper()
+	return joinEngineWith(t, url, room, identity, nil)
+}
+
+// joinEngineWith is joinEngine with a change to the engine's Config.
+func joinEngineWith(t testing.TB, url, room, identity string, change func(*Config)) *participant {
+	t.Helper()
 	p := &participant{media: newFakeMedia(t, identity), audio: newCountSink(), video: newCountSink(), runErr: make(chan error, 1)}
-	p.e = New(Config{
+	cfg := Config{
 		URL: url, Room: room, Identity: identity, APIKey: testKey, APISecret: testSecret,
 		OpenMedia:  func(context.Context) (LocalMedia, error) { return p.media, nil },
 		Audio:      p.audio,
 		Video:      p.video,
 		VideoWidth: fakeWidth, VideoHeight: fakeHeight,
 		Logger: testLogger(),
-	})
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	p.e = New(cfg)
 	p.w = watch(p.e)
 	go func() { p.runErr <- p.e.Run(t.Context()) }()
 	t.Cleanup(func() { p.leave(t) })

@@ -166,4 +166,16 @@ func TestWithLiveKitSDKParticipant(t *testing.T) {
 
 	me.leave(t)
 	waitChan(t, bot.rtctermLeft, "sdkbot seeing us leave")
+
+	// A share that was running before the engine started (on the mesh,
+	// before a handover) is published as a screen share from the start.
+	sharer := joinEngineWith(t, n.URL, "sdk", "sharer", func(c *Config) { c.Sharing = true })
+	waitFor(t, joinTimeout, "the sharer's screen share at sdkbot", func() bool {
+		rp := bot.room.GetParticipantByIdentity("sharer")
+		return rp != nil && rp.IsScreenShareEnabled()
+	})
+	if rp := bot.room.GetParticipantByIdentity("sharer"); rp.IsCameraEnabled() {
+		t.Error("the sharer's screen is published as its camera too")
+	}
+	sharer.leave(t)
 }

@@ -91,6 +91,7 @@ type handover struct {
 	lkPresent map[string]bool // peers in the LiveKit room
 	audioOn   bool
 	videoOn   bool
+	sharing   bool // the video track carries the screen (the LiveKit engine publishes it so)
 	tiles     map[string]lkengine.TileSize
 	hasTiles  bool
 	cancel    context.CancelFunc

@@ -27,6 +27,9 @@ func (h *handover) startSFU(ctx context.Context, mv rtc.SFUMove, ph *phase, lkEr
 		Logger:         h.log,
 		ConnectTimeout: sfuJoinTimeout,
 	}
+	h.mu.Lock()
+	lcfg.Sharing = h.sharing // a share running on the mesh is LiveKit's screen share
+	h.mu.Unlock()
 	if h.audio.sink != nil {
 		lcfg.Audio = audioSide{sfuSide{h.audio}, h.levels}
 	}
@@ -115,9 +118,9 @@ func (h *handover) check(ph *phase) {
 		case up && !h.carried(id, ph):
 			all = false
 		case !up && !h.present(id):
-			// A row the mesh never connected (a joiner's connections are
-			// dropped at the freeze): leaving the mesh before LiveKit has
-			// reported the peer would remove its row for a moment.
+			// A row the mesh never connected (a joiner's connection that
+			// the move caught half built): leaving the mesh before LiveKit
+			// has reported the peer would remove its row for a moment.
 			all = false
 		}
 	}
