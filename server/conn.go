@@ -221,7 +221,7 @@ func (c *conn) handle(data []byte) bool {
 			return true
 		}
 		return c.join(m)
-	case *signal.Leave, *signal.ReadyForOffer, *signal.Offer, *signal.Answer, *signal.ICECandidate, *signal.MediaStateUpdate, *signal.Chat, *signal.SFUJoined:
+	case *signal.Leave, *signal.ReadyForOffer, *signal.Offer, *signal.Answer, *signal.ICECandidate, *signal.MediaStateUpdate, *signal.Chat, *signal.SFUJoined, *signal.SFUReceiving:
 		if c.peer == nil {
 			c.reply(signal.CodeNotJoined, "send join first", typ)
 			return true
@@ -448,6 +448,8 @@ func (c *conn) relay(m signal.Message) {
 			return
 		}
 	case *signal.ICECandidate:
+		m.From, to = p.id, m.To
+	case *signal.SFUReceiving:
 		m.From, to = p.id, m.To
 	case *signal.MediaStateUpdate:
 		m.From, broadcast = p.id, true

@@ -141,6 +141,17 @@ func TestSFUSwitchAtThreshold(t *testing.T) {
 		return metricValue(t, ts.Server, "rtcterm_signal_sfu_switched_members_total", "") == 2
 	})
 
+	// A member's word that it gets a peer's media on LiveKit reaches that
+	// peer alone, from the sender (a forged from is replaced).
+	a.send(signal.SFUReceiving{To: b.peerID, From: c.peerID})
+	if r := nextOf[*signal.SFUReceiving](b); r.From != a.peerID || r.To != b.peerID {
+		t.Errorf("b got %+v, want from %s", r, a.peerID)
+	}
+	a.send(signal.SFUReceiving{})
+	if e := nextOf[*signal.Error](a); e.Code != signal.CodeBadMessage || e.Ref != signal.TypeSFUReceiving {
+		t.Errorf("sfu-receiving without to: %+v", e)
+	}
+
 	// Signaling stays: chat reaches everyone, a joiner goes straight to LiveKit.
 	a.send(signal.Chat{Text: "still here"})
 	for cl := range members {

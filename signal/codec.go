@@ -112,6 +112,8 @@ func Decode(data []byte) (Message, error) {
 		m = &SFUSwitch{}
 	case TypeSFUJoined:
 		m = &SFUJoined{}
+	case TypeSFUReceiving:
+		m = &SFUReceiving{}
 	case TypeNotice:
 		m = &Notice{}
 	default:

@@ -33,6 +33,7 @@ func allMessages() []signal.Message {
 		&signal.Error{Code: signal.CodeUnknownPeer, Message: "m", Ref: "offer"},
 		&signal.SFUSwitch{SFU: signal.SFU{URL: "ws://127.0.0.1:7880", Room: "rtcterm-R", Token: "a.b.c", Reason: "the room reached 5 people"}},
 		&signal.SFUJoined{},
+		&signal.SFUReceiving{To: "p2", From: "p1"},
 		&signal.Notice{Level: signal.NoticeWarn, Message: "staying on the mesh: LiveKit unreachable; retrying in 4 s"},
 		&signal.Welcome{PeerID: "P", Room: "R", Peers: []signal.PeerInfo{}, ICEServers: []signal.ICEServer{},
 			SFU: &signal.SFU{URL: "wss://lk.example.org", Room: "rtcterm-R", Token: "x.y.z", Reason: "the room is on LiveKit (6 people)"}},

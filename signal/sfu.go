@@ -14,6 +14,9 @@ const (
 	// TypeSFUJoined (client → server) says the member's SFU room is
 	// connected and publishing.
 	TypeSFUJoined = "sfu-joined"
+	// TypeSFUReceiving (client → server → one peer) says the sender now
+	// gets the recipient's media through the SFU.
+	TypeSFUReceiving = "sfu-receiving"
 	// TypeNotice (server → client) is a line for the member's screen.
 	TypeNotice = "notice"
 )
@@ -51,6 +54,16 @@ type SFUSwitch struct {
 // publishing (type "sfu-joined"); the server counts completed switches.
 type SFUJoined struct{}
 
+// SFUReceiving tells one peer that the sender receives its media through
+// the SFU now (type "sfu-receiving"), so that peer's mesh connection to the
+// sender carries nothing the sender still needs: a member closes its mesh
+// connection to a peer once it has the peer's media on the SFU and the
+// peer has said so of its own. The server relays it with From set.
+type SFUReceiving struct {
+	To   string `json:"to,omitempty"`
+	From string `json:"from,omitempty"` // set by the server; ignored when sent
+}
+
 // Notice is a line from the server for every member's screen, e.g. why the
 // room stays on the mesh (type "notice"). Clients sanitize before display.
 type Notice struct {
@@ -63,6 +76,9 @@ func (SFUSwitch) MessageType() string { return TypeSFUSwitch }
 
 // MessageType implements Message.
 func (SFUJoined) MessageType() string { return TypeSFUJoined }
+
+// MessageType implements Message.
+func (SFUReceiving) MessageType() string { return TypeSFUReceiving }
 
 // MessageType implements Message.
 func (Notice) MessageType() string { return TypeNotice }
