@@ -77,9 +77,11 @@ func (s *Session) meshFrozen() bool {
 }
 
 // ResumeMesh undoes the freeze of an sfu-switch whose SFU could not be
-// joined: the mesh negotiates again. Peers without a connection are asked
-// to offer; a connection that did not come up during the move is
-// restarted as after a failure. Safe from any goroutine.
+// joined: the mesh negotiates again. A connection that did not come up
+// during the move is started afresh: it is dropped and the peer asked to
+// offer, as it asks us. (Restarting it in place stalled: an offer sent
+// while the peer was still frozen is ignored, and the peer's request then
+// meets our offer "already on its way".) Safe from any goroutine.
 func (s *Session) ResumeMesh() {
 	s.post(func() {
 		s.mu.Lock()
@@ -91,14 +93,17 @@ func (s *Session) ResumeMesh() {
 		}
 		for _, id := range s.peerIDs() {
 			p := s.peerByID(id)
-			switch {
-			case p == nil || p.up.Load():
-			case p.pc == nil:
-				s.send(&signal.ReadyForOffer{To: id})
-			case p.restartTimer == nil:
-				p.restarts = 1
-				s.restart(p, 1)
+			if p == nil || p.up.Load() {
+				continue
 			}
+			if p.pc != nil {
+				if p.restartTimer != nil {
+					p.restartTimer.Stop()
+					p.restartTimer = nil
+				}
+				s.dropConnection(p)
+			}
+			s.send(&signal.ReadyForOffer{To: id})
 		}
 	})
 }
@@ -150,6 +155,19 @@ func (s *Session) meshLeft() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.noMesh
+}
+
+// SFUReceiving tells peerID that we now receive its media through the SFU
+// (protocol v1.1 sfu-receiving), so it may close its mesh connection to
+// us. Safe from any goroutine.
+func (s *Session) SFUReceiving(peerID string) { s.send(&signal.SFUReceiving{To: peerID}) }
+
+// sfuReceiving handles a peer's sfu-receiving.
+func (s *Session) sfuReceiving(m *signal.SFUReceiving) {
+	if s.cfg.OnSFU == nil || s.cfg.OnSFUReceiving == nil || m.From == "" || s.peerByID(m.From) == nil {
+		return
+	}
+	s.cfg.OnSFUReceiving(m.From)
 }
 
 // SFUJoined tells the server that our SFU room is connected and

@@ -28,6 +28,8 @@ func (s *Session) handleMessage(ctx context.Context, m signal.Message) {
 	switch m := m.(type) {
 	case *signal.SFUSwitch:
 		s.sfuMove(m)
+	case *signal.SFUReceiving:
+		s.sfuReceiving(m)
 	case *signal.Notice:
 		s.notice(m)
 	case *signal.Welcome:
@@ -53,7 +55,9 @@ func (s *Session) handleMessage(ctx context.Context, m signal.Message) {
 		s.chatReceived(m)
 	case *signal.Error:
 		s.log.Warn("signaling error", "code", m.Code, "ref", m.Ref, "message", m.Message)
-		if m.Code != signal.CodeUnknownPeer && !s.chatRefused(m) { // a peer that just left: nothing to tell
+		// A peer that just left, or a server without v1.1's reports (the
+		// handover's deadlines stand in for them): nothing to tell.
+		if m.Code != signal.CodeUnknownPeer && m.Ref != signal.TypeSFUJoined && m.Ref != signal.TypeSFUReceiving && !s.chatRefused(m) {
 			s.emit(store.SetConnectionError{Error: "signaling: " + m.Message})
 		}
 	}

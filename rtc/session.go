@@ -91,6 +91,11 @@ type Config struct {
 	// moves the room to an SFU or welcomes us into a room already there.
 	// Without it the session ignores both and stays on the mesh.
 	OnSFU func(SFUMove)
+	// OnSFUReceiving, with OnSFU, is told the peer id of each member that
+	// says it now receives our media through the SFU (sfu-receiving): our
+	// mesh connection to it carries nothing it still needs. It runs on
+	// the session's loop and must not block.
+	OnSFUReceiving func(peerID string)
 
 	Now           func() time.Time // clock for action timestamps (default time.Now)
 	Logger        *slog.Logger

@@ -14,17 +14,17 @@ import (
 
 // Timings of the move from the mesh to LiveKit.
 const (
-	// meshLinger is how long the mesh stays after every peer's media has
-	// arrived through LiveKit: the others' subscriptions to our tracks
-	// settle meanwhile, since our mesh connections still carry us to them.
-	// We cannot see when a peer starts receiving us through LiveKit, and
-	// a loaded browser took over 2 s to (audio gaps of 1–1.4 s at the
-	// browser with 2 s), so the overlap is 4 s.
-	meshLinger = 4 * time.Second
+	// meshLinger is how long the mesh stays once LiveKit carries every
+	// peer's media to us and every peer has said it gets ours there
+	// (sfu-receiving): packets already on their way over the mesh land.
+	meshLinger = time.Second
 	// meshDeadline closes the mesh at the latest this long after the
 	// LiveKit room is connected, though some peer's media never arrived
 	// there (a muted peer sends none; an old client stays on the mesh).
 	meshDeadline = 15 * time.Second
+	// maxHeard bounds the peers whose sfu-receiving is kept (the server
+	// relays only members of the room, but the map is fed from outside).
+	maxHeard = 1024
 	// handoverTick is how often the handover checks whether LiveKit
 	// carries everyone's media yet.
 	handoverTick = 100 * time.Millisecond
@@ -89,6 +89,7 @@ type handover struct {
 	lk        *lkengine.Engine
 	lkPeers   map[string]bool // peers LiveKit reported: their rows are its now
 	lkPresent map[string]bool // peers in the LiveKit room
+	heard     map[string]bool // peers that said they get our media through LiveKit (sfu-receiving)
 	audioOn   bool
 	videoOn   bool
 	sharing   bool // the video track carries the screen (the LiveKit engine publishes it so)
@@ -143,6 +144,7 @@ func newHandover(cfg Config, sinks handoverSinks, open func(context.Context) (*d
 		out:       make(chan store.Action, 64),
 		lkPeers:   map[string]bool{},
 		lkPresent: map[string]bool{},
+		heard:     map[string]bool{},
 		audioOn:   true,
 		videoOn:   true,
 		done:      make(chan struct{}),
@@ -161,6 +163,7 @@ func newHandover(cfg Config, sinks handoverSinks, open func(context.Context) (*d
 	if sinks.Video != nil {
 		rcfg.Video = meshSide{h.video}
 	}
+	rcfg.OnSFUReceiving = h.heardReceiving
 	rcfg.OnSFU = func(mv rtc.SFUMove) {
 		select {
 		case h.moves <- mv:
@@ -183,6 +186,7 @@ type phase struct {
 	meshPeers   map[string]bool                    // the mesh's rows, true while connected
 	media       map[string]store.UpdateRemoteMedia // what each peer last said it sends
 	asked       map[string]time.Time               // key frames asked of LiveKit, by peer
+	told        map[string]bool                    // peers told we get their media through LiveKit
 	move        rtc.SFUMove                        // the server's move, kept for a retry of the join
 	joins       int                                // joins of LiveKit failed before the mesh closed
 	retryAt     time.Time                          // when to join LiveKit again; zero: no retry due

@@ -23,6 +23,11 @@ func (h *handover) owned(peer string) bool {
 // fromMesh passes on a mesh action, unless it is about a peer whose row
 // LiveKit has taken over: the mesh closing under that peer is no news.
 func (h *handover) fromMesh(a store.Action, ph *phase) {
+	if m, ok := a.(store.UpdateRemoteMedia); ok {
+		// What the peer says it sends, over signaling, which outlives the
+		// mesh: carried reads it even once the row is LiveKit's.
+		ph.noteMedia(m)
+	}
 	peer, keyed := peerOf(a)
 	if keyed && h.owned(peer) {
 		return
@@ -36,8 +41,6 @@ func (h *handover) fromMesh(a store.Action, ph *phase) {
 		}
 	case store.RemovePeerConnection:
 		delete(ph.meshPeers, a.PeerID)
-	case store.UpdateRemoteMedia:
-		ph.noteMedia(a)
 	}
 	h.emit(a)
 }
@@ -71,8 +74,6 @@ func (h *handover) fromSFU(a store.Action, ph *phase) {
 		delete(h.lkPresent, a.PeerID)
 		h.mu.Unlock()
 		delete(ph.meshPeers, a.PeerID)
-	case store.UpdateRemoteMedia:
-		ph.noteMedia(a)
 	case store.UpdateConnectionStatus:
 		if a.Status == store.StatusClosed && !ph.meshLeft && ph.meshPeers[a.PeerID] {
 			return // LiveKit ending while the mesh still carries this peer
@@ -81,7 +82,11 @@ func (h *handover) fromSFU(a store.Action, ph *phase) {
 	h.emit(a)
 }
 
-// noteMedia keeps what a peer says it sends, for carried.
+// noteMedia keeps what a peer says it sends (its media-state, from the
+// mesh session's signaling), for carried. LiveKit's own view is not used:
+// it follows the peer's publications, and a browser publishes its
+// microphone before its camera, so for a moment it said "no video" and the
+// mesh closed under the peer's picture (2 s without it).
 func (ph *phase) noteMedia(a store.UpdateRemoteMedia) {
 	if ph.media == nil {
 		ph.media = map[string]store.UpdateRemoteMedia{}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rtcterm/rtcterm/lkengine"
@@ -50,7 +52,7 @@ func (h *handover) startSFU(ctx context.Context, mv rtc.SFUMove, ph *phase, lkEr
 	h.lk = lk
 	h.mu.Unlock()
 	*ph = phase{sfu: true, welcome: mv.Welcome, people: mv.People, meshLeft: mv.Welcome, meshPeers: ph.meshPeers, media: ph.media, asked: map[string]time.Time{},
-		move: mv, joins: ph.joins}
+		move: mv, joins: ph.joins, told: map[string]bool{}}
 	h.log.Info("moving to livekit", "url", mv.URL, "room", mv.Room, "reason", mv.Reason, "welcome", mv.Welcome)
 	go func() { lkErr <- lk.Run(ctx) }()
 	return lk.Actions()
@@ -73,7 +75,7 @@ func (h *handover) sfuEnded(ctx context.Context, err error, ph *phase) {
 	}
 	h.mu.Lock()
 	h.lk = nil
-	h.lkPeers, h.lkPresent = map[string]bool{}, map[string]bool{}
+	h.lkPeers, h.lkPresent, h.heard = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	h.mu.Unlock()
 	h.audio.reset()
 	h.video.reset()
@@ -101,36 +103,89 @@ func sfuRetryWait(n int) time.Duration {
 	return min(sfuRetryFirst<<n, sfuRetryMax)
 }
 
-// check closes the mesh once LiveKit carries every peer's media (and a
-// little longer), or at the deadline.
+// check tells each peer once LiveKit carries its media to us, and closes
+// the mesh once LiveKit carries every peer's media and every peer the
+// mesh connects has said the same of ours (and a little longer), or at
+// the deadline.
 func (h *handover) check(ph *phase) {
 	if !ph.sfu || ph.connectedAt.IsZero() {
 		return
 	}
 	now := h.now()
 	h.askKeyFrames(ph, now)
+	h.tell(ph)
 	if ph.meshLeft {
 		return
 	}
 	all := true
+	var waiting []string // what the mesh waits for, for the log at the deadline
 	for id, up := range ph.meshPeers {
+		carried := h.carried(id, ph)
 		switch {
-		case up && !h.carried(id, ph):
+		case up && !carried:
 			all = false
+			waiting = append(waiting, id+": its media through LiveKit")
+		case up && !h.receivesUs(id):
+			// The peer still plays our media from the mesh: closing now
+			// would cut it until its LiveKit subscription of us takes
+			// over (2.6–4 s of a browser's audio under load).
+			all = false
+			waiting = append(waiting, id+": its word that it gets ours")
 		case !up && !h.present(id):
 			// A row the mesh never connected (a joiner's connection that
 			// the move caught half built): leaving the mesh before LiveKit
 			// has reported the peer would remove its row for a moment.
 			all = false
+			waiting = append(waiting, id+": its arrival on LiveKit")
 		}
 	}
 	switch {
-	case all && ph.allAt.IsZero():
+	case !all:
+		ph.allAt = time.Time{}
+	case ph.allAt.IsZero():
 		ph.allAt = now
-	case all && now.Sub(ph.allAt) >= meshLinger:
-		h.leaveMesh(ph, "every peer's media comes through LiveKit")
-	case now.Sub(ph.connectedAt) >= meshDeadline:
-		h.leaveMesh(ph, "deadline: not every peer's media came through LiveKit")
+	case now.Sub(ph.allAt) >= meshLinger:
+		h.leaveMesh(ph, "every peer's media comes through LiveKit, both ways")
+		return
+	}
+	if now.Sub(ph.connectedAt) >= meshDeadline {
+		slices.Sort(waiting)
+		h.leaveMesh(ph, "deadline: still waiting for "+strings.Join(waiting, ", "))
+	}
+}
+
+// tell sends each mesh peer, once, our word that LiveKit carries its media
+// to us (sfu-receiving). Also when our end of the link is not up, and
+// after our mesh has closed: the peer's end may be up, and the peer waits
+// for this word to close it.
+func (h *handover) tell(ph *phase) {
+	if ph.welcome {
+		return // never on a mesh with anyone
+	}
+	if ph.told == nil {
+		ph.told = map[string]bool{}
+	}
+	for id := range ph.meshPeers {
+		if !ph.told[id] && h.carried(id, ph) {
+			h.mesh.SFUReceiving(id)
+			ph.told[id] = true
+		}
+	}
+}
+
+// receivesUs reports whether peer said it gets our media through LiveKit.
+func (h *handover) receivesUs(peer string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.heard[peer]
+}
+
+// heardReceiving notes a peer's sfu-receiving (from the mesh session's loop).
+func (h *handover) heardReceiving(peer string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.heard) < maxHeard {
+		h.heard[peer] = true
 	}
 }
 

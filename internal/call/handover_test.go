@@ -95,7 +95,8 @@ func TestHandoverStatsBeforeLiveKit(t *testing.T) {
 // TestHandoverCarried: the mesh may close under a peer once LiveKit
 // carries its audio and its video, not its audio alone (the picture would
 // freeze until LiveKit's first key frame of it); a kind the peer said is
-// off, or video that has no tile, is not waited for.
+// off (in its media-state, not as LiveKit sees its publications), or video
+// that has no tile, is not waited for.
 func TestHandoverCarried(t *testing.T) {
 	sink := newPacketLog()
 	h := newHandover(Config{ServerURL: "ws://127.0.0.1:1/ws", Room: "r", Name: "me"}, handoverSinks{Audio: sink, Level: sink, Video: sink},
@@ -114,7 +115,13 @@ func TestHandoverCarried(t *testing.T) {
 	if !h.carried("p", ph) {
 		t.Error("not carried with audio and video through LiveKit")
 	}
+	// LiveKit's view follows the peer's publications, which lag (a
+	// browser publishes its microphone first): not taken as "camera off".
 	h.fromSFU(store.UpdateRemoteMedia{PeerID: "q", Audio: true}, ph)
+	if h.carried("q", ph) {
+		t.Error("carried without video because LiveKit saw no video publication yet")
+	}
+	h.fromMesh(store.UpdateRemoteMedia{PeerID: "q", Audio: true}, ph)
 	if !h.carried("q", ph) {
 		t.Error("a peer with its camera off: waiting for its video")
 	}
@@ -128,9 +135,9 @@ func TestHandoverCarried(t *testing.T) {
 }
 
 // TestHandoverWaitsForRowsTheMeshNeverConnected: a joiner's mesh
-// connections are dropped at the freeze, so "every connected peer is
-// carried" holds at once; the mesh must not be left (which removes rows)
-// before LiveKit has reported those peers.
+// connection that the move caught half built may never come up, so "every
+// connected peer is carried" holds at once; the mesh must not be left
+// (which removes rows) before LiveKit has reported those peers.
 func TestHandoverWaitsForRowsTheMeshNeverConnected(t *testing.T) {
 	h := newHandover(Config{ServerURL: "ws://127.0.0.1:1/ws", Room: "r", Name: "me"}, handoverSinks{},
 		func(context.Context) (*devices.Media, error) { return nil, errors.New("no media in this test") })
@@ -149,5 +156,49 @@ func TestHandoverWaitsForRowsTheMeshNeverConnected(t *testing.T) {
 	h.check(ph)
 	if ph.allAt.IsZero() {
 		t.Fatal("x is on LiveKit: the linger should have begun")
+	}
+}
+
+// TestHandoverWaitsForThePeerToReceiveUs: LiveKit carrying a peer's media
+// to us is not enough to close our mesh connection to it, which still
+// carries us to the peer until its LiveKit subscription of us has taken
+// over: the peer is told (sfu-receiving) that we have its media, and the
+// mesh closes a linger after the peer has said the same of ours — or at
+// the deadline, for a peer that never says so.
+func TestHandoverWaitsForThePeerToReceiveUs(t *testing.T) {
+	for _, peerSays := range []bool{true, false} {
+		h := newHandover(Config{ServerURL: "ws://127.0.0.1:1/ws", Room: "r", Name: "me"}, handoverSinks{},
+			func(context.Context) (*devices.Media, error) { return nil, errors.New("no media in this test") })
+		t.Cleanup(func() { _ = h.Close() })
+		start := time.Unix(1000, 0)
+		now := start
+		h.now = func() time.Time { return now }
+		// Nobody receives media here, so LiveKit carries everything of p.
+		ph := &phase{sfu: true, connectedAt: now, meshPeers: map[string]bool{"p": true}}
+		h.check(ph)
+		if !ph.told["p"] {
+			t.Fatal("p was not told that we get its media through LiveKit")
+		}
+		for range 3 {
+			now = now.Add(meshLinger)
+			h.check(ph)
+		}
+		if ph.meshLeft {
+			t.Fatal("left the mesh before p said it gets our media through LiveKit")
+		}
+		if peerSays {
+			h.heardReceiving("p")
+		}
+		for !ph.meshLeft && now.Sub(start) < 2*meshDeadline {
+			now = now.Add(handoverTick)
+			h.check(ph)
+		}
+		took := now.Sub(start)
+		switch {
+		case peerSays && (took < 3*meshLinger || took > 4*meshLinger+handoverTick):
+			t.Errorf("with p's word the mesh closed %v after LiveKit connected, want a linger after the word (%v)", took, 3*meshLinger)
+		case !peerSays && (took < meshDeadline || took > meshDeadline+handoverTick):
+			t.Errorf("without p's word the mesh closed %v after LiveKit connected, want the deadline %v", took, meshDeadline)
+		}
 	}
 }

@@ -100,9 +100,10 @@ func TestVendoredSDKIsServedUnmodified(t *testing.T) {
 }
 
 // The modules reach the SDK only through the one relative import in
-// sfu.js, which names the embedded file.
+// sfu.js (a dynamic one, so no call waits for the SDK to load), which
+// names the embedded file.
 func TestSDKImportNamesTheVendoredFile(t *testing.T) {
-	imp := regexp.MustCompile(`(?m)^import [^;]* from '([^']+)';`)
+	imp := regexp.MustCompile(`(?m)^import [^;]* from '([^']+)';|import\('([^']+)'\)`)
 	found := 0
 	for _, name := range scripts(t) {
 		b, err := static.ReadFile("static/" + name)
@@ -110,7 +111,7 @@ func TestSDKImportNamesTheVendoredFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range imp.FindAllSubmatch(b, -1) {
-			path := string(m[1])
+			path := string(m[1]) + string(m[2])
 			if !strings.HasPrefix(path, "./vendor/") {
 				continue
 			}

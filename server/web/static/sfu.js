@@ -5,15 +5,33 @@
 // by peer id, which is each member's LiveKit identity.
 //
 // The handover is per peer: a peer's mesh connection keeps carrying media
-// until its LiveKit tracks do (subscribed and receiving, or muted), and is
-// closed MESH_OVERLAP_MS later, so the peer, who may get our LiveKit tracks
-// a moment after we got theirs, does not lose our mesh media first; if the
-// peer closes its end first, ours goes at once. Connections to peers that
-// never arrive on LiveKit are closed after MESH_GRACE_MS, as the server has
-// moved the room. The signaling WebSocket stays open for presence, chat and
+// until LiveKit carries it both ways — its LiveKit tracks reach us
+// (subscribed and receiving, or muted), which we tell it (sfu-receiving),
+// and it has told us the same of ours — and is closed MESH_OVERLAP_MS
+// later; if the peer closes its end first, ours goes at once. Connections
+// to peers that never get that far are closed after MESH_GRACE_MS, as the
+// server has moved the room. The signaling WebSocket stays open for presence, chat and
 // notices.
 
-import { Room, RoomEvent, Track } from './vendor/livekit-client.esm.mjs';
+// LiveKit's SDK (1.4 MB of JavaScript) is loaded only when it is needed:
+// importing it with the page made every call, mesh ones included, wait for
+// it to be parsed (about 4 s on a loaded 2-core machine).
+let Room, RoomEvent, Track;
+let loading = null;
+
+// loadLiveKit imports the SDK once; a failed import may be tried again.
+export function loadLiveKit() {
+  loading ??= import('./vendor/livekit-client.esm.mjs').then(
+    (m) => {
+      ({ Room, RoomEvent, Track } = m);
+    },
+    (err) => {
+      loading = null;
+      throw err;
+    },
+  );
+  return loading;
+}
 import { $, call, logError, cleanText } from './state.js';
 import { send } from './signaling.js';
 import { ensurePeer, removePeer, closeMesh } from './peers.js';
@@ -25,10 +43,9 @@ import { attachRemote, renderTile } from './ui.js';
 const MESH_GRACE_MS = 15000;
 
 // MESH_OVERLAP_MS is how long a peer's mesh connection outlives the moment
-// its LiveKit media reached us. We cannot see when the peer starts
-// receiving us through LiveKit; a loaded peer took over 2 s, so the
-// overlap is 4 s (as the terminal's).
-const MESH_OVERLAP_MS = 4000;
+// LiveKit carries media both ways between us (we have its tracks and it
+// said it has ours): packets already on their way over the mesh land.
+const MESH_OVERLAP_MS = 1000;
 
 // MAX_TOKEN bounds the token we hand to the SDK (a LiveKit JWT is < 2 kB).
 const MAX_TOKEN = 8192;
@@ -80,7 +97,32 @@ export function sfuOffered(info, direct) {
     return; // already there (a resumed welcome repeats the offer)
   }
   if (s) leaveSFU();
-  const lk = new Room({
+  const sfu = {
+    url: info.url,
+    room: String(info.room || ''),
+    lk: null, // once the SDK is loaded
+    state: 'connecting',
+    direct: !!direct,
+    publishing: false,
+    published: new Map(), // 'audio' | 'video' | 'screen' → LocalTrackPublication
+    screenChain: Promise.resolve(), // screen-share changes, in order
+    graceTimer: 0,
+  };
+  call.sfu = sfu; // from now on the mesh takes no new negotiation
+  showMode(direct ? 'joining the room on LiveKit…' : 'moving to LiveKit…');
+  for (const p of call.peers.values()) renderTile(p);
+  loadLiveKit()
+    .then(() => {
+      if (call.sfu !== sfu) return;
+      sfu.lk = newRoom();
+      bindRoom(sfu);
+      return join(sfu, info.token);
+    })
+    .catch((err) => joinFailed(sfu, err));
+}
+
+function newRoom() {
+  return new Room({
     adaptiveStream: false,
     dynacast: false,
     // The two-connection path (publisher and subscriber), which
@@ -90,22 +132,6 @@ export function sfuOffered(info, direct) {
     disconnectOnPageLeave: true,
     publishDefaults: { videoCodec: 'vp8', backupCodec: false, simulcast: false, red: false, dtx: false },
   });
-  const sfu = {
-    url: info.url,
-    room: String(info.room || ''),
-    lk,
-    state: 'connecting',
-    direct: !!direct,
-    publishing: false,
-    published: new Map(), // 'audio' | 'video' | 'screen' → LocalTrackPublication
-    screenChain: Promise.resolve(), // screen-share changes, in order
-    graceTimer: 0,
-  };
-  call.sfu = sfu;
-  bindRoom(sfu);
-  showMode(direct ? 'joining the room on LiveKit…' : 'moving to LiveKit…');
-  for (const p of call.peers.values()) renderTile(p);
-  join(sfu, info.token).catch((err) => joinFailed(sfu, err));
 }
 
 async function join(sfu, token) {
@@ -123,10 +149,22 @@ async function join(sfu, token) {
   send({ type: 'sfu-joined' });
   showCount();
   for (const p of call.peers.values()) maybeCloseMesh(p);
-  sfu.graceTimer = setTimeout(() => {
+  // A sweep rather than one timer: a mesh connection can still appear
+  // after this point (a negotiation queued before the move, on a starved
+  // page), and a peer's word may come while its tracks are not yet here.
+  const graceAt = Date.now() + MESH_GRACE_MS;
+  sfu.graceTimer = setInterval(() => {
     if (call.sfu !== sfu) return;
-    for (const p of call.peers.values()) if (p.pc) closeMesh(p);
-  }, MESH_GRACE_MS);
+    const late = Date.now() >= graceAt;
+    for (const p of call.peers.values()) {
+      if (late && p.pc) {
+        closeMesh(p);
+        renderTile(p);
+      } else {
+        maybeCloseMesh(p);
+      }
+    }
+  }, 1000);
 }
 
 async function publish(sfu, slot, track, source, muted) {
@@ -140,8 +178,8 @@ function joinFailed(sfu, err) {
   if (call.sfu !== sfu) return;
   logError('LiveKit', err);
   sfu.state = 'failed';
-  clearTimeout(sfu.graceTimer);
-  sfu.lk.disconnect(false).catch(() => {});
+  clearInterval(sfu.graceTimer);
+  if (sfu.lk) sfu.lk.disconnect(false).catch(() => {});
   call.sfu = null;
   const why = cleanText(err && err.message ? err.message : String(err), 200);
   showMode(`could not join LiveKit (${why}); staying on the mesh`, 'warn');
@@ -158,9 +196,11 @@ export function leaveSFU() {
   const sfu = call.sfu;
   if (!sfu) return;
   call.sfu = null;
-  clearTimeout(sfu.graceTimer);
-  sfu.lk.removeAllListeners();
-  sfu.lk.disconnect(false).catch(() => {});
+  clearInterval(sfu.graceTimer);
+  if (sfu.lk) {
+    sfu.lk.removeAllListeners();
+    sfu.lk.disconnect(false).catch(() => {});
+  }
   for (const p of call.peers.values()) dropLiveKit(p);
   showMode('');
 }
@@ -281,18 +321,34 @@ function showTracks(p) {
   maybeCloseMesh(p);
 }
 
-// maybeCloseMesh closes p's mesh connection MESH_OVERLAP_MS after we
-// publish on LiveKit and every track p publishes there reaches us (or is
-// muted, so nothing would).
+// maybeCloseMesh tells p once every track p publishes on LiveKit reaches
+// us (or is muted, so nothing would): sfu-receiving, docs/protocol.md. It
+// closes p's mesh connection MESH_OVERLAP_MS after that, once p has told
+// us the same of ours, so neither end cuts the other's mesh media before
+// LiveKit's has taken over there (a loaded terminal took 2.6–4 s).
 function maybeCloseMesh(p) {
   const sfu = call.sfu;
-  if (!p.pc || !sfu || !sfu.publishing || !p.lk || p.meshCloseTimer) return;
+  if (!sfu || !sfu.lk || !p.lk) return;
   for (const pub of p.lk.participant.trackPublications.values()) {
     if (pub.kind !== Track.Kind.Audio && pub.kind !== Track.Kind.Video) continue;
     if (pub.isMuted) continue;
     const mst = pub.track && pub.track.mediaStreamTrack;
     if (!mst || mst.muted) return;
   }
+  if (!p.toldSFU && !sfu.direct) {
+    // Told even without a mesh connection of ours: p's end of a half
+    // built one may be up, and p waits for this to close it. (A page
+    // sent straight to LiveKit never had a mesh.)
+    p.toldSFU = true;
+    send({ type: 'sfu-receiving', to: p.id });
+  }
+  // The word goes out as soon as p's tracks reach us, our own publishing
+  // done or not (a starved page took 13 s to publish); the close waits
+  // for p's word, which implies we publish.
+  if (!p.pc || !sfu.publishing || p.meshCloseTimer) return;
+  // A connection that is not up carries none of our media to p: no word
+  // to wait for.
+  if (!p.receivesUs && p.pc.connectionState === 'connected') return;
   const pc = p.pc;
   p.meshCloseTimer = setTimeout(() => {
     p.meshCloseTimer = 0;
@@ -300,6 +356,14 @@ function maybeCloseMesh(p) {
     closeMesh(p);
     renderTile(p);
   }, MESH_OVERLAP_MS);
+}
+
+// sfuReceiving: a peer says it gets our media through LiveKit now.
+export function sfuReceiving(m) {
+  const p = typeof m.from === 'string' ? call.peers.get(m.from) : undefined;
+  if (!p) return;
+  p.receivesUs = true;
+  maybeCloseMesh(p);
 }
 
 // meshEnded: p's end closed our mesh connection (it has our LiveKit media)
@@ -312,6 +376,8 @@ export function meshEnded(p) {
 }
 
 function dropLiveKit(p) {
+  p.toldSFU = false;
+  p.receivesUs = false;
   if (!p.lk) return;
   for (const mst of Object.values(p.lk.tracks)) {
     if (mst && p.remote.getTracks().includes(mst)) p.remote.removeTrack(mst);

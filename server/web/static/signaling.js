@@ -6,11 +6,15 @@ import { ensurePeer, removePeer, readyForOffer, offerReceived, answerReceived, c
 import { sendMediaState } from './media.js';
 import { renderTile, showJoinForm, refused } from './ui.js';
 import { chatReceived, chatRefused } from './chat.js';
-import { sfuOffered, sfuActive, serverNotice, leaveSFU } from './sfu.js';
+import { sfuOffered, sfuActive, serverNotice, leaveSFU, loadLiveKit, sfuReceiving } from './sfu.js';
 
 // MAX_OUTBOX bounds what waits for the next welcome during an outage: the
 // oldest messages go first (candidates and chat lines long out of date).
 const MAX_OUTBOX = 256;
+
+// PRELOAD_SDK_MS is how long after a mesh welcome the LiveKit SDK starts
+// loading in the background (a mesh of a few connects well within it).
+const PRELOAD_SDK_MS = 3000;
 
 // send delivers msg now when joined, else keeps it for after the next welcome.
 export function send(msg) {
@@ -71,6 +75,9 @@ function handleMessage(m) {
       break;
     case 'sfu-switch':
       sfuOffered(m, false);
+      break;
+    case 'sfu-receiving':
+      sfuReceiving(m);
       break;
     case 'notice':
       serverNotice(m);
@@ -160,6 +167,10 @@ function welcome(w) {
   } else {
     send({ type: 'ready-for-offer' });
   }
+  // The room may move to LiveKit as it grows: load the SDK in the
+  // background once the mesh has had time to connect, so the move does
+  // not wait for it.
+  setTimeout(() => loadLiveKit().catch((err) => logError('LiveKit SDK', err)), PRELOAD_SDK_MS);
 }
 
 function serverError(m) {
@@ -168,7 +179,7 @@ function serverError(m) {
     chatRefused(m.code, text); // the line is marked; the call is fine
     return;
   }
-  if (m.ref === 'sfu-joined') return; // a server without v1.1's count
+  if (m.ref === 'sfu-joined' || m.ref === 'sfu-receiving') return; // a server without them: the deadlines decide
   switch (m.code) {
     case 'unknown-peer':
       return; // a peer that just left
