@@ -22,6 +22,10 @@ const (
 	// LiveKit room is connected, though some peer's media never arrived
 	// there (a muted peer sends none; an old client stays on the mesh).
 	meshDeadline = 15 * time.Second
+	// meshDeadlineComing is the deadline while every peer still waited for
+	// is in the LiveKit room (its media or its word is on its way): the
+	// mesh carries it meanwhile, rather than a pause of its media.
+	meshDeadlineComing = 30 * time.Second
 	// maxHeard bounds the peers whose sfu-receiving is kept (the server
 	// relays only members of the room, but the map is fed from outside).
 	maxHeard = 1024

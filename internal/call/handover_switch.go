@@ -118,18 +118,21 @@ func (h *handover) check(ph *phase) {
 		return
 	}
 	all := true
+	coming := true       // every peer waited for is in the LiveKit room: its media is on its way
 	var waiting []string // what the mesh waits for, for the log at the deadline
 	for id, up := range ph.meshPeers {
 		carried := h.carried(id, ph)
 		switch {
 		case up && !carried:
 			all = false
+			coming = coming && h.present(id)
 			waiting = append(waiting, id+": its media through LiveKit")
 		case up && !h.receivesUs(id):
 			// The peer still plays our media from the mesh: closing now
 			// would cut it until its LiveKit subscription of us takes
 			// over (2.6–4 s of a browser's audio under load).
 			all = false
+			coming = coming && h.present(id)
 			waiting = append(waiting, id+": its word that it gets ours")
 		case !up && !h.present(id):
 			// A row the mesh never connected (a joiner's connection that
@@ -148,7 +151,13 @@ func (h *handover) check(ph *phase) {
 		h.leaveMesh(ph, "every peer's media comes through LiveKit, both ways")
 		return
 	}
-	if now.Sub(ph.connectedAt) >= meshDeadline {
+	deadline := meshDeadline
+	if coming {
+		// A starved member (a page under load took 13 s to publish) is
+		// waited for longer than one that is not on LiveKit at all.
+		deadline = meshDeadlineComing
+	}
+	if now.Sub(ph.connectedAt) >= deadline {
 		slices.Sort(waiting)
 		h.leaveMesh(ph, "deadline: still waiting for "+strings.Join(waiting, ", "))
 	}

@@ -164,9 +164,14 @@ func TestHandoverWaitsForRowsTheMeshNeverConnected(t *testing.T) {
 // carries us to the peer until its LiveKit subscription of us has taken
 // over: the peer is told (sfu-receiving) that we have its media, and the
 // mesh closes a linger after the peer has said the same of ours — or at
-// the deadline, for a peer that never says so.
+// the deadline, for a peer that never says so (a later one while the peer
+// is in the LiveKit room, its word presumably on its way).
 func TestHandoverWaitsForThePeerToReceiveUs(t *testing.T) {
-	for _, peerSays := range []bool{true, false} {
+	for _, c := range []struct {
+		peerSays, present bool
+		deadline          time.Duration
+	}{{true, false, 0}, {false, false, meshDeadline}, {false, true, meshDeadlineComing}} {
+		peerSays := c.peerSays
 		h := newHandover(Config{ServerURL: "ws://127.0.0.1:1/ws", Room: "r", Name: "me"}, handoverSinks{},
 			func(context.Context) (*devices.Media, error) { return nil, errors.New("no media in this test") })
 		t.Cleanup(func() { _ = h.Close() })
@@ -175,6 +180,9 @@ func TestHandoverWaitsForThePeerToReceiveUs(t *testing.T) {
 		h.now = func() time.Time { return now }
 		// Nobody receives media here, so LiveKit carries everything of p.
 		ph := &phase{sfu: true, connectedAt: now, meshPeers: map[string]bool{"p": true}}
+		if c.present {
+			h.fromSFU(store.AddPeerConnection{PeerID: "p"}, ph)
+		}
 		h.check(ph)
 		if !ph.told["p"] {
 			t.Fatal("p was not told that we get its media through LiveKit")
@@ -189,7 +197,7 @@ func TestHandoverWaitsForThePeerToReceiveUs(t *testing.T) {
 		if peerSays {
 			h.heardReceiving("p")
 		}
-		for !ph.meshLeft && now.Sub(start) < 2*meshDeadline {
+		for !ph.meshLeft && now.Sub(start) < 2*meshDeadlineComing {
 			now = now.Add(handoverTick)
 			h.check(ph)
 		}
@@ -197,8 +205,8 @@ func TestHandoverWaitsForThePeerToReceiveUs(t *testing.T) {
 		switch {
 		case peerSays && (took < 3*meshLinger || took > 4*meshLinger+handoverTick):
 			t.Errorf("with p's word the mesh closed %v after LiveKit connected, want a linger after the word (%v)", took, 3*meshLinger)
-		case !peerSays && (took < meshDeadline || took > meshDeadline+handoverTick):
-			t.Errorf("without p's word the mesh closed %v after LiveKit connected, want the deadline %v", took, meshDeadline)
+		case !peerSays && (took < c.deadline || took > c.deadline+handoverTick):
+			t.Errorf("without p's word (p in the LiveKit room: %v) the mesh closed %v after LiveKit connected, want the deadline %v", c.present, took, c.deadline)
 		}
 	}
 }

@@ -42,6 +42,10 @@ import { attachRemote, renderTile } from './ui.js';
 // whose own switch failed).
 const MESH_GRACE_MS = 15000;
 
+// MESH_GRACE_COMING_MS bounds it for a peer that is in the LiveKit room but
+// has not yet carried media both ways with us (a starved member).
+const MESH_GRACE_COMING_MS = 30000;
+
 // MESH_OVERLAP_MS is how long a peer's mesh connection outlives the moment
 // LiveKit carries media both ways between us (we have its tracks and it
 // said it has ours): packets already on their way over the mesh land.
@@ -152,12 +156,14 @@ async function join(sfu, token) {
   // A sweep rather than one timer: a mesh connection can still appear
   // after this point (a negotiation queued before the move, on a starved
   // page), and a peer's word may come while its tracks are not yet here.
-  const graceAt = Date.now() + MESH_GRACE_MS;
+  const since = Date.now();
   sfu.graceTimer = setInterval(() => {
     if (call.sfu !== sfu) return;
-    const late = Date.now() >= graceAt;
+    const waited = Date.now() - since;
     for (const p of call.peers.values()) {
-      if (late && p.pc) {
+      // A peer in the LiveKit room (its media or its word on the way) is
+      // waited for longer than one that is not there at all.
+      if (p.pc && waited >= (p.lk ? MESH_GRACE_COMING_MS : MESH_GRACE_MS)) {
         closeMesh(p);
         renderTile(p);
       } else {
