@@ -233,10 +233,12 @@ func TestBrowsersMoveFromMeshToLiveKit(t *testing.T) {
 	}
 
 	// A joiner of the room now on LiveKit goes straight there.
+	catAt := time.Now()
 	cat := openPage(t, "cat", pageURL(front.base, room, "Cat", ""))
 	catR := cat.waitFor(t, handoverTimeout, "everyone over LiveKit", func(r pageReport) bool {
 		return r.Mode == "moved to LiveKit: 4 people" && onLiveKitWithMedia(r, "Ann") && onLiveKitWithMedia(r, "Bob") && onLiveKitWithMedia(r, "LiveKit bot")
 	})
+	t.Logf("Cat's page has everyone's media over LiveKit %v after Chromium was started for it", time.Since(catAt).Round(time.Millisecond))
 	catID := catR.SelfID
 	for _, pg := range []*browserPage{ann, bob} {
 		pg.waitFor(t, handoverTimeout, "Cat over LiveKit", func(r pageReport) bool { return onLiveKitWithMedia(r, "Cat") })
