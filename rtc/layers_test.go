@@ -242,11 +242,14 @@ func TestNarrowPeerGetsTheLowLayer(t *testing.T) {
 			// upRetryMax).
 			d := lm.waitLayer(t, sender, A, "high", 120*time.Second+upRetryMax)
 			t.Logf("%c sends A the high layer %v after the link widened", 'A'+sender, d.Round(250*time.Millisecond))
+			// Checked per sender as soon as it switched: the other's
+			// wait could outlast a probe that falls back. A 640×480 key
+			// frame is on its way at the switch, or at A's next request.
+			waitFor(t, 10*time.Second, fmt.Sprintf("A sees %c's 640x480 picture", 'A'+sender), func() bool {
+				w, h := lm.sinks[A].lastKeySize(lm.ids[sender])
+				return w == 640 && h == 480
+			})
 		}
-		waitFor(t, 5*time.Second, "A sees B's 640x480 picture", func() bool {
-			w, h := lm.sinks[A].lastKeySize(lm.ids[B])
-			return w == 640 && h == 480
-		})
 	})
 }
 

@@ -139,6 +139,7 @@ func (h *handover) check(ph *phase) {
 			// the move caught half built): leaving the mesh before LiveKit
 			// has reported the peer would remove its row for a moment.
 			all = false
+			coming = false
 			waiting = append(waiting, id+": its arrival on LiveKit")
 		}
 	}

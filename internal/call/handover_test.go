@@ -157,6 +157,18 @@ func TestHandoverWaitsForRowsTheMeshNeverConnected(t *testing.T) {
 	if ph.allAt.IsZero() {
 		t.Fatal("x is on LiveKit: the linger should have begun")
 	}
+
+	// A peer that never comes to LiveKit is not waited for past the
+	// first deadline.
+	start := now
+	ph = &phase{sfu: true, connectedAt: now, meshPeers: map[string]bool{"y": false}}
+	for !ph.meshLeft && now.Sub(start) < 2*meshDeadlineComing {
+		now = now.Add(handoverTick)
+		h.check(ph)
+	}
+	if took := now.Sub(start); took < meshDeadline || took > meshDeadline+handoverTick {
+		t.Errorf("the mesh closed %v after LiveKit connected with y never there, want the deadline %v", took, meshDeadline)
+	}
 }
 
 // TestHandoverWaitsForThePeerToReceiveUs: LiveKit carrying a peer's media

@@ -335,6 +335,9 @@ function showTracks(p) {
 function maybeCloseMesh(p) {
   const sfu = call.sfu;
   if (!sfu || !sfu.lk || !p.lk) return;
+  // Nothing published yet is not "every track reaches us" (a member that
+  // sends nothing at all is let go at the grace instead).
+  if (p.lk.participant.trackPublications.size === 0) return;
   for (const pub of p.lk.participant.trackPublications.values()) {
     if (pub.kind !== Track.Kind.Audio && pub.kind !== Track.Kind.Video) continue;
     if (pub.isMuted) continue;
