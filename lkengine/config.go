@@ -26,6 +26,10 @@ type LocalMedia interface {
 	Close() error
 }
 
+// screenSharer is media that can say whether its video track carries the
+// screen now (devices.Media can).
+type screenSharer interface{ ScreenSharing() bool }
+
 // MediaOpener captures local media. It should fall back (audio only,
 // receive only) rather than fail; on error the engine joins receive-only.
 type MediaOpener func(ctx context.Context) (LocalMedia, error)
@@ -95,10 +99,6 @@ type Config struct {
 
 	// ConnectTimeout bounds the join (default 10 s).
 	ConnectTimeout time.Duration
-	// Sharing says the media's video track carries the screen already (a
-	// share started on the mesh before the call moved here), so the video
-	// is published as a screen share from the start.
-	Sharing bool
 	// Now is the clock for action timestamps and stats rates (default time.Now).
 	Now func() time.Time
 	// Logger receives the engine's and the SDK's logs (default: discarded;

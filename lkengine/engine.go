@@ -107,7 +107,6 @@ func New(cfg Config) *Engine {
 		gone:     make(chan lksdk.DisconnectionReason, 1),
 		audioOn:  true,
 		videoOn:  true,
-		screen:   cfg.Sharing,
 		peers:    map[string]*peerMirror{},
 		tracks:   map[string]*recvTrack{},
 		quality:  map[string]string{},

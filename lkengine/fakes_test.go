@@ -109,6 +109,7 @@ func (m *fakeMedia) SetAudioEnabled(on bool)                    { m.audioOn.Stor
 func (m *fakeMedia) SetVideoEnabled(on bool)                    { m.videoOn.Store(on) }
 func (m *fakeMedia) StartScreenShare() error                    { m.screen.Store(true); return nil }
 func (m *fakeMedia) StopScreenShare() error                     { m.screen.Store(false); return nil }
+func (m *fakeMedia) ScreenSharing() bool                        { return m.screen.Load() }
 func (m *fakeMedia) RequestKeyFrame()                           { m.keyFrame.Store(true) }
 func (m *fakeMedia) Close() error {
 	m.closeOnce.Do(func() { close(m.stop) })
@@ -218,8 +219,9 @@ func joinEngine(t testing.TB, url, room, identity string) *participant {
 	return joinEngineWith(t, url, room, identity, nil)
 }
 
-// joinEngineWith is joinEngine with a change to the engine's Config.
-func joinEngineWith(t testing.TB, url, room, identity string, change func(*Config)) *participant {
+// joinEngineWith is joinEngine with a change to the media before the
+// engine opens it.
+func joinEngineWith(t testing.TB, url, room, identity string, prepare func(*fakeMedia)) *participant {
 	t.Helper()
 	p := &participant{media: newFakeMedia(t, identity), audio: newCountSink(), video: newCountSink(), runErr: make(chan error, 1)}
 	cfg := Config{
@@ -230,8 +232,8 @@ func joinEngineWith(t testing.TB, url, room, identity string, change func(*Confi
 		VideoWidth: fakeWidth, VideoHeight: fakeHeight,
 		Logger: testLogger(),
 	}
-	if change != nil {
-		change(&cfg)
+	if prepare != nil {
+		prepare(p.media)
 	}
 	p.e = New(cfg)
 	p.w = watch(p.e)

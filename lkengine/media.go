@@ -33,6 +33,11 @@ func (e *Engine) openMedia(ctx context.Context) {
 	}
 	e.mu.Lock()
 	e.media = m
+	if sh, ok := m.(screenSharer); ok {
+		// A share already running (started on the mesh before the call
+		// moved here) is published as a screen share from the start.
+		e.screen = sh.ScreenSharing()
+	}
 	m.SetAudioEnabled(e.audioOn)
 	m.SetVideoEnabled(e.videoOn)
 	e.mu.Unlock()

@@ -169,7 +169,7 @@ func TestWithLiveKitSDKParticipant(t *testing.T) {
 
 	// A share that was running before the engine started (on the mesh,
 	// before a handover) is published as a screen share from the start.
-	sharer := joinEngineWith(t, n.URL, "sdk", "sharer", func(c *Config) { c.Sharing = true })
+	sharer := joinEngineWith(t, n.URL, "sdk", "sharer", func(m *fakeMedia) { m.screen.Store(true) })
 	waitFor(t, joinTimeout, "the sharer's screen share at sdkbot", func() bool {
 		rp := bot.room.GetParticipantByIdentity("sharer")
 		return rp != nil && rp.IsScreenShareEnabled()

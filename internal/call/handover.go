@@ -96,7 +96,6 @@ type handover struct {
 	heard     map[string]bool // peers that said they get our media through LiveKit (sfu-receiving)
 	audioOn   bool
 	videoOn   bool
-	sharing   bool // the video track carries the screen (the LiveKit engine publishes it so)
 	tiles     map[string]lkengine.TileSize
 	hasTiles  bool
 	cancel    context.CancelFunc

@@ -50,18 +50,10 @@ func (h *handover) SetVideo(on bool) error {
 // SetScreenShare implements tui.Engine: the engine that carries the media
 // switches the video source.
 func (h *handover) SetScreenShare(on bool) error {
-	var err error
 	if lk := h.sfu(); lk != nil {
-		err = lk.SetScreenShare(on)
-	} else {
-		err = h.mesh.SetScreenShare(on)
+		return lk.SetScreenShare(on)
 	}
-	if err == nil {
-		h.mu.Lock()
-		h.sharing = on
-		h.mu.Unlock()
-	}
-	return err
+	return h.mesh.SetScreenShare(on)
 }
 
 // SetLowBandwidth implements tui.LowBandwidthEngine (the mesh's mode).

@@ -29,9 +29,6 @@ func (h *handover) startSFU(ctx context.Context, mv rtc.SFUMove, ph *phase, lkEr
 		Logger:         h.log,
 		ConnectTimeout: sfuJoinTimeout,
 	}
-	h.mu.Lock()
-	lcfg.Sharing = h.sharing // a share running on the mesh is LiveKit's screen share
-	h.mu.Unlock()
 	if h.audio.sink != nil {
 		lcfg.Audio = audioSide{sfuSide{h.audio}, h.levels}
 	}
@@ -52,7 +49,7 @@ func (h *handover) startSFU(ctx context.Context, mv rtc.SFUMove, ph *phase, lkEr
 	h.lk = lk
 	h.mu.Unlock()
 	*ph = phase{sfu: true, welcome: mv.Welcome, people: mv.People, meshLeft: mv.Welcome, meshPeers: ph.meshPeers, media: ph.media, asked: map[string]time.Time{},
-		move: mv, joins: ph.joins, told: map[string]bool{}}
+		move: mv, joins: ph.joins}
 	h.log.Info("moving to livekit", "url", mv.URL, "room", mv.Room, "reason", mv.Reason, "welcome", mv.Welcome)
 	go func() { lkErr <- lk.Run(ctx) }()
 	return lk.Actions()
