@@ -13,14 +13,15 @@
 // server has moved the room. The signaling WebSocket stays open for presence, chat and
 // notices.
 
-// LiveKit's SDK (1.4 MB of JavaScript) is loaded only when it is needed:
-// importing it with the page made every call, mesh ones included, wait for
-// it to be parsed (about 4 s on a loaded 2-core machine).
+// LiveKit's SDK (1.4 MB of JavaScript) is loaded only when the room moves
+// there: importing it with the page made every call, mesh ones included,
+// wait for it to be parsed (about 4 s on a loaded 2-core machine). Loaded
+// at the move, it delays only the move, while the mesh carries the call.
 let Room, RoomEvent, Track;
 let loading = null;
 
 // loadLiveKit imports the SDK once; a failed import may be tried again.
-export function loadLiveKit() {
+function loadLiveKit() {
   loading ??= import('./vendor/livekit-client.esm.mjs').then(
     (m) => {
       ({ Room, RoomEvent, Track } = m);

@@ -6,15 +6,11 @@ import { ensurePeer, removePeer, readyForOffer, offerReceived, answerReceived, c
 import { sendMediaState } from './media.js';
 import { renderTile, showJoinForm, refused } from './ui.js';
 import { chatReceived, chatRefused } from './chat.js';
-import { sfuOffered, sfuActive, serverNotice, leaveSFU, loadLiveKit, sfuReceiving } from './sfu.js';
+import { sfuOffered, sfuActive, serverNotice, leaveSFU, sfuReceiving } from './sfu.js';
 
 // MAX_OUTBOX bounds what waits for the next welcome during an outage: the
 // oldest messages go first (candidates and chat lines long out of date).
 const MAX_OUTBOX = 256;
-
-// PRELOAD_SDK_MS is how long after a mesh welcome the LiveKit SDK starts
-// loading in the background (a mesh of a few connects well within it).
-const PRELOAD_SDK_MS = 3000;
 
 // send delivers msg now when joined, else keeps it for after the next welcome.
 export function send(msg) {
@@ -167,10 +163,6 @@ function welcome(w) {
   } else {
     send({ type: 'ready-for-offer' });
   }
-  // The room may move to LiveKit as it grows: load the SDK in the
-  // background once the mesh has had time to connect, so the move does
-  // not wait for it.
-  setTimeout(() => loadLiveKit().catch((err) => logError('LiveKit SDK', err)), PRELOAD_SDK_MS);
 }
 
 function serverError(m) {
